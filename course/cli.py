@@ -1,0 +1,55 @@
+"""`course`: with no command it opens the app; each subcommand lives in course/commands/.
+
+A module in course.commands joins the CLI by defining
+    register(subparsers) -> None
+which adds its parser and sets `func=` to a callable(args) -> int (the exit code).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from typing import Sequence
+
+from engine import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="course",
+        description="A terminal course on Kafka's message delivery semantics. "
+        "With no command, opens the course.",
+    )
+    parser.add_argument("--version", action="version", version=f"course {__version__}")
+    parser.add_argument("--course", metavar="DIR", help="open another course folder (lessons/ and quizzes/)")
+    parser.add_argument(
+        "--bootstrap-servers", metavar="S", help="run examples against this Kafka cluster instead of the sandbox"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    from course import commands
+
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"course.commands.{info.name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        from course.app import run_app
+
+        return run_app(course_dir=args.course, bootstrap_servers=args.bootstrap_servers)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""One module per `course` subcommand; see course.cli for the contract."""

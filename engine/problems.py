@@ -1,0 +1,42 @@
+"""Problems found in course content: what is wrong, where, and what to do about it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One error or warning, located at file:line:column (1-based; 0 = unknown)."""
+
+    file: str
+    line: int
+    message: str
+    column: int = 0
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}"
+        if self.column:
+            where += f":{self.column}"
+        return f"{where}: {self.severity}: {self.message}"
+
+    def to_json(self) -> dict:
+        """The shape `course import --json` and `course validate --json` print."""
+        out = {"file": self.file, "line": self.line, "message": self.message}
+        if self.column:
+            out["column"] = self.column
+        if self.severity != "error":
+            out["severity"] = self.severity
+        return out
+
+
+class ContentError(Exception):
+    """Raised when content cannot be loaded at all; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
