@@ -1,4 +1,4 @@
-"""Ships lessons/ and quizzes/ inside the wheel, as site-packages/course_content/.
+"""Ships lessons/, quizzes/ and exercises/ inside the wheel, as site-packages/course_content/.
 
 Everything else is declared in pyproject.toml; engine.paths finds the content either in the
 checkout or there.
@@ -10,7 +10,7 @@ from pathlib import Path
 from setuptools import setup
 from setuptools.command.build_py import build_py
 
-CONTENT = ("lessons", "quizzes")
+CONTENT = ("lessons", "quizzes", "exercises")
 
 
 class BuildPyWithContent(build_py):
