@@ -19,8 +19,8 @@ class Problem:
     severity: Severity = "error"
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}"
-        if self.column:
+        where = self.file if not self.line else f"{self.file}:{self.line}"
+        if self.line and self.column:
             where += f":{self.column}"
         return f"{where}: {self.severity}: {self.message}"
 

@@ -1,0 +1,90 @@
+"""`course run LESSON [--example NAME] [--bootstrap-servers S] [--json]`: run one example live."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from engine.examples import find_example
+from engine.problems import ContentError
+from engine.runner import RunEvent, RunResult, run_example
+from engine.scenario import load_scenario
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="run a lesson's example against the sandbox and report what happened",
+                       description="Run one lesson example as a subprocess against a fresh sandbox (or a real "
+                                   "cluster), apply its scenario's faults, and count sent, acknowledged, lost "
+                                   "and duplicated messages.")
+    p.add_argument("lesson", metavar="LESSON", help="lesson id (e.g. 02-at-most-once), lesson folder or script")
+    p.add_argument("--example", metavar="NAME", help="which example of the lesson (default: the first)")
+    p.add_argument("--bootstrap-servers", dest="run_bootstrap", metavar="S",
+                   help="run against this Kafka cluster instead of the sandbox (faults are not injected)")
+    p.add_argument("--timeout", type=float, metavar="SECONDS", help="kill the example after this long")
+    p.add_argument("--events", action="store_true", help="also print every sandbox event while it runs")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a report")
+    p.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        script, scenario_path = find_example(args.lesson, args.example,
+                                             Path(args.course) if getattr(args, "course", None) else None)
+        scenario = load_scenario(scenario_path) if scenario_path else None
+    except ContentError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    bootstrap = args.run_bootstrap or getattr(args, "bootstrap_servers", None)
+    listener = None if args.json else _Printer(show_sandbox=args.events)
+    result = run_example(script, scenario, bootstrap_servers=bootstrap, timeout=args.timeout,
+                         listener=listener, sandbox_events=args.json or args.events)
+    if args.json:
+        print(json.dumps(result.to_json()))
+    else:
+        print(format_report(result))
+    return 0 if result.exit_code == 0 and not result.timed_out else 1
+
+
+class _Printer:
+    """Streams the example's output and the faults as they happen."""
+
+    def __init__(self, show_sandbox: bool):
+        self.show_sandbox = show_sandbox
+
+    def __call__(self, event: RunEvent) -> None:
+        if event.kind == "output":
+            print(f"  | {event.text}", flush=True)
+        elif event.kind in ("fault", "timeout", "note", "started"):
+            print(f"{event.time:6.2f}s {event.kind}: {event.text}", flush=True)
+        elif event.kind == "sandbox" and self.show_sandbox:
+            print(f"        {event.text}", flush=True)
+
+
+def format_report(result: RunResult) -> str:
+    o = result.outcome
+    lines = [
+        "",
+        f"{result.script.name} against {'the sandbox' if result.target == 'sandbox' else result.target}"
+        f" — {'killed at the timeout' if result.timed_out else f'exit code {result.exit_code}'}"
+        f", {result.duration:.1f} s",
+    ]
+    if result.faults:
+        lines.append("faults: " + "; ".join(result.faults))
+    rows = [("sent", o.sent, ""), ("acknowledged", o.acknowledged, ""), ("failed", o.failed, "delivery reports with an error"),
+            ("in the log", o.in_log, "distinct messages a read_committed reader sees"),
+            ("lost", o.lost, "acknowledged, yet not in the log"), ("duplicates", o.duplicates, "extra copies in the log")]
+    if o.processed or o.not_processed:
+        rows += [("processed", o.processed, ""), ("processed twice", o.processed_twice, ""),
+                 ("never processed", o.not_processed, "in the log, but no consumer processed them")]
+    for name, value, why in rows:
+        lines.append(f"  {name:16s}{value:>7}  {why if value else ''}".rstrip())
+    if o.lost_ids:
+        lines.append("  lost ids: " + ", ".join(o.lost_ids[:10]) + (" ..." if len(o.lost_ids) > 10 else ""))
+    if o.duplicate_ids:
+        lines.append("  duplicated ids: " + ", ".join(o.duplicate_ids[:10]) + (" ..." if len(o.duplicate_ids) > 10 else ""))
+    if result.checks:
+        marks = [f"{e} ({'yes' if ok else f'no: {actual}'})" for e, actual, ok in result.checks]
+        lines.append("the lesson says: " + "; ".join(marks))
+    return "\n".join(lines)
