@@ -1,0 +1,208 @@
+"""`course grade QUIZ ANSWERS.yaml [--json] [--record]`: grade a learner's answers to one quiz.
+
+QUIZ is a Quiz YAML file or a quiz id of the course (`quizzes/<id>.yaml`). ANSWERS maps each
+question id to the chosen option numbers, 1-based as written in the quiz; for an `order`
+question, the chosen order:
+
+    q1: 2            # single choice (a bare number or a one-item list)
+    q2: [1, 3]       # multiple choice
+    q3: [2, 1, 4, 3] # ordering: option 2 first, then 1, ...
+
+Exit status: 0 passed, 1 not passed, 2 the quiz or the answers file could not be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from engine.grading import AnswerError, QuizGrade, check_answer, grade_quiz
+from engine.model import Quiz
+from engine.problems import ContentError, Problem
+
+EXIT_PASSED, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+ANSWERS_EXAMPLE = "`q1: 2` or `q2: [1, 3]`"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "grade",
+        help="grade answers to a quiz (exit 0 passed, 1 not passed, 2 bad input)",
+        description="Grade a YAML file of answers against a quiz. ANSWERS maps question ids to option "
+        "numbers, 1-based as written in the quiz (for an ordering question: the chosen order), e.g. "
+        "`q1: 2`, `q2: [1, 3]`, `q3: [2, 1, 3]`.",
+    )
+    p.add_argument("quiz", metavar="QUIZ", help="a Quiz YAML file, or a quiz id of the course")
+    p.add_argument("answers", metavar="ANSWERS.yaml", help="the answers file")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a report")
+    p.add_argument("--record", action="store_true", help="also record the result in your progress")
+    p.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        quiz = load_quiz_ref(args.quiz, course_root(args))
+        answers = read_answers(Path(args.answers), quiz)
+    except ContentError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    grade = grade_quiz(quiz, answers)
+    if args.record:
+        from engine.progress import ProgressStore
+
+        store = ProgressStore()
+        with store.update() as progress:
+            progress.record_quiz(quiz.id, grade, answers)
+        for warning in store.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(grade.to_json()))
+    else:
+        print(format_report(quiz, grade))
+    return EXIT_PASSED if grade.passed else EXIT_FAILED
+
+
+# ---------------------------------------------------------------- finding the quiz
+
+
+def course_root(args: argparse.Namespace) -> Path:
+    from engine.paths import course_dir
+
+    return Path(args.course) if getattr(args, "course", None) else course_dir()
+
+
+def find_quiz_file(ref: str, root: Path) -> Path:
+    """A quiz file path as given, or the course's quiz with that id; ContentError if neither."""
+    as_path = Path(ref)
+    if as_path.is_file():
+        return as_path
+    folder = root / "quizzes"
+    by_name = folder / f"{ref}.yaml"
+    if by_name.is_file():
+        return by_name
+    files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+    ids = {}
+    for f in files:  # a quiz whose `id:` differs from its file name
+        quiz = _quiz_id_of(f)
+        if quiz:
+            ids[quiz] = f
+    if ref in ids:
+        return ids[ref]
+    known = sorted(ids) or [f.stem for f in files]
+    hint = f"quiz ids in {folder}: {', '.join(known)}" if known else f"{folder} holds no quizzes"
+    close = difflib.get_close_matches(ref, known, n=1)
+    if close:
+        hint = f"did you mean `{close[0]}`? ({hint})"
+    raise ContentError([Problem(ref, 0, f"no such quiz file or quiz id; {hint}")])
+
+
+def _quiz_id_of(path: Path) -> str | None:
+    from engine.quizfile import read_quiz
+
+    quiz, _ = read_quiz(path)
+    return quiz.id if quiz else None
+
+
+def load_quiz_ref(ref: str, root: Path) -> Quiz:
+    from engine.quizfile import load_quiz
+
+    return load_quiz(find_quiz_file(ref, root))
+
+
+# ---------------------------------------------------------------- the answers file
+
+
+def read_answers(path: Path, quiz: Quiz) -> dict[str, list[int]]:
+    """Parse and check an answers file against `quiz`; ContentError lists every problem."""
+    from engine.yamlsource import load_located
+
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ContentError([Problem(name, 0, "no such answers file")]) from None
+    except UnicodeDecodeError:
+        raise ContentError([Problem(name, 0, "not UTF-8 text; save the answers file as UTF-8")]) from None
+    except OSError as exc:
+        raise ContentError([Problem(name, 0, f"cannot read the answers file: {exc.strerror or exc}")]) from None
+    data, where = load_located(text, name)
+    if data is None:
+        raise ContentError([Problem(name, 1, f"the answers file is empty; write one line per question, e.g. {ANSWERS_EXAMPLE}")])
+    if not isinstance(data, dict):
+        raise ContentError([where.problem((), f"the answers file must map question ids to option numbers, e.g. {ANSWERS_EXAMPLE}")])
+
+    ids = [q.id for q in quiz.questions]
+    problems: list[Problem] = []
+    answers: dict[str, list[int]] = {}
+    for key, value in data.items():
+        qid = str(key)
+        if qid not in ids:
+            close = difflib.get_close_matches(qid, ids, n=1)
+            hint = f"did you mean `{close[0]}`?" if close else f"its questions are: {', '.join(ids)}"
+            problems.append(where.problem((key,), f"quiz {quiz.id!r} has no question `{qid}`; {hint}", key=True))
+            continue
+        chosen = _option_numbers(value, (key,), where, problems)
+        if chosen is None:
+            continue
+        try:
+            check_answer(quiz.question(qid), chosen)
+        except AnswerError as exc:
+            problems.append(where.problem((key,), f"{exc}"))
+            continue
+        answers[qid] = chosen
+    if problems:
+        raise ContentError(problems)
+    return answers
+
+
+def _option_numbers(value: Any, path: tuple, where: Any, problems: list[Problem]) -> list[int] | None:
+    if value is None:
+        return []  # `q1:` with nothing after it: not answered
+    items = value if isinstance(value, list) else [value]
+    out: list[int] = []
+    for i, item in enumerate(items):
+        if isinstance(item, bool) or not isinstance(item, int):
+            at = path + (i,) if isinstance(value, list) else path
+            problems.append(where.problem(at, f"{item!r} is not an option number; write numbers as written in the "
+                                              f"quiz, 1-based, e.g. {ANSWERS_EXAMPLE}"))
+            return None
+        out.append(item)
+    return out
+
+
+# ---------------------------------------------------------------- the report
+
+
+def format_report(quiz: Quiz, grade: QuizGrade) -> str:
+    lines = [f"{quiz.title} ({quiz.id})", ""]
+    width = max((len(q.id) for q in grade.questions), default=2)
+    for q in grade.questions:
+        if q.correct:
+            verdict = "right"
+        elif not q.given:
+            verdict = "not answered"
+        elif q.credit > 0:
+            verdict = f"partly right ({q.credit:.2f})"
+        else:
+            verdict = "wrong"
+        line = f"  {q.id:<{width}}  {verdict}"
+        if not q.correct:
+            what = "order" if q.kind == "order" else "answer"
+            line += f": the {what} is {_numbers(q.expected)}"
+            if q.given:
+                line += f", you gave {_numbers(q.given)}"
+        lines.append(line)
+    verdict = "passed" if grade.passed else "not passed"
+    lines += ["", f"Score {grade.score:g} / {grade.max} ({grade.percent:g}%): {verdict} "
+                  f"(passing grade {grade.passing_grade}%)"]
+    return "\n".join(lines)
+
+
+def _numbers(values: list[int]) -> str:
+    return ", ".join(map(str, values)) or "nothing"

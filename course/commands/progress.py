@@ -1,0 +1,73 @@
+"""`course progress [--json]`: what you have done so far (lessons, quiz results)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from engine.progress import Progress, ProgressStore
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "progress",
+        help="show your progress: lessons done, quiz results",
+        description="Show the progress saved in your data folder (XDG_DATA_HOME/kafka-semantics-course/"
+        "progress.json): the current lesson, lessons done and your best result per quiz.",
+    )
+    p.add_argument("--json", action="store_true", help="print the saved progress as one JSON object")
+    p.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    store = ProgressStore()
+    progress = store.load()
+    for warning in store.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"file": str(store.path), **progress.to_json()}))
+    else:
+        print(format_progress(progress, store.path, _titles(args)))
+    return 0
+
+
+def _titles(args: argparse.Namespace) -> dict[str, str]:
+    """Lesson and quiz titles by id, to print names rather than ids (empty if the course can't load)."""
+    try:
+        from engine.content import load_course
+        from engine.paths import course_dir
+
+        course = load_course(Path(args.course) if getattr(args, "course", None) else course_dir())
+    except Exception:  # titles are a nicety: progress must show even when the content is broken
+        return {}
+    titles = {lesson.id: lesson.title for lesson in course.lessons()}
+    titles.update({f"quiz:{qid}": quiz.title for qid, quiz in course.quizzes.items()})
+    return titles
+
+
+def format_progress(progress: Progress, path: Path, titles: dict[str, str]) -> str:
+    def name(lesson_id: str) -> str:
+        title = titles.get(lesson_id)
+        return f"{lesson_id} ({title})" if title else lesson_id
+
+    lines = [f"Progress ({path})", ""]
+    lines.append(f"Current lesson: {name(progress.current_lesson) if progress.current_lesson else 'none yet'}")
+    total = sum(1 for k in titles if not k.startswith("quiz:"))
+    done = len(progress.lessons_done)
+    lines.append(f"Lessons done: {done}" + (f" of {total}" if total else ""))
+    for lesson_id, at in sorted(progress.lessons_done.items(), key=lambda kv: kv[1]):
+        lines.append(f"  {name(lesson_id)}  {at}")
+    lines.append("")
+    if not progress.quizzes:
+        lines.append("Quizzes: none taken yet")
+    else:
+        lines.append("Quizzes (best result):")
+        for quiz_id, r in sorted(progress.quizzes.items()):
+            title = titles.get(f"quiz:{quiz_id}")
+            label = f"{quiz_id} ({title})" if title else quiz_id
+            verdict = "passed" if r.passed else "not passed"
+            tries = "attempt" if r.attempts == 1 else "attempts"
+            lines.append(f"  {label}: {r.score:g} / {r.max} ({r.percent:g}%), {verdict}, {r.attempts} {tries}")
+    return "\n".join(lines)
