@@ -1,0 +1,137 @@
+"""A lesson: the reader, and for lessons with runnable examples an "Examples" tab.
+
+The seam for the run panel: `compose_examples` yields what the Examples tab (id `run`) holds.
+Today that is `ExampleSources` (each example's script, read-only, highlighted); the run panel
+(editor, Run, live picture, tally) replaces that one method.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Markdown, TabbedContent, TabPane
+
+from course.widgets.examples import ExampleSources
+from course.widgets.lesson_view import LessonView
+from course.widgets.messages import MarkDone, OpenLesson, TakeQuiz
+from engine.model import Lesson
+
+if TYPE_CHECKING:
+    from course.app import CourseApp
+
+LESSON_LINK = "lesson:"
+
+
+def parse_lesson_link(href: str) -> tuple[str, str | None] | None:
+    """`lesson:<id>` or `lesson:<id>#anchor` -> (id, anchor); anything else -> None."""
+    if not href.startswith(LESSON_LINK):
+        return None
+    target = href[len(LESSON_LINK):].strip().strip("/")
+    lesson_id, _, anchor = target.partition("#")
+    return lesson_id, anchor or None
+
+
+class LessonScreen(Screen):
+    app: "CourseApp"
+
+    BINDINGS = [
+        Binding("escape", "outline", "Outline"),
+        Binding("left_square_bracket,p", "previous", "Prev"),
+        Binding("right_square_bracket,n", "next", "Next"),
+        Binding("t", "quiz", "Quiz"),
+        Binding("e", "examples", "Examples"),
+        Binding("d", "done", "Done"),
+    ]
+
+    def __init__(self, lesson: Lesson, anchor: str | None = None) -> None:
+        super().__init__(classes="lesson-screen")
+        self.lesson = lesson
+        self.anchor = anchor
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        if self.lesson.examples:
+            with TabbedContent(id="lesson-tabs"):
+                with TabPane("Lesson", id="read"):
+                    yield LessonView(self.lesson, id="reader")
+                with TabPane("Examples", id="run"):
+                    yield from self.compose_examples()
+        else:
+            yield LessonView(self.lesson, id="reader")
+        yield Footer()
+
+    def compose_examples(self) -> ComposeResult:
+        """What the Examples tab holds: the run panel's place."""
+        yield ExampleSources(self.lesson.examples, id="examples")
+
+    def on_mount(self) -> None:
+        self.sub_title = self.lesson.title
+        self.query_one("#reader").focus()
+        if self.anchor:
+            self.call_after_refresh(self.goto_anchor, self.anchor)
+
+    def goto_anchor(self, anchor: str) -> None:
+        for markdown in self.query_one("#reader").query(Markdown):
+            if markdown.goto_anchor(anchor):
+                return
+
+    @on(Markdown.LinkClicked)
+    def follow_link(self, event: Markdown.LinkClicked) -> None:
+        event.stop()
+        href = event.href
+        target = parse_lesson_link(href)
+        if target is not None:
+            self.post_message(OpenLesson(*target))
+        elif href.startswith("#"):
+            self.goto_anchor(href[1:])
+        elif href.startswith(("http://", "https://", "mailto:")):
+            self.app.open_url(href)
+        else:
+            self.notify(f"This link leads outside the course: {href}", severity="warning")
+
+    def _neighbour(self, step: int) -> Lesson | None:
+        if self.app.course is None:
+            return None
+        lessons = list(self.app.course.lessons())
+        ids = [lesson.id for lesson in lessons]
+        if self.lesson.id not in ids:
+            return None
+        i = ids.index(self.lesson.id) + step
+        return lessons[i] if 0 <= i < len(lessons) else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "quiz":
+            return self.lesson.quiz is not None
+        if action == "examples":
+            return bool(self.lesson.examples)
+        if action == "previous":
+            return self._neighbour(-1) is not None or None
+        if action == "next":
+            return self._neighbour(1) is not None or None
+        return True
+
+    def action_outline(self) -> None:
+        self.app.pop_screen()
+
+    def action_previous(self) -> None:
+        if (lesson := self._neighbour(-1)) is not None:
+            self.post_message(OpenLesson(lesson.id))
+
+    def action_next(self) -> None:
+        if (lesson := self._neighbour(1)) is not None:
+            self.post_message(OpenLesson(lesson.id))
+
+    def action_quiz(self) -> None:
+        if self.lesson.quiz is not None:
+            self.post_message(TakeQuiz(self.lesson.quiz.id))
+
+    def action_examples(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        tabs.active = "read" if tabs.active == "run" else "run"
+
+    def action_done(self) -> None:
+        self.post_message(MarkDone(self.lesson.id))

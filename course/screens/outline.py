@@ -1,0 +1,131 @@
+"""The first screen: the course outline, overall progress, the highlighted lesson's summary."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, LoadingIndicator, ProgressBar, Static, Tree
+
+from course.widgets.messages import OpenLesson, TakeQuiz
+from course.widgets.outline import CourseOutline, LessonRef
+from course.widgets.problems import ProblemsPanel
+from engine.model import Course
+
+if TYPE_CHECKING:
+    from course.app import CourseApp
+
+
+class OutlineScreen(Screen):
+    """Shows a loading indicator until the app hands it the course (`show_course`)."""
+
+    app: "CourseApp"
+
+    BINDINGS = [
+        Binding("enter", "open", "Open", show=True, priority=False),
+        Binding("t", "quiz", "Quiz"),
+        Binding("c", "resume", "Continue"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield LoadingIndicator(id="loading")
+        with Vertical(id="outline-body"):
+            yield CourseOutline(id="outline")
+            yield Static("", id="lesson-summary", markup=False)
+            with Vertical(id="progress-row"):
+                yield Static("", id="progress-label")
+                yield ProgressBar(id="progress", show_eta=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#outline-body").display = False
+
+    def show_course(self, course: Course, progress: Any) -> None:
+        self.query_one("#loading").display = False
+        body = self.query_one("#outline-body")
+        body.display = True
+        in_lessons = {problem for lesson in course.lessons() for problem in lesson.problems}
+        problems = [problem for problem in course.problems if problem not in in_lessons]
+        if problems:
+            body.mount(ProblemsPanel(problems, title="Course problems"), before=0)
+        self.refresh_progress()
+        tree = self.query_one(CourseOutline)
+        tree.focus()
+        if progress is not None and progress.current_lesson:
+            tree.select_lesson(progress.current_lesson)
+        elif (first := next(course.lessons(), None)) is not None:
+            tree.select_lesson(first.id)
+
+    def show_error(self, message: str) -> None:
+        """The course could not be loaded at all."""
+        self.query_one("#loading").display = False
+        self.mount(Static(message, id="load-error", markup=False), before=self.query_one(Footer))
+
+    def refresh_progress(self) -> None:
+        course, progress = self.app.course, self.app.progress
+        if course is None:
+            return
+        self.query_one(CourseOutline).show_course(course, progress)
+        lessons = list(course.lessons())
+        done = sum(1 for lesson in lessons if progress is not None and lesson.id in progress.lessons_done)
+        bar = self.query_one(ProgressBar)
+        bar.update(total=max(len(lessons), 1), progress=done)
+        self.query_one("#progress-label", Static).update(f"{done} of {len(lessons)} lessons done")
+
+    def on_screen_resume(self) -> None:
+        self.refresh_progress()
+
+    def _highlighted_lesson(self) -> str | None:
+        node = self.query_one(CourseOutline).cursor_node
+        return node.data.lesson_id if node is not None and isinstance(node.data, LessonRef) else None
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
+        summary = self.query_one("#lesson-summary", Static)
+        lesson_id = self._highlighted_lesson()
+        if lesson_id is None or self.app.course is None:
+            summary.update("")
+            return
+        lesson = self.app.course.lesson(lesson_id)
+        facts = [lesson.description or lesson.title]
+        if lesson.examples:
+            facts.append(f"{len(lesson.examples)} runnable example(s)")
+        if lesson.quiz:
+            facts.append(f"quiz: {len(lesson.quiz.questions)} question(s) (t)")
+        summary.update(" · ".join(facts))
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "quiz":
+            lesson_id = self._highlighted_lesson() if self.is_mounted else None
+            if lesson_id is None or self.app.course is None:
+                return False
+            return self.app.course.lesson(lesson_id).quiz is not None
+        if action == "resume":
+            progress = self.app.progress
+            return bool(progress is not None and progress.current_lesson)
+        return True
+
+    def action_open(self) -> None:
+        lesson_id = self._highlighted_lesson()
+        if lesson_id:
+            self.post_message(OpenLesson(lesson_id))
+        else:
+            node = self.query_one(CourseOutline).cursor_node
+            if node is not None:
+                node.toggle()
+
+    def action_quiz(self) -> None:
+        lesson_id = self._highlighted_lesson()
+        if lesson_id and self.app.course is not None:
+            quiz = self.app.course.lesson(lesson_id).quiz
+            if quiz is not None:
+                self.post_message(TakeQuiz(quiz.id))
+
+    def action_resume(self) -> None:
+        progress = self.app.progress
+        if progress is not None and progress.current_lesson:
+            self.post_message(OpenLesson(progress.current_lesson))

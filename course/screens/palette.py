@@ -1,0 +1,46 @@
+"""Command palette commands: jump to a lesson, take a quiz, switch theme."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING, Callable, Iterator
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from course.widgets.messages import OpenLesson, TakeQuiz
+
+if TYPE_CHECKING:
+    from course.app import CourseApp
+
+
+class CourseCommands(Provider):
+    @property
+    def course_app(self) -> "CourseApp":
+        return self.app  # type: ignore[return-value]
+
+    def _commands(self) -> Iterator[tuple[str, Callable[[], object], str]]:
+        app = self.course_app
+        course = app.course
+        if course is not None:
+            for lesson in course.lessons():
+                yield (f"Lesson: {lesson.link_title}", partial(app.post_message, OpenLesson(lesson.id)),
+                       lesson.description or f"Open {lesson.id}")
+            for lesson in course.lessons():
+                if lesson.quiz is not None:
+                    yield (f"Quiz: {lesson.quiz.title}", partial(app.post_message, TakeQuiz(lesson.quiz.id)),
+                           f"{len(lesson.quiz.questions)} question(s), lesson {lesson.id}")
+        for name in sorted(app.available_themes):
+            if name != app.theme:
+                yield (f"Theme: {name}", partial(setattr, app, "theme", name), "Switch the colour theme")
+
+    async def discover(self) -> Hits:
+        for text, command, help_text in self._commands():
+            if not text.startswith("Theme: "):
+                yield DiscoveryHit(text, command, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, command, help_text in self._commands():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), command, text=text, help=help_text)

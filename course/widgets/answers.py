@@ -1,0 +1,135 @@
+"""Answer widgets, one per question kind. Each knows the 1-based option numbers as written.
+
+- `SingleAnswer` (RadioSet): one option.
+- `MultipleAnswer` (SelectionList): any number of options; nothing says how many are correct.
+- `OrderAnswer` (OptionList + move keys and buttons): put the options in order.
+
+All three offer `chosen() -> list[int]` (for order: the numbers in the learner's order) and
+`lock()` once the answer is submitted.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Button, OptionList, RadioButton, RadioSet, SelectionList
+from textual.widgets.option_list import Option as ListOption
+
+from course.widgets.inline import inline_content
+from engine.model import Question
+
+
+class SingleAnswer(RadioSet):
+    def __init__(self, question: Question, order: list[int]) -> None:
+        self.numbers = order
+        buttons = [RadioButton(inline_content(question.options[n - 1].text)) for n in order]
+        super().__init__(*buttons, classes="answer single")
+
+    def chosen(self) -> list[int]:
+        index = self.pressed_index
+        return [self.numbers[index]] if index >= 0 else []
+
+    def lock(self) -> None:
+        self.disabled = True
+
+
+class MultipleAnswer(SelectionList[int]):
+    def __init__(self, question: Question, order: list[int]) -> None:
+        super().__init__(*[(inline_content(question.options[n - 1].text), n) for n in order], classes="answer multiple")
+
+    def chosen(self) -> list[int]:
+        return sorted(self.selected)
+
+    def lock(self) -> None:
+        self.disabled = True
+
+
+class OrderList(OptionList):
+    """The options in the learner's current order; shift+up / shift+down move the highlighted one."""
+
+    BINDINGS = [
+        Binding("shift+up,ctrl+up,K", "move(-1)", "Move up"),
+        Binding("shift+down,ctrl+down,J", "move(1)", "Move down"),
+    ]
+
+    class Moved(Message):
+        def __init__(self, order_list: "OrderList") -> None:
+            super().__init__()
+            self.order_list = order_list
+
+        @property
+        def control(self) -> "OrderList":
+            return self.order_list
+
+    def __init__(self, labels: dict[int, Content], order: list[int]) -> None:
+        self.labels = labels
+        self.order = list(order)
+        super().__init__(*self._options(), id="order-list")
+
+    def _options(self) -> list[ListOption]:
+        return [ListOption(Content.assemble((f"{pos}. ", "bold"), self.labels[n]), id=f"o{n}")
+                for pos, n in enumerate(self.order, 1)]
+
+    def on_mount(self) -> None:
+        self.highlighted = 0
+
+    def action_move(self, step: int) -> None:
+        here = self.highlighted
+        if here is None or self.disabled:
+            return
+        there = here + step
+        if not 0 <= there < len(self.order):
+            return
+        self.order[here], self.order[there] = self.order[there], self.order[here]
+        self.set_options(self._options())
+        self.highlighted = there
+        self.post_message(self.Moved(self))
+
+
+class OrderAnswer(Vertical):
+    """The list, and two buttons for the mouse: highlight an item with a click, then move it."""
+
+    def __init__(self, question: Question, order: list[int]) -> None:
+        super().__init__(classes="answer order")
+        self.labels = {n: inline_content(o.text) for n, o in enumerate(question.options, 1)}
+        self.start = order
+
+    def compose(self) -> ComposeResult:
+        yield OrderList(self.labels, self.start)
+        with Horizontal(classes="order-buttons"):
+            yield Button("↑ Move up", id="move-up", compact=True)
+            yield Button("↓ Move down", id="move-down", compact=True)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id in ("move-up", "move-down"):
+            event.stop()
+            order_list = self.query_one(OrderList)
+            order_list.action_move(-1 if event.button.id == "move-up" else 1)
+            order_list.focus()
+
+    def chosen(self) -> list[int]:
+        return list(self.query_one(OrderList).order)
+
+    def lock(self) -> None:
+        self.query_one(OrderList).disabled = True
+        for button in self.query(Button):
+            button.disabled = True
+
+    def focus(self, scroll_visible: bool = True) -> "OrderAnswer":
+        self.query_one(OrderList).focus(scroll_visible)
+        return self
+
+
+AnswerWidget = SingleAnswer | MultipleAnswer | OrderAnswer
+
+
+def answer_widget(question: Question, order: list[int]) -> AnswerWidget:
+    """The widget for the question's kind, options shown in `order` (1-based numbers)."""
+    if question.kind == "single":
+        return SingleAnswer(question, order)
+    if question.kind == "multiple":
+        return MultipleAnswer(question, order)
+    return OrderAnswer(question, order)

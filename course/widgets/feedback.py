@@ -1,0 +1,68 @@
+"""What the learner sees after submitting: per-option marks and feedback, then the explanation."""
+
+from __future__ import annotations
+
+from engine.grading import QuestionGrade, QuizGrade
+from engine.model import Question
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def question_feedback(question: Question, grade: QuestionGrade, shown: list[int]) -> str:
+    """Markdown: a verdict, each option (in the order shown) marked, chosen options' feedback."""
+    if grade.correct:
+        verdict = "**✓ Correct.**"
+    elif grade.credit > 0:
+        verdict = f"**◐ Partly right** ({grade.credit:.0%} credit)."
+    elif not grade.given:
+        verdict = "**✗ Not answered.**"
+    else:
+        verdict = "**✗ Not quite.**"
+    lines = [verdict, ""]
+    if question.kind == "order":
+        lines.append("| # | Your order | Right order |")
+        lines.append("|---|---|---|")
+        for pos, (given, right) in enumerate(zip(grade.given or [0] * len(grade.expected), grade.expected), 1):
+            mine = _one_line(question.options[given - 1].text) if given else "—"
+            mark = "✓" if given == right else "✗"
+            lines.append(f"| {pos} | {mark} {mine} | {_one_line(question.options[right - 1].text)} |")
+    else:
+        for n in shown:
+            option = question.options[n - 1]
+            chosen = n in grade.given
+            if chosen and option.correct:
+                mark, note = "✓", "your choice, right"
+            elif chosen:
+                mark, note = "✗", "your choice, wrong"
+            elif option.correct:
+                mark, note = "○", "right, not chosen"
+            else:
+                mark, note = "·", "not chosen"
+            lines.append(f"- {mark} {_one_line(option.text)} — *{note}*")
+            if chosen and option.feedback:
+                lines.append(f"  > {_one_line(option.feedback)}")
+    if question.explanation:
+        lines += ["", "**Explanation.** " + question.explanation.strip()]
+    return "\n".join(lines)
+
+
+def quiz_summary(title: str, grade: QuizGrade, questions: list[Question]) -> str:
+    """Markdown: score against the passing grade, then one line per question."""
+    verdict = "**Passed** ✓" if grade.passed else "**Not passed yet** ✗"
+    lines = [
+        f"## {title}: {grade.score:g} / {grade.max} ({grade.percent:g}%)",
+        "",
+        f"{verdict} — the passing grade is {grade.passing_grade}%.",
+        "",
+        "| # | Question | Result |",
+        "|---|---|---|",
+    ]
+    for i, (question, qgrade) in enumerate(zip(questions, grade.questions), 1):
+        prompt = _one_line(question.prompt.split("\n\n")[0]).replace("|", "\\|")
+        if len(prompt) > 60:
+            prompt = prompt[:59] + "…"
+        result = "✓" if qgrade.correct else (f"◐ {qgrade.credit:.0%}" if qgrade.credit > 0 else "✗")
+        lines.append(f"| {i} | {prompt} | {result} |")
+    return "\n".join(lines)

@@ -1,0 +1,30 @@
+"""Messages the widgets and screens post upward; the app acts on them."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+
+class OpenLesson(Message):
+    """The learner asked for a lesson (outline, a link, the palette, next/previous)."""
+
+    def __init__(self, lesson_id: str, anchor: str | None = None) -> None:
+        super().__init__()
+        self.lesson_id = lesson_id
+        self.anchor = anchor
+
+
+class TakeQuiz(Message):
+    """The learner asked to take a quiz."""
+
+    def __init__(self, quiz_id: str) -> None:
+        super().__init__()
+        self.quiz_id = quiz_id
+
+
+class MarkDone(Message):
+    """The learner marked a lesson as done."""
+
+    def __init__(self, lesson_id: str) -> None:
+        super().__init__()
+        self.lesson_id = lesson_id

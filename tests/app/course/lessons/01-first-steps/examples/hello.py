@@ -1,0 +1,3 @@
+import os
+
+print("hello from", os.environ.get("BOOTSTRAP_SERVERS"))
