@@ -1,0 +1,76 @@
+"""`course export QUIZ... --format moodle-xml|gift --out FILE`: quizzes for Moodle's question bank."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from course.commands.grade import course_root, load_quiz_ref
+from engine.export import FORMATS, ExportError, export_quizzes
+from engine.problems import ContentError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "export",
+        help="export quizzes as Moodle XML or GIFT for an LMS",
+        description="Write one or more quizzes (Quiz YAML files or quiz ids of the course) to a file Moodle "
+        "imports into its question bank. Single and multiple choice become multichoice questions (multiple "
+        "with +100/k %% per right and -100/k %% per wrong option); ordering becomes qtype_ordering (core "
+        "since Moodle 4.4). See engine/export.py for every mapping and what GIFT cannot express.",
+    )
+    p.add_argument("quizzes", metavar="QUIZ", nargs="+", help="a Quiz YAML file or a quiz id of the course")
+    p.add_argument("--format", dest="fmt", choices=FORMATS, required=True, help="moodle-xml or gift")
+    p.add_argument("--out", metavar="FILE", required=True, help="where to write ('-' for standard output)")
+    p.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    root = course_root(args)
+    quizzes = []
+    failed = False
+    for ref in args.quizzes:
+        try:
+            quizzes.append(load_quiz_ref(ref, root))
+        except ContentError as exc:
+            failed = True
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+    if failed:
+        return 2
+    seen: dict[str, str] = {}
+    for quiz, ref in zip(quizzes, args.quizzes):
+        if quiz.id in seen:
+            print(f"error: {ref} and {seen[quiz.id]} are both quiz {quiz.id!r}; export it once", file=sys.stderr)
+            return 2
+        seen[quiz.id] = ref
+    try:
+        result = export_quizzes(quizzes, args.fmt)
+    except ExportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.out == "-":
+        sys.stdout.write(result.text)
+    else:
+        _write(Path(args.out), result.text)
+        n = sum(len(q.questions) for q in quizzes)
+        print(f"wrote {n} questions from {len(quizzes)} quiz{'zes' if len(quizzes) != 1 else ''} to {args.out} ({args.fmt})")
+    return 0
+
+
+def _write(path: Path, text: str) -> None:
+    """Replace the file whole, so an interrupted export never leaves half a file for the LMS."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
