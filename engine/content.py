@@ -75,7 +75,8 @@ _md: MarkdownIt | None = None
 def _parser() -> MarkdownIt:
     global _md
     if _md is None:
-        _md = MarkdownIt("commonmark").use(front_matter_plugin).enable(["table", "strikethrough"])
+        # Block structure only (core `inline` rule off): lessons keep inline Markdown as text.
+        _md = MarkdownIt("commonmark").use(front_matter_plugin).enable("table").disable("inline")
     return _md
 
 

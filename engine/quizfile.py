@@ -132,7 +132,8 @@ def _read(text: str, file: str, default_id: str) -> tuple[Quiz | None, list[Prob
         return top[name][1] if name in top else None
 
     quiz_id = r.text(field("id"), "id") or default_id
-    title = r.text(field("title"), "title") or quiz_id
+    title = r.text(field("title"), "title")
+    title = quiz_id if title is None else title
     quiz = Quiz(id=quiz_id, title=title, questions=[], lesson=r.text(field("lesson"), "lesson"),
                 source=r.text(field("source"), "source"))
     opts = field("options")
