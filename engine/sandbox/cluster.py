@@ -1,0 +1,93 @@
+"""The cluster on its event loop: brokers, controller, faults, events, producer ids."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import zlib
+
+from .broker import Broker
+from .config import SandboxConfig
+from .controller import Controller
+from .events import EventLog
+from .faults import FaultInjector
+from .replica_manager import ReplicaManager
+
+# Kafka places a group or transactional id on a partition of __consumer_offsets /
+# __transaction_state; its coordinator is that partition's leader. We keep the hashing and
+# map the 50 "partitions" over the brokers, skipping stopped ones.
+COORDINATOR_PARTITIONS = 50
+
+
+class Cluster:
+    def __init__(self, brokers: int, config: SandboxConfig, events: EventLog, faults: FaultInjector) -> None:
+        if brokers < 1:
+            raise ValueError("a cluster needs at least one broker")
+        self.config = config
+        self.events = events
+        self.faults = faults
+        self.controller = Controller(list(range(1, brokers + 1)), events)
+        self.replication_enabled = asyncio.Event()
+        self.replication_enabled.set()
+        self._next_producer_id = 1000
+        self.brokers: dict[int, Broker] = {}
+        self.group_coordinator = None          # set by group_handlers when that module is present
+        self.transaction_coordinator = None    # issue 4
+        self._broker_count = brokers
+
+    async def start(self, base_port: int | None) -> None:
+        for broker_id in range(1, self._broker_count + 1):
+            port = 0 if base_port is None else base_port + broker_id - 1
+            self.brokers[broker_id] = Broker(broker_id, self, port)
+        for broker in self.brokers.values():
+            await broker.start()
+
+    def shutdown(self) -> None:
+        for broker in self.brokers.values():
+            if broker.running:
+                broker.running = False
+                broker.server.stop_now()
+                broker.replica_manager.shutdown()
+
+    def running_replica_manager(self, broker_id: int) -> ReplicaManager | None:
+        broker = self.brokers.get(broker_id)
+        return broker.replica_manager if broker is not None and broker.running else None
+
+    def live_brokers(self) -> list[Broker]:
+        return [b for _, b in sorted(self.brokers.items()) if b.running]
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return ",".join(f"{b.host}:{b.port}" for _, b in sorted(self.brokers.items()))
+
+    def next_producer_id(self) -> int:
+        self._next_producer_id += 1
+        return self._next_producer_id
+
+    def coordinator_for(self, key: str) -> Broker | None:
+        """The broker coordinating a group or transactional id (None if every broker is down)."""
+        ids = self.controller.broker_ids
+        slot = zlib.crc32(key.encode()) % COORDINATOR_PARTITIONS
+        for step in range(len(ids)):
+            broker = self.brokers.get(ids[(slot + step) % len(ids)])
+            if broker is not None and broker.running:
+                return broker
+        return None
+
+    def default_replication_factor(self) -> int:
+        return self.config.default_replication_factor or min(3, len(self.controller.broker_ids))
+
+
+# Modules that, when present, define attach(cluster) to set up a coordinator.
+COORDINATOR_MODULES = ["engine.sandbox.group_handlers", "engine.sandbox.transaction_handlers"]
+
+
+def attach_coordinators(cluster: Cluster) -> None:
+    for name in COORDINATOR_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.attach(cluster)

@@ -1,0 +1,66 @@
+"""Everything the sandbox does, as structured events: for tests, the CLI log and the TUI.
+
+Kinds: request, response, append, replicate, truncate, hw, isr_shrink, isr_expand,
+leader_change, broker_stopped, broker_started, fault, topic_created, produce_error.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+Listener = Callable[["Event"], None]
+
+
+@dataclass(frozen=True)
+class Event:
+    time: float                  # time.time() when it happened
+    broker: int | None           # the broker it happened on (None: the cluster/controller)
+    kind: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        stamp = time.strftime("%H:%M:%S", time.localtime(self.time)) + f".{int(self.time * 1000) % 1000:03d}"
+        where = "cluster " if self.broker is None else f"broker {self.broker}"
+        text = " ".join(f"{k}={v}" for k, v in self.details.items())
+        return f"{stamp} {where:9s} {self.kind:15s} {text}"
+
+
+class EventLog:
+    """An append-only list plus live subscribers; safe to read from another thread."""
+
+    def __init__(self) -> None:
+        self._events: list[Event] = []
+        self._listeners: list[Listener] = []
+        self._lock = threading.Lock()
+
+    def emit(self, broker: int | None, kind: str, **details: Any) -> Event:
+        event = Event(time.time(), broker, kind, details)
+        with self._lock:
+            self._events.append(event)
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                listener(event)
+            except Exception:   # a broken listener never breaks the broker
+                pass
+        return event
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+        return unsubscribe
+
+    def snapshot(self) -> list[Event]:
+        with self._lock:
+            return list(self._events)
+
+    def __len__(self) -> int:
+        return len(self._events)

@@ -1,0 +1,239 @@
+"""`Sandbox`: the cluster as lessons, tests and the CLI drive it (DESIGN.md section 3).
+
+The cluster lives on its own asyncio loop in a background thread, so synchronous code (tests,
+lesson runners, the CLI) can use it while real clients talk to it over 127.0.0.1. Each public
+method runs its work on that loop and waits for it; called from the loop thread itself (an
+event listener reacting to an event), it runs the work there directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Literal
+
+from kafka.record.default_records import DefaultRecordBatch
+
+from .cluster import Cluster, attach_coordinators
+from .config import SandboxConfig
+from .controller import NO_LEADER, TopicError
+from .events import Event, EventLog
+from .faults import Action, FaultInjector
+from .producer_state import AbortedTxn
+
+Isolation = Literal["read_committed", "read_uncommitted"]
+
+
+@dataclass(frozen=True)
+class ConsumedRecord:
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    timestamp: int
+    headers: list[tuple[str, bytes]]
+    producer_id: int
+
+
+class Sandbox:
+    def __init__(self, brokers: int = 3, base_port: int | None = None, config: SandboxConfig | None = None,
+                 **settings: Any) -> None:
+        """`settings` override SandboxConfig fields, e.g. replica_lag_time_max_ms=500."""
+        self.config = replace(config or SandboxConfig(), **settings)
+        self.broker_count = brokers
+        self.base_port = base_port
+        self._events = EventLog()
+        self._faults = FaultInjector(self._events)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._cluster: Cluster | None = None
+
+    # --- lifecycle --------------------------------------------------------------------
+    def start(self) -> "Sandbox":
+        ready: concurrent.futures.Future[None] = concurrent.futures.Future()
+        self._loop = asyncio.new_event_loop()
+
+        def run() -> None:
+            asyncio.set_event_loop(self._loop)
+            self._loop.run_forever()
+
+        self._thread = threading.Thread(target=run, name="sandbox-loop", daemon=True)
+        self._thread.start()
+
+        async def boot() -> None:
+            self._cluster = Cluster(self.broker_count, self.config, self._events, self._faults)
+            await self._cluster.start(self.base_port)
+            attach_coordinators(self._cluster)
+
+        try:
+            self._run(boot())
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def close(self) -> None:
+        if self._loop is None:
+            return
+        loop, self._loop = self._loop, None
+        if self._cluster is not None:
+            cluster = self._cluster
+
+            async def down() -> None:
+                cluster.shutdown()
+                tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+            asyncio.run_coroutine_threadsafe(down(), loop).result(30)
+        loop.call_soon_threadsafe(loop.stop)
+        if self._thread is not None:
+            self._thread.join(30)
+        loop.close()
+
+    def __enter__(self) -> "Sandbox":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _run(self, work: Any, timeout: float = 60) -> Any:
+        """Run a coroutine or a callable on the cluster's loop and return its result."""
+        if self._loop is None:
+            raise RuntimeError("the sandbox is not running")
+        if threading.current_thread() is self._thread:
+            if asyncio.iscoroutine(work):
+                return self._loop.create_task(work)
+            return work()
+        if asyncio.iscoroutine(work):
+            return asyncio.run_coroutine_threadsafe(work, self._loop).result(timeout)
+
+        async def call() -> Any:
+            return work()
+        return asyncio.run_coroutine_threadsafe(call(), self._loop).result(timeout)
+
+    @property
+    def cluster(self) -> Cluster:
+        if self._cluster is None:
+            raise RuntimeError("the sandbox is not running")
+        return self._cluster
+
+    # --- the contract of DESIGN.md ------------------------------------------------------
+    @property
+    def bootstrap_servers(self) -> str:
+        return self.cluster.bootstrap_servers
+
+    @property
+    def events(self) -> list[Event]:
+        return self._events.snapshot()
+
+    def subscribe(self, listener: Callable[[Event], None]) -> Callable[[], None]:
+        """Call `listener` with every new event (on the cluster's thread); returns unsubscribe."""
+        return self._events.subscribe(listener)
+
+    def create_topic(self, name: str, partitions: int = 1, replication_factor: int | None = None,
+                     min_insync_replicas: int | None = None) -> None:
+        cluster = self.cluster
+        rf = replication_factor or cluster.default_replication_factor()
+        min_isr = self.config.min_insync_replicas if min_insync_replicas is None else min_insync_replicas
+
+        def create() -> None:
+            try:
+                cluster.controller.create_topic(name, partitions, rf, min_isr)
+            except TopicError as exc:
+                raise ValueError(f"{exc.error.name}: {exc}") from None
+        self._run(create)
+
+    def leader(self, topic: str, partition: int = 0) -> int | None:
+        state = self._state(topic, partition)
+        return None if state.leader == NO_LEADER else state.leader
+
+    def isr(self, topic: str, partition: int = 0) -> list[int]:
+        return list(self._state(topic, partition).isr)
+
+    def replicas(self, topic: str, partition: int = 0) -> list[int]:
+        return list(self._state(topic, partition).replicas)
+
+    def _state(self, topic: str, partition: int) -> Any:
+        state = self.cluster.controller.partition(topic, partition)
+        if state is None:
+            raise KeyError(f"no partition {topic}-{partition}")
+        return state
+
+    def lose_acks(self, count: int = 1, api: str | None = "Produce") -> None:
+        self._faults.arm(Action.LOSE_ACK, count, api)
+
+    def drop_requests(self, count: int = 1, api: str | None = "Produce") -> None:
+        self._faults.arm(Action.DROP, count, api)
+
+    def pause_replication(self) -> None:
+        def pause() -> None:
+            self.cluster.replication_enabled.clear()
+            self._events.emit(None, "fault", fault="pause_replication")
+        self._run(pause)
+
+    def resume_replication(self) -> None:
+        def resume() -> None:
+            self.cluster.replication_enabled.set()
+            self._events.emit(None, "fault", fault="resume_replication")
+        self._run(resume)
+
+    def stop_broker(self, broker_id: int) -> None:
+        def stop() -> None:
+            broker = self.cluster.brokers[broker_id]
+            if broker.running:
+                self._events.emit(broker_id, "fault", fault="stop_broker")
+                broker.stop()
+        self._run(stop)
+
+    def start_broker(self, broker_id: int) -> None:
+        async def start() -> None:
+            broker = self.cluster.brokers[broker_id]
+            if not broker.running:
+                self._events.emit(broker_id, "fault", fault="start_broker")
+                await broker.start()
+        self._run(start())
+
+    def broker_running(self, broker_id: int) -> bool:
+        return self.cluster.brokers[broker_id].running
+
+    def high_watermark(self, topic: str, partition: int = 0) -> int:
+        def hw() -> int:
+            part = self._leader_replica(topic, partition)
+            return part.high_watermark if part else -1
+        return self._run(hw)
+
+    def _leader_replica(self, topic: str, partition: int) -> Any:
+        leader = self.leader(topic, partition)
+        manager = self.cluster.running_replica_manager(leader) if leader is not None else None
+        return manager.partition(topic, partition) if manager else None
+
+    def records(self, topic: str, partition: int = 0, isolation: Isolation = "read_committed") -> list[ConsumedRecord]:
+        """What a consumer at `isolation` reads now from the partition's leader (empty while
+        the partition has no leader): up to the HW, or the LSO without aborted transactions."""
+        if isolation not in ("read_committed", "read_uncommitted"):
+            raise ValueError(f"isolation must be read_committed or read_uncommitted, not {isolation!r}")
+
+        def read() -> tuple[list[Any], list[AbortedTxn]]:
+            part = self._leader_replica(topic, partition)
+            if part is None:
+                return [], []
+            upper = part.last_stable_offset() if isolation == "read_committed" else part.high_watermark
+            return part.log.read(0, 1 << 62, upper), list(part.producer_state.aborted)
+
+        entries, aborted = self._run(read)
+        out: list[ConsumedRecord] = []
+        for entry in entries:
+            h = entry.header
+            if h.is_control:
+                continue
+            if isolation == "read_committed" and h.is_transactional and any(
+                    a.producer_id == h.producer_id and a.first_offset <= h.base_offset <= a.last_offset
+                    for a in aborted):
+                continue
+            for record in DefaultRecordBatch(bytes(entry.data)):
+                out.append(ConsumedRecord(record.offset, record.key, record.value, record.timestamp,
+                                          list(record.headers), h.producer_id))
+        return out
