@@ -334,3 +334,20 @@ def test_export_command_bad_quiz_exits_2(tmp_path: Path) -> None:
     out = run("export", str(tmp_path / "missing.yaml"), "--format", "gift", "--out", str(tmp_path / "x.txt"))
     assert out.returncode == 2 and "no such quiz file or quiz id" in out.stderr
     assert not (tmp_path / "x.txt").exists()
+
+
+def test_every_course_quiz_exports_and_its_answer_key_scores_100() -> None:
+    from engine.grading import expected_answer, grade_quiz
+    from engine.paths import course_dir
+    from engine.quizfile import load_quiz
+
+    files = sorted((course_dir() / "quizzes").glob("*.yaml"))
+    if not files:
+        pytest.skip("the course has no quizzes yet")
+    loaded = [load_quiz(f) for f in files]
+    for quiz in loaded:
+        key = {q.id: expected_answer(q) for q in quiz.questions}
+        grade = grade_quiz(quiz, key)
+        assert (grade.percent, grade.passed) == (100.0, True), quiz.id
+    parsed = parse_moodle(export_quizzes(loaded, "moodle-xml").text)
+    assert len(parsed) == sum(len(q.questions) for q in loaded)
