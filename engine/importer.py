@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from engine.content import Page, _natural, quiz_id_for, read_page
+from engine.section import Page, natural_key, quiz_id_for, read_page
 from engine.problems import Problem
 from engine.quizfile import dump_quiz
 
@@ -70,7 +70,7 @@ def pages_of(path: Path) -> tuple[Path, list[Path]]:
     """The imported folder and its pages in reading order (a single page: its book's root)."""
     if path.is_dir():
         pages = sorted((p for p in path.rglob("*.md") if p.is_file()),
-                       key=lambda p: [_natural(part) for part in p.relative_to(path).parts])
+                       key=lambda p: [natural_key(part) for part in p.relative_to(path).parts])
         return path, pages
     return book_root(path), [path]
 

@@ -282,7 +282,7 @@ def read_quiz_text(text: str, filename: str = "<quiz>") -> tuple[Quiz | None, li
 
 def read_quiz(path: Path) -> tuple[Quiz | None, list[Problem]]:
     """Like read_quiz_text, for a file (an unreadable file is one problem)."""
-    from engine.content import decode
+    from engine.section import decode
 
     try:
         data = Path(path).read_bytes()

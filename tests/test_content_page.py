@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.content import parse_page, read_page
+from engine.section import parse_page, read_page
 from engine.model import CodeGroup, Diagram, Heading, Markdown, Shortcode
 
 FIXTURES = Path(__file__).parent / "fixtures" / "content"
@@ -108,3 +108,28 @@ def test_fenced_shortcodes_are_code_not_shortcodes() -> None:
     assert page.quiz is None and not page.problems
     (group,) = page.blocks
     assert isinstance(group, CodeGroup) and "{{< quizdown >}}" in group.samples[0].code
+
+
+def test_inline_shortcodes_katex_block_and_refs_in_headings() -> None:
+    src = ("## See {{< ref \"/b/1\" >}}\n\nText {{< badge \"new\" >}} and {{< quizdown >}} inline.\n\n"
+           "{{< katex display >}}  \nx^2 + y^2\n{{< /katex >}}\n\n{{< /quizdown >}}\n")
+    page = parse_page(src, file="p.md")
+    heading, text, math = page.blocks
+    assert isinstance(heading, Heading) and heading.text == "See [b/1](lesson:b/1)" and heading.anchor == "see-b1"
+    assert '{{< badge "new" >}}' in text.text and "{{< quizdown >}}" in text.text
+    assert isinstance(math, Markdown) and math.text == "$$\nx^2 + y^2\n$$" and math.line == 5
+    got = [(p.line, p.message.split(";")[0]) for p in page.problems]
+    assert got == [(9, "`{{< /quizdown >}}` closes nothing"), (3, "unknown shortcode `badge`"),
+                   (3, "`{{< quizdown >}}` must stand on a line of its own to take effect")]
+    assert page.quiz is None
+
+
+def test_shortcode_lines_with_trailing_spaces_and_a_second_quiz() -> None:
+    src = "Intro\n\n{{< quizdown >}}   \n### Q\n- [x] a\n- [ ] b\n{{< /quizdown >}}  \n\n{{< quizdown >}}\n" \
+          "### R\n- [x] c\n- [ ] d\n{{< /quizdown >}}\nOutro\n"
+    page = parse_page(src, file="p.md", lesson_id="x/y")
+    assert page.quiz is not None and page.quiz.id == "x-y" and len(page.quiz.questions) == 1
+    assert [p.line for p in page.problems] == [9] and "second quizdown block" in page.problems[0].message
+    assert page.quiz_lines == (2, 7)
+    assert page.text_without_quiz().startswith("Intro\n\n{{< quizdown >}}\n### R")
+    assert [b.text for b in page.blocks if isinstance(b, Markdown)] == ["Intro", "Outro"]
