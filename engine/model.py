@@ -148,7 +148,7 @@ class Example:
 
 @dataclass
 class Lesson:
-    id: str  # stable id, e.g. "kafka/4/4/1" for an imported page or "02-at-most-once"
+    id: str  # stable id, e.g. "4/4/1" for an imported page or "02-at-most-once"
     title: str
     path: Path
     blocks: list[Block] = field(default_factory=list)
