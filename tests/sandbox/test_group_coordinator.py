@@ -410,3 +410,19 @@ def test_a_coordinator_refuses_groups_it_does_not_own() -> None:
         r = await gc.join_group(G, "", None, "c", "consumer", RANGE, 10_000, 5_000, True)
         assert r.error is Errors.MEMBER_ID_REQUIRED
     asyncio.run(main())
+
+
+def test_a_new_member_whose_join_never_completes_expires() -> None:
+    async def main() -> None:
+        h = Harness(new_member_join_timeout_ms=3_000)
+        [a] = await stable_group(h, 1, rebalance_ms=600_000, session_ms=10_000)
+        newcomer = h.join(client="b", rebalance_ms=600_000)
+        await settle()
+        assert not newcomer.done()                      # a never rejoins; the rebalance waits
+        h.timer.advance(3.1)
+        await settle()
+        assert newcomer.result().error is Errors.UNKNOWN_MEMBER_ID
+        removed = [d["reason"] for k, d in h.events if k == "group_member_removed"]
+        assert removed == ["new member did not complete its join in time"]
+        assert h.gc.heartbeat(G, a.member_id, None, 1) is Errors.REBALANCE_IN_PROGRESS
+    asyncio.run(main())
