@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from typing import Callable
 
 from engine.sandbox.coordinator_timer import partition_for
 from engine.sandbox.errors import Errors
@@ -74,6 +75,9 @@ class StoredGroup:
 @dataclass
 class GroupMetadataManager:
     num_partitions: int = 50
+    # How an id maps to a partition; Kafka's hash by default. The cluster may pass its own
+    # (e.g. the one its FindCoordinator uses) so ownership and FindCoordinator agree.
+    partitioner: Callable[[str, int], int] = partition_for
     offsets: dict[str, dict[TopicPartition, OffsetAndMetadata]] = field(default_factory=dict)
     # group -> producer id -> partition -> offset, until that producer's transaction ends.
     pending_txn_offsets: dict[str, dict[int, dict[TopicPartition, OffsetAndMetadata]]] = field(default_factory=dict)
@@ -83,7 +87,7 @@ class GroupMetadataManager:
     _seq: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def partition_for(self, group_id: str) -> int:
-        return partition_for(group_id, self.num_partitions)
+        return self.partitioner(group_id, self.num_partitions)
 
     def group_ids_in(self, partition: int) -> list[str]:
         known = set(self.groups) | set(self.offsets) | set(self.pending_txn_offsets)

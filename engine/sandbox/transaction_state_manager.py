@@ -39,12 +39,15 @@ class ProducerIdManager:
 @dataclass
 class TransactionStateManager:
     num_partitions: int = 50
+    # How an id maps to a partition; Kafka's hash by default. The cluster may pass its own
+    # (e.g. the one its FindCoordinator uses) so ownership and FindCoordinator agree.
+    partitioner: Callable[[str, int], int] = partition_for
     producer_ids: ProducerIdManager = field(default_factory=ProducerIdManager)
     transactions: dict[str, TransactionMetadata] = field(default_factory=dict)
     coordinator_epochs: dict[int, int] = field(default_factory=dict)
 
     def partition_for(self, transactional_id: str) -> int:
-        return partition_for(transactional_id, self.num_partitions)
+        return self.partitioner(transactional_id, self.num_partitions)
 
     def get(self, transactional_id: str) -> TransactionMetadata | None:
         return self.transactions.get(transactional_id)

@@ -272,11 +272,15 @@ def test_init_producer_id_without_transactional_id_and_request_checks() -> None:
         assert a.error is Errors.NONE and a.producer_epoch == 0 and a.producer_id != b.producer_id
         assert (await h.tc.init_producer_id("", 1_000)).error is Errors.INVALID_REQUEST
         assert (await h.tc.init_producer_id(TID, 60_001)).error is Errors.INVALID_TRANSACTION_TIMEOUT
-        other = Harness(state=TransactionStateManager(num_partitions=2))
-        mine = other.state.partition_for(TID)
-        other.tc.on_resignation([mine])
+        # The cluster's own partitioner decides ownership: here every id lives on partition 1.
+        other = Harness(state=TransactionStateManager(num_partitions=2, partitioner=lambda key, n: 1))
+        other.tc.on_resignation([1])
+        assert other.tc.owned == {0: 1} and not other.tc.is_coordinator_for(TID)
         assert (await other.tc.init_producer_id(TID, 1_000)).error is Errors.NOT_COORDINATOR
         assert (await other.tc.end_txn(TID, 1, 0, True)).error is Errors.NOT_COORDINATOR
+        assert other.tc.add_partitions_to_txn(TID, 1, 0, [T0]).errors == {T0: Errors.NOT_COORDINATOR}
+        other.tc.on_election([1])
+        assert (await other.tc.init_producer_id(TID, 1_000)).error is Errors.NONE
     asyncio.run(main())
 
 
