@@ -102,7 +102,7 @@ class Page:
 
 
 def decode(data: bytes, file: str) -> tuple[str, list[Problem]]:
-    """Bytes -> normalised text, reporting bad bytes, a BOM and CRLF line ends."""
+    """Bytes -> text, reporting bytes that are not UTF-8 (they become U+FFFD)."""
     problems: list[Problem] = []
     try:
         text = data.decode("utf-8")
@@ -113,8 +113,13 @@ def decode(data: bytes, file: str) -> tuple[str, list[Problem]]:
         problems.append(Problem(file, line, f"bytes that are not UTF-8 (0x{data[exc.start]:02x}); they are shown "
                                 "as \ufffd: save the file as UTF-8", col, "warning"))
         text = data.decode("utf-8", errors="replace")
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    return text, problems
+
+
+def normalize(text: str, file: str) -> tuple[str, list[Problem]]:
+    """Drop a BOM and turn CRLF / CR line ends into LF, reporting the line ends."""
+    problems: list[Problem] = []
+    text = text.removeprefix("\ufeff")
     if "\r" in text:
         problems.append(Problem(file, text[: text.index("\r")].count("\n") + 1, "Windows (CRLF) or old Mac (CR) "
                                 "line ends, read as LF; save the file with LF line ends", severity="warning"))
@@ -139,8 +144,8 @@ def read_page(path: Path, *, lesson_id: str = "", file: str | None = None) -> Pa
 
 def parse_page(text: str, *, file: str = "", lesson_id: str = "") -> Page:
     """Section Markdown text -> Page. Never raises."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
-    page = Page(file, text)
+    text, problems = normalize(text, file)
+    page = Page(file, text, problems=problems)
     try:
         _parse_into(page, lesson_id)
     except Exception as exc:  # a reader bug must not stop a whole course from loading
@@ -354,6 +359,8 @@ def _assemble(items: list[tuple[int, Any]], lines: list[str], page: Page) -> lis
             if pending is not None:
                 item.label = pending[0]
                 item.line = pending[1] + 1
+                if not item.language:  # a fence without an info string: the label names the language
+                    item.language = pending[0].lower()
                 pending = None
                 last = blocks[-1] if blocks else None
                 if not run and isinstance(last, CodeGroup) and last.samples[-1].label:

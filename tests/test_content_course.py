@@ -74,3 +74,16 @@ def test_book_folder_chapters_order_and_links() -> None:
 def test_not_a_course(tmp_path: Path) -> None:
     course = load_course(tmp_path / "missing")
     assert course.problems and "not a course folder" in course.problems[0].message
+
+
+def test_validate_course_lists_problems_once(tmp_path: Path) -> None:
+    from engine.validate import validate_course
+
+    assert [p.severity for p in validate_course(FIXTURES / "course")] == ["warning"]
+    root = tmp_path / "c"
+    shutil.copytree(FIXTURES / "course", root)
+    (root / "quizzes" / "again.yaml").write_text((root / "quizzes" / "first-steps.yaml").read_text())
+    problems = validate_course(root)
+    (dup,) = [p for p in problems if "already used" in p.message]
+    assert Path(dup.file).name == "again.yaml" and (dup.line, dup.column) == (1, 1)
+    assert len(problems) == len(set(problems))

@@ -133,3 +133,16 @@ def test_shortcode_lines_with_trailing_spaces_and_a_second_quiz() -> None:
     assert page.quiz_lines == (2, 7)
     assert page.text_without_quiz().startswith("Intro\n\n{{< quizdown >}}\n### R")
     assert [b.text for b in page.blocks if isinstance(b, Markdown)] == ["Intro", "Outro"]
+
+
+def test_a_label_names_the_language_of_a_bare_fence() -> None:
+    page = parse_page("**Python**\n\n```\nprint(1)\n```\n\n**Go**\n```go\nfmt.Println(1)\n```\n")
+    (group,) = page.blocks
+    assert isinstance(group, CodeGroup)
+    assert [(s.language, s.label, s.line) for s in group.samples] == [("python", "Python", 1), ("go", "Go", 7)]
+
+
+def test_parse_page_reports_cr_line_ends_too() -> None:
+    page = parse_page("\ufeffone\r\ntwo\rthree\n", file="p.md")
+    assert page.text == "one\ntwo\nthree\n" and page.blocks[0].text == "one\ntwo\nthree"
+    assert [(p.line, p.severity) for p in page.problems] == [(1, "warning")] and "CRLF" in page.problems[0].message
