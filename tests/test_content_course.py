@@ -82,8 +82,8 @@ def test_validate_course_lists_problems_once(tmp_path: Path) -> None:
     assert [p.severity for p in validate_course(FIXTURES / "course")] == ["warning"]
     root = tmp_path / "c"
     shutil.copytree(FIXTURES / "course", root)
-    (root / "quizzes" / "again.yaml").write_text((root / "quizzes" / "first-steps.yaml").read_text())
+    (root / "quizzes" / "zz-again.yaml").write_text((root / "quizzes" / "first-steps.yaml").read_text())
     problems = validate_course(root)
     (dup,) = [p for p in problems if "already used" in p.message]
-    assert Path(dup.file).name == "again.yaml" and (dup.line, dup.column) == (1, 1)
+    assert Path(dup.file).name == "zz-again.yaml" and (dup.line, dup.column) == (1, 1)
     assert len(problems) == len(set(problems))
