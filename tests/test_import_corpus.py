@@ -33,19 +33,19 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, int]
     return out, json.loads(buf.getvalue()), code
 
 
-def _expected(page: Path) -> list[list[bool]]:
-    """Correct flags per question, read from the raw page with plain line matching (an independent oracle)."""
+def _expected(page: Path) -> list[list[tuple[str, bool]]]:
+    """(option text, correct) per question, read from the raw page by plain line matching (an independent oracle)."""
     text = page.read_text(encoding="utf-8")
     start, end = text.find("{{< quizdown >}}"), text.find("{{< /quizdown >}}")
     if start < 0:
         return []
-    flags: list[list[bool]] = []
+    flags: list[list[tuple[str, bool]]] = []
     for line in text[start:end].splitlines():
         if re.match(r"#{1,6} ", line):
             flags.append([])
-        m = re.match(r"(?:-|\d+\.) \[([ xX])\] ", line)
+        m = re.match(r"(?:-|\d+\.) \[([ xX])\] (.*)", line)
         if m:
-            flags[-1].append(m.group(1) != " ")
+            flags[-1].append((m.group(2).strip(), m.group(1) != " "))
     return flags
 
 
@@ -71,7 +71,7 @@ def test_every_question_matches_its_page(imported: tuple[Path, dict, int]) -> No
         lesson_id = rel.parent.as_posix() if rel.parent.as_posix() != "." else ""
         quiz = load_quiz(out / "quizzes" / f"{lesson_id.replace('/', '-') or 'index'}.yaml")
         assert quiz.source == rel.as_posix() and quiz.lesson == (lesson_id or "index")
-        assert [[o.correct for o in q.options] for q in quiz.questions] == expected, rel
+        assert [[(o.text, o.correct) for o in q.options] for q in quiz.questions] == expected, rel
         checked += len(expected)
     assert checked > 4000
 
