@@ -54,9 +54,13 @@ class _Reader:
 
     def problem(self, node: yaml.Node, message: str, severity: str = "error") -> None:
         mark = node.start_mark
-        self.problems.append(Problem(self.file, mark.line + 1, message, mark.column + 1, severity))  # type: ignore[arg-type]
+        self.problems.append(
+            Problem(self.file, mark.line + 1, message, mark.column + 1, severity)  # type: ignore[arg-type]
+        )
 
-    def mapping(self, node: yaml.Node, what: str, keys: tuple[str, ...], example: str) -> dict[str, tuple[yaml.Node, yaml.Node]] | None:
+    def mapping(
+        self, node: yaml.Node, what: str, keys: tuple[str, ...], example: str
+    ) -> dict[str, tuple[yaml.Node, yaml.Node]] | None:
         if not isinstance(node, yaml.MappingNode):
             self.problem(node, f"{what} must be a mapping of `key: value` lines, e.g. {example}")
             return None

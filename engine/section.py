@@ -13,7 +13,8 @@ A page is read with markdown-it-py (front matter through mdit-py-plugins) into b
 - `Shortcode` for a line holding a shortcode the reader does not know, kept visible, with a warning.
 The `{{< quizdown >}}` block is cut out and parsed by engine.quizdown into the lesson's quiz.
 
-Reading never raises on bad content: problems (file, line, column) are collected on the page. Mojibake, CRLF, a BOM, bad bytes and a missing closing shortcode are reported.
+Reading never raises on bad content: problems (file, line, column) are collected on the page.
+Mojibake, CRLF, a BOM, bad bytes and a missing closing shortcode are reported.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ _REF_ARG = re.compile(r"""^\s*(?:"([^"]*)"|'([^']*)'|(\S+))""")
 _INLINE_KATEX = re.compile(r"\{\{[<%]\s*katex\s*[>%]\}\}(.*?)\{\{[<%]\s*/katex\s*[>%]\}\}", re.S)
 _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _LABEL = re.compile(r"^\*\*([^*\n]{1,40}?)\*\*:?$")
-_MOJIBAKE = re.compile(r"(?:Ã[\x80-\xbf¡-¿]|Â[\x80-\xbf¡-¿©®°±²³µ·¹º»¼½¾]|â€[\x80-\xbf™œ\x9d˜“”¢¦¡])")
+# UTF-8 read as Latin-1 / cp1252: a lead byte (Ã, Â, â€) followed by what was a continuation byte.
+_MOJIBAKE = re.compile(r"(?:Ã[\x80-\xbf¡-¿]|Â[\x80-\xbf¡-¿]|â€[\x80-\xbf™œ\x9d˜“”¢¦¡])")
 _SLUG_DROP = re.compile(r"[^\w\- ]")
 _NATURAL = re.compile(r"(\d+)")
 
