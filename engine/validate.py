@@ -1,4 +1,4 @@
-"""Check a course folder: every lesson, quiz and link, as `course validate` reports them."""
+"""Check a course folder: lessons, quizzes, links, example scenarios and exercises (`course validate`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from engine.content import load_course
-from engine.problems import Problem
+from engine.model import Course
+from engine.problems import ContentError, Problem
 
 
 @dataclass
@@ -36,8 +37,15 @@ class ValidationReport:
 
 
 def check_course(root: Path) -> ValidationReport:
+    """Lessons, quizzes and links (engine.content), example scenarios and exercises of a course folder."""
     course = load_course(root)
-    report = ValidationReport(problems=_unique(course.problems))
+    problems = list(course.problems)
+    problems.extend(_scenario_problems(course))
+    if (root / "exercises").is_dir():
+        from engine.exercises import load_exercises
+
+        problems.extend(load_exercises(root)[1])
+    report = ValidationReport(problems=_unique(problems))
     report.lessons = sum(1 for _ in course.lessons())
     report.quizzes = len(course.quizzes)
     report.questions = sum(len(q.questions) for q in course.quizzes.values())
@@ -45,6 +53,21 @@ def check_course(root: Path) -> ValidationReport:
         report.problems.append(Problem(str(root), 0, "no lessons and no quizzes found; a course folder holds "
                                        "lessons/<id>/index.md and quizzes/<id>.yaml", severity="warning"))
     return report
+
+
+def _scenario_problems(course: Course) -> list[Problem]:
+    from engine.scenario import load_scenario
+
+    problems: list[Problem] = []
+    for lesson in course.lessons():
+        for example in lesson.examples:
+            if example.scenario is None:
+                continue
+            try:
+                load_scenario(example.scenario)
+            except ContentError as exc:
+                problems.extend(exc.problems)
+    return problems
 
 
 def validate_course(root: Path) -> list[Problem]:

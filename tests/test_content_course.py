@@ -87,3 +87,15 @@ def test_validate_course_lists_problems_once(tmp_path: Path) -> None:
     (dup,) = [p for p in problems if "already used" in p.message]
     assert Path(dup.file).name == "zz-again.yaml" and (dup.line, dup.column) == (1, 1)
     assert len(problems) == len(set(problems))
+
+
+def test_validate_checks_example_scenarios_and_exercises(tmp_path: Path) -> None:
+    from engine.validate import validate_course
+
+    root = tmp_path / "c"
+    shutil.copytree(FIXTURES / "course", root)
+    (root / "lessons" / "01-first-steps" / "examples" / "tiny.yaml").write_text("title: [unclosed\n")
+    (root / "exercises" / "ex1").mkdir(parents=True)
+    (root / "exercises" / "ex1" / "exercise.yaml").write_text("- not a mapping\n")
+    files = {Path(p.file).name for p in validate_course(root) if p.severity == "error"}
+    assert files == {"tiny.yaml", "exercise.yaml"}
