@@ -122,8 +122,10 @@ def _examples(page: Page, folder: Path, problems: list[Problem]) -> list[Example
     raw = page.front_matter.get("examples")
     if raw is None:
         return []
+    key = re.search(r"^examples[ \t]*:", page.text, re.M)
+    line = page.text.count("\n", 0, key.start()) + 1 if key else 1  # the `examples:` line of the front matter
     if not isinstance(raw, list):
-        problems.append(Problem(page.file, 2, "examples: must be a list such as "
+        problems.append(Problem(page.file, line, "examples: must be a list such as "
                                 "`examples: [{name: lost-acks, title: \"Acks lost\"}]`"))
         return []
     out: list[Example] = []
@@ -132,13 +134,13 @@ def _examples(page: Page, folder: Path, problems: list[Problem]) -> list[Example
             entry = {"name": entry}
         name = entry.get("name") if isinstance(entry, dict) else None
         if not isinstance(name, str) or not name:
-            problems.append(Problem(page.file, 2, f"examples: entry {entry!r} has no name; write "
+            problems.append(Problem(page.file, line, f"examples: entry {entry!r} has no name; write "
                                     "`{name: lost-acks, title: \"...\"}`"))
             continue
         script = folder / "examples" / f"{name}.py"
         scenario = folder / "examples" / f"{name}.yaml"
         if not script.is_file():
-            problems.append(Problem(page.file, 2, f"examples: {name}: the script examples/{name}.py is missing; "
+            problems.append(Problem(page.file, line, f"examples: {name}: the script examples/{name}.py is missing; "
                                     "add it next to the lesson or remove the entry"))
             continue
         out.append(Example(name=name, script=script, scenario=scenario if scenario.is_file() else None,

@@ -52,6 +52,7 @@ def test_examples_front_matter_errors(tmp_path: Path) -> None:
     (lesson / "index.md").write_text("---\ntitle: L\nexamples: [{name: missing}, {title: no-name}]\n---\n")
     course = load_course(tmp_path)
     msgs = [p.message for p in course.lesson("l1").problems]
+    assert {p.line for p in course.lesson("l1").problems} == {3}
     assert len(msgs) == 2 and "examples/missing.py is missing" in msgs[0] and "has no name" in msgs[1]
 
 
