@@ -23,7 +23,10 @@ Setting up (the broker / cluster code):
 
 `write_markers(producer_id, producer_epoch, commit, [(topic, partition), ...], coordinator_epoch)`
 is an async callable the broker supplies: append a COMMIT/ABORT control batch to each partition's
-leader log (which closes the producer's transaction there: LSO, aborted index). Return normally
+leader log (which closes the producer's transaction there: LSO, aborted index). After a fencing
+abort the marker carries the bumped epoch: the partition's producer state must adopt it, so the
+zombie's later batches at the old epoch are refused (INVALID_PRODUCER_EPOCH) instead of opening a
+new transaction under the same producer id. Return normally
 when all are written; raise `MarkerWriteError(failed_partitions)` to have only those retried
 after `marker_retry_backoff_ms` (any other exception retries the whole call). Raise it with
 `error=Errors.TRANSACTION_COORDINATOR_FENCED` if a newer coordinator epoch was seen: this
@@ -244,6 +247,9 @@ class TransactionCoordinator:
             return InitProducerIdResult(Errors.CONCURRENT_TRANSACTIONS)
 
         previous = (txn.producer_id, txn.producer_epoch)
+        # Bumping an epoch some producer holds fences that producer (not one the coordinator
+        # itself made while aborting, which nobody was given).
+        fences_someone = expected is None and previous[1] != NO_PRODUCER_EPOCH and not txn.epoch_from_fence
         if txn.is_producer_epoch_exhausted and (expected is None or expected[1] == txn.producer_epoch):
             txn.rotate_producer_id(self.state.producer_ids.generate(), txn_timeout_ms, now,
                                    record_last_epoch=expected is not None)
@@ -259,7 +265,7 @@ class TransactionCoordinator:
             self._emit("txn_request_fenced", txn, api="InitProducerId", producer_id=producer_id,
                        producer_epoch=producer_epoch)
             return InitProducerIdResult(fenced)
-        if previous[1] != NO_PRODUCER_EPOCH and expected is None:
+        if fences_someone:
             self._emit("txn_fenced", txn, producer_id=txn.producer_id, previous_epoch=previous[1],
                        epoch=txn.producer_epoch, reason="InitProducerId from a new instance", aborting=False)
         self._emit("txn_init_producer_id", txn, producer_id=txn.producer_id, epoch=txn.producer_epoch,

@@ -75,6 +75,8 @@ class TransactionMetadata:
     txn_last_update_time: float = -1.0
     # Partitions whose marker is still to be written in the current Prepare* phase.
     pending_markers: set[TopicPartition] = field(default_factory=set)
+    # The current epoch came from fencing (never handed to a producer): the next bump fences nobody.
+    epoch_from_fence: bool = False
 
     @property
     def is_producer_epoch_exhausted(self) -> bool:
@@ -106,6 +108,7 @@ class TransactionMetadata:
         self._reset_to_empty(txn_timeout_ms, now)
 
     def _reset_to_empty(self, txn_timeout_ms: int, now: float) -> None:
+        self.epoch_from_fence = False
         self.txn_timeout_ms = txn_timeout_ms
         self.partitions = set()
         self.groups = set()
@@ -118,6 +121,7 @@ class TransactionMetadata:
         self.transition_to(TransactionState.PREPARE_EPOCH_FENCE, now)
         self.producer_epoch += 1
         self.last_producer_epoch = NO_PRODUCER_EPOCH
+        self.epoch_from_fence = True
 
     # ---- a transaction
 
