@@ -205,6 +205,16 @@ class Sandbox:
             return part.high_watermark if part else -1
         return self._run(hw)
 
+    def log_end_offset(self, topic: str, partition: int = 0, broker: int | None = None) -> int:
+        """The log end offset of a replica (the leader's if `broker` is None); -1 if it has none."""
+        def leo() -> int:
+            if broker is None:
+                part = self._leader_replica(topic, partition)
+            else:
+                part = self.cluster.brokers[broker].replica_manager.partition(topic, partition)
+            return part.log.log_end_offset if part else -1
+        return self._run(leo)
+
     def _leader_replica(self, topic: str, partition: int) -> Any:
         leader = self.leader(topic, partition)
         manager = self.cluster.running_replica_manager(leader) if leader is not None else None

@@ -1,0 +1,102 @@
+"""The two real clients under test behind one small interface, and outcome counting
+(DESIGN.md section 4: lost = acknowledged but not read back read_committed; duplicate = an
+id read more than once)."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import confluent_kafka as ck
+
+CLIENTS = ["confluent-kafka", "kafka-python"]
+
+# kafka-python logs every cut connection at ERROR level; the cuts are the point of these tests.
+logging.getLogger("kafka").setLevel(logging.CRITICAL)
+
+
+@dataclass
+class ProducerUnderTest:
+    client: str
+    bootstrap: str
+    acks: int                      # 0, 1 or -1 (all)
+    idempotence: bool = False
+    retries: int | None = None     # None: the client's default
+    timeout_ms: int = 30_000       # how long a message may take before it fails
+    sent: list[str] = field(default_factory=list)
+    acked: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.client == "confluent-kafka":
+            conf: dict[str, Any] = {
+                "bootstrap.servers": self.bootstrap, "acks": self.acks, "linger.ms": 0,
+                "enable.idempotence": self.idempotence, "message.timeout.ms": self.timeout_ms,
+                "socket.timeout.ms": self.timeout_ms, "retry.backoff.ms": 50,
+                "log_level": 0,
+            }
+            if self.retries is not None:
+                conf["retries"] = self.retries
+            self._p: Any = ck.Producer(conf)
+        else:
+            from kafka import KafkaProducer
+
+            kwargs: dict[str, Any] = dict(
+                bootstrap_servers=self.bootstrap, acks=self.acks if self.acks != -1 else "all",
+                enable_idempotence=self.idempotence, linger_ms=0, retry_backoff_ms=50,
+                delivery_timeout_ms=self.timeout_ms, request_timeout_ms=min(self.timeout_ms, 10_000))
+            if self.retries is not None:
+                kwargs["retries"] = self.retries
+            self._p = KafkaProducer(**kwargs)
+
+    def send(self, topic: str, value: str, partition: int = 0) -> None:
+        self.sent.append(value)
+        if self.client == "confluent-kafka":
+            def report(err: Any, msg: Any, value: str = value) -> None:
+                if err is None:
+                    self.acked.append(value)
+                else:
+                    self.failed.append((value, err.name()))
+            self._p.produce(topic, value.encode(), partition=partition, on_delivery=report)
+            self._p.poll(0)
+        else:
+            future = self._p.send(topic, value.encode(), partition=partition)
+            future.add_callback(lambda _md, value=value: self.acked.append(value))
+            future.add_errback(lambda exc, value=value: self.failed.append((value, type(exc).__name__)))
+
+    def flush(self, timeout: float = 60) -> None:
+        if self.client == "confluent-kafka":
+            remaining = self._p.flush(timeout)
+            assert remaining == 0, f"{remaining} messages still undelivered after {timeout}s"
+        else:
+            self._p.flush(timeout)
+
+    def close(self) -> None:
+        if self.client == "confluent-kafka":
+            self._p.flush(5)
+        else:
+            self._p.close(timeout=5)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    acknowledged: int
+    in_log: int
+    lost: int
+    duplicates: int
+    in_order: bool
+
+    @staticmethod
+    def count(acked: list[str], log_values: list[str]) -> "Outcome":
+        copies = Counter(log_values)
+        lost = sum(1 for v in set(acked) if v not in copies)
+        duplicates = sum(n - 1 for n in copies.values())
+        firsts = list(dict.fromkeys(log_values))
+        order = [int(v.rsplit("-", 1)[1]) for v in firsts]
+        return Outcome(len(set(acked)), len(copies), lost, duplicates, order == sorted(order))
+
+
+def log_values(sb: Any, topic: str, partition: int = 0) -> list[str]:
+    return [r.value.decode() for r in sb.records(topic, partition, isolation="read_committed")]
