@@ -83,9 +83,10 @@ class ManualTimer:
 
 def java_string_hash(s: str) -> int:
     """Java's String.hashCode (over UTF-16 code units, int32 overflow), as Kafka hashes ids."""
+    data = s.encode("utf-16-be")
     h = 0
-    for unit in s.encode("utf-16-be").hex(" ", 2).split() if s else []:
-        h = (31 * h + int(unit, 16)) & 0xFFFFFFFF
+    for i in range(0, len(data), 2):
+        h = (31 * h + int.from_bytes(data[i:i + 2], "big")) & 0xFFFFFFFF
     return h - (1 << 32) if h & 0x80000000 else h
 
 

@@ -48,7 +48,11 @@ Request handlers (all must run on the cluster's asyncio loop):
 
 Events (via `emit(kind, **details)`, every one with `group=`): group_join, group_rebalance_start,
 group_join_complete, group_sync, group_rebalance_complete, group_member_removed (reason),
-offset_commit, txn_offset_commit.
+offset_commit, txn_offset_commit, group_loaded / group_unloaded (coordinator moved).
+
+Timers: `timer=` defaults to `SystemTimer()` (the running asyncio loop); pass a
+`coordinator_timer.ManualTimer` to drive session/rebalance timeouts by hand (tests). Call
+`on_election` on the loop: loading a group arms its members' session timers.
 
 Not modelled: static membership beyond recording `group.instance.id` (static members are
 treated as dynamic ones: no FENCED_INSTANCE_ID), group deletion, offset retention/expiry,

@@ -56,7 +56,13 @@ INVALID_PRODUCER_EPOCH; None = newest):
 Events (via `emit(kind, **details)`, each with `transactional_id=`): txn_init_producer_id,
 txn_fenced (a new instance or the timeout bumped the epoch), txn_request_fenced (a zombie's request
 refused), txn_begin, txn_partitions_added, txn_offsets_added, txn_prepare (commit=bool),
-txn_marker_retry, txn_markers_written, txn_complete, txn_timeout_abort.
+txn_marker_retry, txn_markers_written, txn_complete, txn_timeout_abort, txn_resume (a new
+coordinator finishing a Prepare* transaction).
+
+Client-visible rules worth knowing (Kafka's, and librdkafka treats them as fatal): EndTxn on a
+transaction that is Empty, or asking the opposite outcome of a completed one, is INVALID_TXN_STATE;
+a stale epoch is PRODUCER_FENCED/INVALID_PRODUCER_EPOCH. CONCURRENT_TRANSACTIONS (retriable) is
+the answer to anything but a same-outcome EndTxn retry while markers are being written.
 
 Not modelled: transactional id expiry (Dead), KIP-890's transaction verification on Produce,
 authorization.

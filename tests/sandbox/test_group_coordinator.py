@@ -426,3 +426,12 @@ def test_a_new_member_whose_join_never_completes_expires() -> None:
         assert removed == ["new member did not complete its join in time"]
         assert h.gc.heartbeat(G, a.member_id, None, 1) is Errors.REBALANCE_IN_PROGRESS
     asyncio.run(main())
+
+
+def test_ids_hash_to_partitions_as_kafka_does() -> None:
+    from engine.sandbox.coordinator_timer import java_string_hash, partition_for
+    # Java: "hello".hashCode() == 99162322; Utils.abs(Integer.MIN_VALUE) is 0, not negative.
+    assert java_string_hash("hello") == 99162322
+    assert java_string_hash("polygenelubricants") == -2**31
+    assert partition_for("polygenelubricants", 50) == 0
+    assert 0 <= partition_for("my-group", 50) < 50
