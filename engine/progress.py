@@ -94,12 +94,37 @@ class QuizResult:
 
 
 @dataclass
+class ExerciseResult:
+    """A self-check exercise: passed yet, how many checks, how many hints seen."""
+
+    passed: bool = False
+    checks: int = 0
+    hints_shown: int = 0
+    passed_at: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"passed": self.passed, "checks": self.checks, "hints_shown": self.hints_shown,
+                "passed_at": self.passed_at}
+
+    @classmethod
+    def from_json(cls, data: Any, where: str) -> "ExerciseResult":
+        d = _expect(data, dict, where)
+        return cls(
+            passed=_expect(d.get("passed", False), bool, f"{where}.passed"),
+            checks=int(_number(d.get("checks", 0), f"{where}.checks")),
+            hints_shown=int(_number(d.get("hints_shown", 0), f"{where}.hints_shown")),
+            passed_at=_expect(d.get("passed_at", ""), str, f"{where}.passed_at"),
+        )
+
+
+@dataclass
 class Progress:
     version: int = VERSION
     current_lesson: str | None = None
     lessons_done: dict[str, str] = field(default_factory=dict)  # lesson id -> ISO time done
     visited: dict[str, str] = field(default_factory=dict)  # lesson id -> ISO time of last visit
     quizzes: dict[str, QuizResult] = field(default_factory=dict)  # quiz id -> best result
+    exercises: dict[str, ExerciseResult] = field(default_factory=dict)  # exercise name -> result
     extra: dict[str, Any] = field(default_factory=dict)  # top-level keys kept but not understood
 
     def visit(self, lesson_id: str) -> None:
@@ -133,6 +158,23 @@ class Progress:
         self.quizzes[quiz_id] = result
         return result
 
+    def record_exercise(self, name: str, passed: bool) -> ExerciseResult:
+        """Count a check; a pass is kept once earned (the solution stays unlocked)."""
+        result = self.exercises.setdefault(name, ExerciseResult())
+        result.checks += 1
+        if passed and not result.passed:
+            result.passed, result.passed_at = True, now_iso()
+        return result
+
+    def exercise_passed(self, name: str) -> bool:
+        return name in self.exercises and self.exercises[name].passed
+
+    def next_hint(self, name: str, available: int) -> int:
+        """Reveal one more hint (up to `available`); returns how many are now shown."""
+        result = self.exercises.setdefault(name, ExerciseResult())
+        result.hints_shown = min(available, result.hints_shown + 1)
+        return result.hints_shown
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = dict(self.extra)
         out.update(
@@ -141,6 +183,7 @@ class Progress:
             lessons_done=dict(self.lessons_done),
             visited=dict(self.visited),
             quizzes={k: v.to_json() for k, v in self.quizzes.items()},
+            exercises={k: v.to_json() for k, v in self.exercises.items()},
         )
         return out
 
@@ -159,13 +202,15 @@ class Progress:
             if not all(isinstance(v, str) for v in table.values()):
                 raise ProgressFormatError(f"{name} should map lesson ids to times")
         quizzes = _expect(d.get("quizzes", {}), dict, "quizzes")
-        known = {"version", "current_lesson", "lessons_done", "visited", "quizzes"}
+        exercises = _expect(d.get("exercises", {}), dict, "exercises")
+        known = {"version", "current_lesson", "lessons_done", "visited", "quizzes", "exercises"}
         return cls(
             version=VERSION,
             current_lesson=current,
             lessons_done=dict(done),
             visited=dict(visited),
             quizzes={str(k): QuizResult.from_json(v, f"quizzes.{k}") for k, v in quizzes.items()},
+            exercises={str(k): ExerciseResult.from_json(v, f"exercises.{k}") for k, v in exercises.items()},
             extra={k: v for k, v in d.items() if k not in known},
         )
 

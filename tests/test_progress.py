@@ -117,12 +117,28 @@ def test_two_corrupt_files_in_the_same_second_are_both_kept(tmp_path: Path) -> N
 
 def test_unknown_top_level_keys_survive_a_save(tmp_path: Path) -> None:
     path = tmp_path / "progress.json"
-    path.write_text(json.dumps({"version": 1, "exercises": {"e1": {"passed": True}}}))
+    path.write_text(json.dumps({"version": 1, "badges": {"b1": {"earned": True}}}))
     store = ProgressStore(path)
     p = store.load()
     p.mark_done("l1")
     store.save(p)
-    assert json.loads(path.read_text())["exercises"] == {"e1": {"passed": True}}
+    assert json.loads(path.read_text())["badges"] == {"b1": {"earned": True}}
+
+
+def test_exercise_passes_and_hints_are_kept(tmp_path: Path) -> None:
+    store = ProgressStore(tmp_path / "progress.json")
+    with store.update() as p:
+        p.record_exercise("acks", passed=False)
+        assert p.next_hint("acks", available=2) == 1
+    with store.update() as p:
+        p.record_exercise("acks", passed=True)
+        p.record_exercise("acks", passed=False)  # a later failure does not take a pass back
+        assert p.next_hint("acks", available=2) == 2
+        assert p.next_hint("acks", available=2) == 2
+    loaded = store.load()
+    assert loaded.exercise_passed("acks") and not loaded.exercise_passed("other")
+    result = loaded.exercises["acks"]
+    assert (result.checks, result.hints_shown) == (3, 2) and result.passed_at
 
 
 def test_stale_temporaries_are_removed_and_fresh_ones_kept(tmp_path: Path) -> None:

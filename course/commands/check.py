@@ -1,0 +1,181 @@
+"""Self-check commands: `course exercises`, `course check`, `course hint`, `course reset`,
+`course solution`. The learner edits their copy in the workspace with any editor."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from engine.exercises import CheckResult, Exercise, Workspace, check, load_exercises
+from engine.progress import ProgressStore
+from engine.runner import RunEvent
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("exercises", help="list the self-check exercises and where your copies are")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_exercises)
+
+    p = sub.add_parser("check", help="grade your exercise scripts against the sandbox under faults",
+                       description="Run your copy of an exercise (or all of them) under its scenario's faults "
+                                   "and say whether it lost or duplicated messages.")
+    p.add_argument("exercise", nargs="?", metavar="EXERCISE", help="exercise name (default: all)")
+    p.add_argument("--watch", action="store_true", help="check again every time you save the file")
+    p.add_argument("--json", action="store_true", help="one JSON object per exercise, one per line")
+    p.add_argument("--bootstrap-servers", dest="run_bootstrap", metavar="S",
+                   help="run against a real cluster (faults are not injected there)")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("hint", help="show the next hint for an exercise")
+    p.add_argument("exercise", metavar="EXERCISE")
+    p.set_defaults(func=cmd_hint)
+
+    p = sub.add_parser("reset", help="put an exercise back to its starting script (yours is kept as .bak)")
+    p.add_argument("exercise", metavar="EXERCISE")
+    p.set_defaults(func=cmd_reset)
+
+    p = sub.add_parser("solution", help="show the reference solution of an exercise you have passed")
+    p.add_argument("exercise", metavar="EXERCISE")
+    p.set_defaults(func=cmd_solution)
+
+
+def _course_root(args: argparse.Namespace) -> Path | None:
+    return Path(args.course) if getattr(args, "course", None) else None
+
+
+def _all(args: argparse.Namespace) -> list[Exercise]:
+    exercises, problems = load_exercises(_course_root(args))
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return exercises
+
+
+def _one(args: argparse.Namespace) -> Exercise | None:
+    exercises = _all(args)
+    for ex in exercises:
+        if ex.name == args.exercise:
+            return ex
+    names = ", ".join(e.name for e in exercises) or "none"
+    print(f"no exercise `{args.exercise}`; exercises: {names}", file=sys.stderr)
+    return None
+
+
+def cmd_exercises(args: argparse.Namespace) -> int:
+    ws = Workspace()
+    progress = ProgressStore().load()
+    rows = []
+    for ex in _all(args):
+        path = ws.ensure(ex)
+        passed = progress.exercise_passed(ex.name)
+        rows.append({"exercise": ex.name, "title": ex.title, "lesson": ex.lesson, "path": str(path), "passed": passed})
+    if args.json:
+        print(json.dumps({"workspace": str(ws.root), "exercises": rows}))
+        return 0
+    print(f"Your copies are in {ws.root} — open them in any editor, then run `course check NAME`.\n")
+    for r in rows:
+        mark = "passed" if r["passed"] else "to do "
+        print(f"  [{mark}] {r['exercise']:28s} {r['title']}")
+    return 0
+
+
+def _print_live(event: RunEvent) -> None:
+    if event.kind == "fault":
+        print(f"  {event.time:5.1f}s fault: {event.text}", flush=True)
+    elif event.kind == "timeout":
+        print(f"  {event.time:5.1f}s {event.text}", flush=True)
+
+
+def _report(result: CheckResult, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result.to_json()), flush=True)
+        return
+    o = result.run.outcome
+    verdict = "PASSED" if result.passed else "NOT YET"
+    print(f"{verdict}  {result.exercise.name}: sent {o.sent}, acknowledged {o.acknowledged}, "
+          f"in the log {o.in_log}, lost {o.lost}, duplicates {o.duplicates}")
+    for line in result.feedback:
+        print(f"  - {line}")
+    if result.passed:
+        print(f"  The reference solution: `course solution {result.exercise.name}`.")
+    elif result.exercise.hints:
+        print(f"  Stuck? `course hint {result.exercise.name}`.")
+    print(flush=True)
+
+
+def _check_and_record(ex: Exercise, args: argparse.Namespace, store: ProgressStore) -> CheckResult:
+    script = Workspace().ensure(ex)
+    if not args.json:
+        print(f"Checking {ex.name} ({script}) under: " + "; ".join(f.describe() for f in ex.scenario.faults),
+              flush=True)
+    result = check(ex, script, bootstrap_servers=args.run_bootstrap or getattr(args, "bootstrap_servers", None),
+                   listener=None if args.json else _print_live)
+    with store.update() as progress:
+        progress.record_exercise(ex.name, result.passed)
+    return result
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    if args.exercise:
+        ex = _one(args)
+        if ex is None:
+            return 2
+        targets = [ex]
+    else:
+        targets = _all(args)
+    store = ProgressStore()
+    results = [_check_and_record(ex, args, store) for ex in targets]
+    for r in results:
+        _report(r, args.json)
+    if not args.watch:
+        return 0 if results and all(r.passed for r in results) else 1
+    ws = Workspace()
+    seen = {ex.name: ws.path(ex).stat().st_mtime for ex in targets}
+    print("Watching for changes (Ctrl-C to stop)...", file=sys.stderr, flush=True)
+    while True:
+        time.sleep(0.5)
+        for ex in targets:
+            mtime = ws.path(ex).stat().st_mtime if ws.path(ex).exists() else 0
+            if mtime != seen[ex.name]:
+                seen[ex.name] = mtime
+                _report(_check_and_record(ex, args, store), args.json)
+
+
+def cmd_hint(args: argparse.Namespace) -> int:
+    ex = _one(args)
+    if ex is None:
+        return 2
+    if not ex.hints:
+        print(f"{ex.name} has no hints. Re-read the lesson {ex.lesson or ''}".rstrip() + ".")
+        return 0
+    with ProgressStore().update() as progress:
+        shown = progress.next_hint(ex.name, len(ex.hints))
+    for i in range(shown):
+        print(f"Hint {i + 1}/{len(ex.hints)}: {ex.hints[i]}")
+    if shown == len(ex.hints):
+        print("That was the last hint.")
+    return 0
+
+
+def cmd_reset(args: argparse.Namespace) -> int:
+    ex = _one(args)
+    if ex is None:
+        return 2
+    backup = Workspace().reset(ex)
+    print(f"{Workspace().path(ex)} is back to the starting script."
+          + (f" Your version is kept in {backup}." if backup else ""))
+    return 0
+
+
+def cmd_solution(args: argparse.Namespace) -> int:
+    ex = _one(args)
+    if ex is None:
+        return 2
+    if not ProgressStore().load().exercise_passed(ex.name):
+        print(f"Pass `{ex.name}` first (`course check {ex.name}`); the solution is shown after a pass.",
+              file=sys.stderr)
+        return 1
+    print(ex.solution.read_text(encoding="utf-8"), end="")
+    return 0
