@@ -67,10 +67,10 @@ class CourseApp(App[None]):
         try:
             course = load_course(self.root)
         except ContentError as error:
-            self.call_from_thread(self.outline.show_error, f"Could not open the course in {self.root}:\n{error}")
+            self.outline.post_message(OutlineScreen.CourseLoaded(f"Could not open the course in {self.root}:\n{error}"))
             return
         except OSError as error:
-            self.call_from_thread(self.outline.show_error, f"Could not open the course in {self.root}: {error}")
+            self.outline.post_message(OutlineScreen.CourseLoaded(f"Could not open the course in {self.root}: {error}"))
             return
         progress = store.load()
         self.call_from_thread(self.loaded, course, progress, store)
@@ -78,7 +78,7 @@ class CourseApp(App[None]):
     def loaded(self, course: Course, progress: Progress, store: ProgressStore) -> None:
         self.course, self.progress, self.store = course, progress, store
         self.title = course.title or self.TITLE
-        self.outline.show_course(course, progress)
+        self.outline.post_message(OutlineScreen.CourseLoaded())  # handled once the outline is mounted
         for warning in store.warnings:
             self.notify(warning, title="Progress", severity="warning", timeout=10)
         if progress.current_lesson:
@@ -90,12 +90,6 @@ class CourseApp(App[None]):
 
     # ------------------------------------------------------------ navigation
 
-    async def _over_outline(self, screen: Screen) -> None:
-        """Show `screen` right above the outline, closing whatever was between."""
-        while len(self.screen_stack) > 1:
-            await self.pop_screen()
-        await self.push_screen(screen)
-
     async def on_open_lesson(self, message: OpenLesson) -> None:
         if self.course is None:
             return
@@ -104,7 +98,12 @@ class CourseApp(App[None]):
         except KeyError:
             self.notify(f"There is no lesson {message.lesson_id!r} in this course.", severity="error")
             return
-        await self._over_outline(LessonScreen(lesson, anchor=message.anchor))
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, LessonScreen):
+            await self.pop_screen()
+        if isinstance(self.screen, LessonScreen):
+            await self.screen.show_lesson(lesson, message.anchor)
+        else:
+            await self.push_screen(LessonScreen(lesson, anchor=message.anchor))
         self.outline.query_one("#outline").select_lesson(lesson.id)  # type: ignore[attr-defined]
         if self.progress is not None:
             self.progress.visit(lesson.id)

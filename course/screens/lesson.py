@@ -1,6 +1,6 @@
 """A lesson: the reader, and for lessons with runnable examples an "Examples" tab.
 
-The seam for the run panel: `compose_examples` yields what the Examples tab (id `run`) holds.
+The seam for the run panel: `examples_area` returns what the Examples tab (id `run`) holds.
 Today that is `ExampleSources` (each example's script, read-only, highlighted); the run panel
 (editor, Run, live picture, tally) replaces that one method.
 """
@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Container
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Header, Markdown, TabbedContent, TabPane
 
 from course.widgets.examples import ExampleSources
@@ -51,26 +53,42 @@ class LessonScreen(Screen):
         super().__init__(classes="lesson-screen")
         self.lesson = lesson
         self.anchor = anchor
+        self.sub_title = lesson.title  # before mounting: the Header reads it when it mounts
 
     def compose(self) -> ComposeResult:
         yield Header()
-        if self.lesson.examples:
-            with TabbedContent(id="lesson-tabs"):
-                with TabPane("Lesson", id="read"):
-                    yield LessonView(self.lesson, id="reader")
-                with TabPane("Examples", id="run"):
-                    yield from self.compose_examples()
-        else:
-            yield LessonView(self.lesson, id="reader")
+        yield Container(*self.body_widgets(), id="lesson-body")
         yield Footer()
 
-    def compose_examples(self) -> ComposeResult:
+    def body_widgets(self) -> list[Widget]:
+        """The reader, or for a lesson with examples the reader and the Examples tab."""
+        reader = LessonView(self.lesson, id="reader")
+        if not self.lesson.examples:
+            return [reader]
+        tabs = TabbedContent(id="lesson-tabs")
+        tabs.compose_add_child(TabPane("Lesson", reader, id="read"))
+        tabs.compose_add_child(TabPane("Examples", self.examples_area(), id="run"))
+        return [tabs]
+
+    def examples_area(self) -> Widget:
         """What the Examples tab holds: the run panel's place."""
-        yield ExampleSources(self.lesson.examples, id="examples")
+        return ExampleSources(self.lesson.examples, id="examples")
 
     def on_mount(self) -> None:
-        self.sub_title = self.lesson.title
+        self._arrive()
+
+    async def show_lesson(self, lesson: Lesson, anchor: str | None = None) -> None:
+        """Show another lesson in this screen (links, next, previous, the palette)."""
+        body = self.query_one("#lesson-body")
+        await body.remove_children()
+        self.lesson, self.anchor = lesson, anchor
+        self.sub_title = lesson.title
+        await body.mount_all(self.body_widgets())
+        self._arrive()
+
+    def _arrive(self) -> None:
         self.query_one("#reader").focus()
+        self.refresh_bindings()
         if self.anchor:
             self.call_after_refresh(self.goto_anchor, self.anchor)
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, LoadingIndicator, ProgressBar, Static, Tree
 
@@ -33,7 +34,9 @@ class OutlineScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield LoadingIndicator(id="loading")
-        with Vertical(id="outline-body"):
+        body = Vertical(id="outline-body")
+        body.display = False  # until the course is loaded
+        with body:
             yield CourseOutline(id="outline")
             yield Static("", id="lesson-summary", markup=False)
             with Vertical(id="progress-row"):
@@ -41,8 +44,21 @@ class OutlineScreen(Screen):
                 yield ProgressBar(id="progress", show_eta=False)
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.query_one("#outline-body").display = False
+    class CourseLoaded(Message):
+        """The app has the course and the progress, or `error` says why not.
+
+        Posted to this screen by the app; handled once the screen is mounted.
+        """
+
+        def __init__(self, error: str | None = None) -> None:
+            super().__init__()
+            self.error = error
+
+    def on_outline_screen_course_loaded(self, message: CourseLoaded) -> None:
+        if message.error is not None:
+            self.show_error(message.error)
+        elif self.app.course is not None:
+            self.show_course(self.app.course, self.app.progress)
 
     def show_course(self, course: Course, progress: Any) -> None:
         self.query_one("#loading").display = False

@@ -81,7 +81,7 @@ class QuestionView(Vertical):
         self.query_one("#hint").display = True
 
     async def show_feedback(self, grade: QuestionGrade) -> None:
-        self.answer.lock()
+        self.answer.freeze()
         feedback = self.query_one("#feedback", Markdown)
         await feedback.update(question_feedback(self.question, grade, self.order))
         feedback.display = True
@@ -117,6 +117,7 @@ class QuizScreen(Screen):
         self.answers: dict[str, list[int]] = {}
         self.submitted = False
         self.finished = False
+        self.sub_title = f"Quiz: {quiz.title}"  # before mounting: the Header reads it when it mounts
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -130,7 +131,6 @@ class QuizScreen(Screen):
         yield Footer()
 
     async def on_mount(self) -> None:
-        self.sub_title = f"Quiz: {self.quiz.title}"
         await self.start()
 
     async def start(self) -> None:
@@ -153,8 +153,9 @@ class QuizScreen(Screen):
         await body.mount(view)
         self.submitted = False
         body.scroll_home(animate=False)
-        view.answer.focus()
         self._sync_buttons()
+        # After the refresh: hiding the focused Next button moves focus on its own first.
+        self.call_after_refresh(view.answer.focus)
 
     @property
     def view(self) -> QuestionView:
@@ -177,13 +178,13 @@ class QuizScreen(Screen):
             return action == "leave"
         question = None if self.finished else self.questions[self.index]
         if action == "hint":
-            return bool(question and question.hint and not self.submitted) or None
+            return bool(question and question.hint and not self.submitted)
         if action == "submit":
-            return (not self.finished and not self.submitted) or None
+            return (not self.finished and not self.submitted)
         if action == "next":
-            return (not self.finished and self.submitted) or None
+            return (not self.finished and self.submitted)
         if action == "retry":
-            return (self.finished and self.quiz.options.enable_retry) or None
+            return (self.finished and self.quiz.options.enable_retry)
         return True
 
     @on(Button.Pressed, "#hint-button")
@@ -198,7 +199,7 @@ class QuizScreen(Screen):
             return
         question = self.questions[self.index]
         chosen = self.view.answer.chosen()
-        if not chosen and question.kind == "single":
+        if not chosen:
             self.notify("Choose an answer first.", severity="warning")
             return
         grade = grade_question(question, chosen, partial=self.quiz.options.partial)
@@ -206,7 +207,7 @@ class QuizScreen(Screen):
         self.submitted = True
         await self.view.show_feedback(grade)
         self._sync_buttons()
-        self.query_one("#next-button").focus()
+        self.call_after_refresh(self.query_one("#next-button").focus)
         self.query_one("#feedback").scroll_visible(animate=False)
 
     @on(Button.Pressed, "#next-button")

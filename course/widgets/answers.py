@@ -5,7 +5,7 @@
 - `OrderAnswer` (OptionList + move keys and buttons): put the options in order.
 
 All three offer `chosen() -> list[int]` (for order: the numbers in the learner's order) and
-`lock()` once the answer is submitted.
+`freeze()` once the answer is submitted.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class SingleAnswer(RadioSet):
         index = self.pressed_index
         return [self.numbers[index]] if index >= 0 else []
 
-    def lock(self) -> None:
+    def freeze(self) -> None:
         self.disabled = True
 
 
@@ -43,7 +43,7 @@ class MultipleAnswer(SelectionList[int]):
     def chosen(self) -> list[int]:
         return sorted(self.selected)
 
-    def lock(self) -> None:
+    def freeze(self) -> None:
         self.disabled = True
 
 
@@ -65,13 +65,13 @@ class OrderList(OptionList):
             return self.order_list
 
     def __init__(self, labels: dict[int, Content], order: list[int]) -> None:
-        self.labels = labels
-        self.order = list(order)
-        super().__init__(*self._options(), id="order-list")
+        self.option_labels = labels
+        self.sequence = list(order)
+        super().__init__(*self._make_options(), id="order-list")
 
-    def _options(self) -> list[ListOption]:
-        return [ListOption(Content.assemble((f"{pos}. ", "bold"), self.labels[n]), id=f"o{n}")
-                for pos, n in enumerate(self.order, 1)]
+    def _make_options(self) -> list[ListOption]:
+        return [ListOption(Content.assemble((f"{pos}. ", "bold"), self.option_labels[n]), id=f"o{n}")
+                for pos, n in enumerate(self.sequence, 1)]
 
     def on_mount(self) -> None:
         self.highlighted = 0
@@ -81,10 +81,10 @@ class OrderList(OptionList):
         if here is None or self.disabled:
             return
         there = here + step
-        if not 0 <= there < len(self.order):
+        if not 0 <= there < len(self.sequence):
             return
-        self.order[here], self.order[there] = self.order[there], self.order[here]
-        self.set_options(self._options())
+        self.sequence[here], self.sequence[there] = self.sequence[there], self.sequence[here]
+        self.set_options(self._make_options())
         self.highlighted = there
         self.post_message(self.Moved(self))
 
@@ -94,11 +94,11 @@ class OrderAnswer(Vertical):
 
     def __init__(self, question: Question, order: list[int]) -> None:
         super().__init__(classes="answer order")
-        self.labels = {n: inline_content(o.text) for n, o in enumerate(question.options, 1)}
-        self.start = order
+        self.option_labels = {n: inline_content(o.text) for n, o in enumerate(question.options, 1)}
+        self.initial = order
 
     def compose(self) -> ComposeResult:
-        yield OrderList(self.labels, self.start)
+        yield OrderList(self.option_labels, self.initial)
         with Horizontal(classes="order-buttons"):
             yield Button("↑ Move up", id="move-up", compact=True)
             yield Button("↓ Move down", id="move-down", compact=True)
@@ -111,9 +111,9 @@ class OrderAnswer(Vertical):
             order_list.focus()
 
     def chosen(self) -> list[int]:
-        return list(self.query_one(OrderList).order)
+        return list(self.query_one(OrderList).sequence)
 
-    def lock(self) -> None:
+    def freeze(self) -> None:
         self.query_one(OrderList).disabled = True
         for button in self.query(Button):
             button.disabled = True

@@ -2,7 +2,7 @@
 
 LessonScreen mounts `ExampleSources` in its "Examples" tab (id `run`) for every lesson with
 `lesson.examples`. The run panel (editor, Run, live picture, tally) replaces it there: see
-`LessonScreen.compose_examples`.
+`LessonScreen.examples_area`.
 """
 
 from __future__ import annotations

@@ -81,7 +81,8 @@ class CourseOutline(Tree[LessonRef | ChapterRef]):
     def select_lesson(self, lesson_id: str) -> None:
         node = self._lesson_nodes.get(lesson_id)
         if node is not None:
-            self.move_cursor(node)
+            # A node's line is known once the tree has laid out its lines: after a refresh.
+            self.call_after_refresh(self.move_cursor, node, animate=False)
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[LessonRef | ChapterRef]) -> None:
         if isinstance(event.node.data, LessonRef):

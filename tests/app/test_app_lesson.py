@@ -1,0 +1,163 @@
+"""The lesson reader: Markdown, code tabs (Python first), diagrams, shortcodes, problems, links."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from apphelpers import loaded, run_async, saved, wait_for
+from textual.widgets import Markdown, Static, TabbedContent, TextArea
+
+from course.app import CourseApp
+from course.screens.lesson import LessonScreen, parse_lesson_link
+from course.screens.outline import OutlineScreen
+from course.widgets.code_group import CodeGroupTabs
+from course.widgets.diagram import DiagramView
+from course.widgets.lesson_view import ShortcodeNote
+from course.widgets.messages import OpenLesson
+from course.widgets.problems import ProblemsPanel
+from engine.progress import ProgressStore
+
+
+async def open_lesson(pilot, lesson_id: str) -> LessonScreen:
+    app = await loaded(pilot)
+    app.post_message(OpenLesson(lesson_id))
+    await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen) and app.screen.lesson.id == lesson_id,
+                   f"lesson {lesson_id}")
+    await pilot.pause()
+    return app.screen  # type: ignore[return-value]
+
+
+def static_text(widget: Static) -> str:
+    return str(widget.content)
+
+
+def test_parse_lesson_link() -> None:
+    assert parse_lesson_link("lesson:02-acks") == ("02-acks", None)
+    assert parse_lesson_link("lesson:4/4/1#idempotence") == ("4/4/1", "idempotence")
+    assert parse_lesson_link("https://kafka.apache.org") is None
+
+
+@run_async
+async def test_code_group_is_tabs_with_python_first(course_root: Path) -> None:
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_lesson(pilot, "01-first-steps")
+        tabs = screen.query_one(CodeGroupTabs)
+        panes = list(tabs.query("TabPane"))
+        assert [str(p._title) for p in panes] == ["Python", "Java"]  # noqa: SLF001
+        assert tabs.active == panes[0].id
+        assert 'producer.produce("orders"' in tabs.query_one(f"#{panes[0].id} Markdown", Markdown).source
+        # switch to the Java tab with the mouse
+        await pilot.click(f"#--content-tab-{panes[1].id}")
+        await wait_for(pilot, lambda: tabs.active == panes[1].id, "the Java tab")
+        assert "new ProducerRecord" in tabs.query_one(f"#{panes[1].id} Markdown", Markdown).source
+
+
+@run_async
+async def test_diagram_shortcode_and_text_are_shown(course_root: Path) -> None:
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_lesson(pilot, "01-first-steps")
+        picture = static_text(screen.query_one(DiagramView).query_one(Static))
+        assert "│ Producer │" in picture and "───▶│" in picture
+        assert "sequenceDiagram" not in picture  # drawn, not left as source
+        note = screen.query_one(ShortcodeNote)
+        assert "mystery" in note.border_title and "{{< mystery" in static_text(note)
+        sources = [m.source for m in screen.query_one("#reader").query(Markdown) if m.parent is screen.query_one("#reader")]
+        assert any("## Producing" in s and "**leader**" in s for s in sources)
+        assert any("## Consuming" in s for s in sources)
+        assert not screen.query(ProblemsPanel)  # a warning (the shortcode) is not shown as a failure
+
+
+@run_async
+async def test_a_broken_lesson_shows_its_error_in_place_and_the_rest_works(course_root: Path) -> None:
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_lesson(pilot, "03-broken")
+        panel = screen.query_one(ProblemsPanel)
+        text = static_text(panel)
+        assert "lessons/03-broken/index.md:3" in text and "front matter" in text
+        await pilot.press("n")  # the next lesson still opens
+        await wait_for(pilot, lambda: app.screen.lesson.id == "01-first-steps", "the next lesson")
+
+
+@run_async
+async def test_a_link_to_another_lesson_opens_it(course_root: Path) -> None:
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_lesson(pilot, "01-first-steps")
+        markdown = next(m for m in screen.query(Markdown) if "lesson:02-acks" in m.source)
+        # the link's words are on the paragraph after the heading; click on them
+        paragraph = next(b for b in markdown.query("MarkdownParagraph") if "acks lesson" in str(b._content.plain))  # noqa: SLF001
+        column = str(paragraph._content.plain).index("acks lesson")  # noqa: SLF001
+        await pilot.click(paragraph, offset=(column + 2, 0))
+        await wait_for(pilot, lambda: app.screen.lesson.id == "02-acks", "the linked lesson")
+        # and back, through the link in that lesson, posted as the Markdown widget posts it
+        markdown = next(m for m in app.screen.query(Markdown) if "lesson:01-first-steps" in m.source)
+        markdown.post_message(Markdown.LinkClicked(markdown, "lesson:01-first-steps"))
+        await wait_for(pilot, lambda: app.screen.lesson.id == "01-first-steps", "the first lesson again")
+        assert len(app.screen_stack) == 2  # outline + one lesson: links do not pile screens up
+
+
+@run_async
+async def test_a_link_to_a_missing_lesson_says_so(course_root: Path) -> None:
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_lesson(pilot, "01-first-steps")
+        markdown = screen.query(Markdown).first()
+        markdown.post_message(Markdown.LinkClicked(markdown, "lesson:99-nowhere"))
+        await wait_for(pilot, lambda: app._notifications, "a notification")  # noqa: SLF001
+        assert "99-nowhere" in list(app._notifications)[-1].message  # noqa: SLF001
+        assert app.screen is screen
+
+
+@run_async
+async def test_next_previous_and_escape(course_root: Path) -> None:
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await open_lesson(pilot, "01-first-steps")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen.lesson.id == "02-acks", "next")
+        await pilot.press("p")
+        await wait_for(pilot, lambda: app.screen.lesson.id == "01-first-steps", "previous")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, OutlineScreen), "the outline")
+
+
+@run_async
+async def test_examples_tab_shows_the_script(course_root: Path) -> None:
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_lesson(pilot, "01-first-steps")
+        tabs = screen.query_one("#lesson-tabs", TabbedContent)
+        assert tabs.active == "read"
+        await pilot.press("e")
+        await wait_for(pilot, lambda: tabs.active == "run", "the examples tab")
+        editor = screen.query_one("#run TextArea", TextArea)
+        await wait_for(pilot, lambda: "hello from" in editor.text, "the script")
+        assert editor.read_only and editor.language == "python"
+        assert "Say hello" in static_text(screen.query_one(".example-title", Static))
+
+
+@run_async
+async def test_lessons_without_examples_have_no_tabs(course_root: Path) -> None:
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_lesson(pilot, "02-acks")
+        assert not screen.query("#lesson-tabs")
+        assert not screen.query("#run")
+
+
+@run_async
+async def test_done_is_saved_and_shown_in_the_outline(course_root: Path) -> None:
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await open_lesson(pilot, "02-acks")
+        await pilot.press("d")
+        await saved(pilot)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, OutlineScreen), "the outline")
+        await wait_for(pilot, lambda: "1 of 3 lessons done" in static_text(app.screen.query_one("#progress-label")),
+                       "the progress label")
+    progress = ProgressStore().load()
+    assert progress.is_done("02-acks") and progress.current_lesson == "02-acks"
