@@ -1,0 +1,114 @@
+"""App conventions: help screen, command palette, footer keys, small terminals and resizing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from apphelpers import loaded, run_async, wait_for
+from textual.command import CommandPalette
+
+from course.app import CourseApp
+from course.screens.help import HelpScreen
+from course.screens.lesson import LessonScreen
+from course.screens.outline import OutlineScreen
+from course.screens.quiz import QuizScreen
+from course.widgets.messages import OpenLesson
+
+
+def footer_keys(app: CourseApp) -> set[str]:
+    return {key.key_display or key.key for key in app.screen.query("FooterKey") if not key.has_class("-command-palette")}
+
+
+@run_async
+async def test_question_mark_opens_help_and_escape_closes_it(course_root: Path) -> None:
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await loaded(pilot)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
+        text = app.screen.query_one("Markdown").source
+        assert "command palette" in text and "shift+↑" in text
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, OutlineScreen), "the outline")
+
+
+async def palette_run(pilot, query: str) -> None:
+    app = pilot.app
+    await pilot.press("ctrl+p")
+    await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
+    await pilot.press(*query)
+    palette = app.screen
+    await wait_for(pilot, lambda: palette.query_one("CommandList").option_count > 0, "palette hits")
+    await pilot.pause(0.2)  # let the palette finish ranking this query's hits
+    await pilot.press("enter")
+
+
+@run_async
+async def test_palette_jumps_to_a_lesson(course_root: Path) -> None:
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await loaded(pilot)
+        await palette_run(pilot, "Lesson: Acknowledgements")
+        await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen), "the lesson")
+        assert app.screen.lesson.id == "02-acks"
+
+
+@run_async
+async def test_palette_takes_a_quiz(course_root: Path) -> None:
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await loaded(pilot)
+        await palette_run(pilot, "Quiz: Acknowledgements quiz")
+        await wait_for(pilot, lambda: isinstance(app.screen, QuizScreen), "the quiz")
+        assert app.screen.quiz.id == "acks-quiz"
+
+
+@run_async
+async def test_palette_switches_theme(course_root: Path) -> None:
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await loaded(pilot)
+        assert app.theme != "nord"
+        await palette_run(pilot, "Theme: nord")
+        await wait_for(pilot, lambda: app.theme == "nord", "the theme")
+
+
+@run_async
+async def test_footer_shows_the_screen_keys(course_root: Path) -> None:
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await loaded(pilot)
+        await wait_for(pilot, lambda: {"q", "?"} <= footer_keys(app), "the footer")
+        app.post_message(OpenLesson("02-acks"))
+        await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen), "the lesson")
+        await wait_for(pilot, lambda: {"esc", "t", "d"} <= footer_keys(app), "the lesson keys")
+        assert "e" not in footer_keys(app)  # no examples in this lesson: no Examples key
+
+
+@run_async
+async def test_small_terminal_and_resizing_do_not_break_any_screen(course_root: Path) -> None:
+    app = CourseApp(course_root)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        for size in ((80, 24), (40, 12), (120, 40), (80, 24)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+        app.post_message(OpenLesson("01-first-steps"))
+        await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen), "the lesson")
+        for size in ((60, 20), (80, 24)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+        reader = app.screen.query_one("#reader")
+        assert reader.region.width > 0 and reader.region.height > 0
+        app.post_message(OpenLesson("02-acks"))
+        await wait_for(pilot, lambda: app.screen.lesson.id == "02-acks", "the quiz lesson")
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, QuizScreen) and app.screen.query("#question"), "the quiz")
+        await pilot.resize_terminal(50, 16)
+        await pilot.pause()
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        answer = app.screen.query_one(".answer")
+        assert answer.region.height > 0  # the options are on screen at 80x24
+        submit = app.screen.query_one("#submit-button")
+        assert submit.region.y + submit.region.height <= 23  # above the footer

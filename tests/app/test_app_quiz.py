@@ -1,0 +1,190 @@
+"""The quiz: one question at a time, the three kinds, hint, feedback, score, retry, progress saved."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from apphelpers import loaded, run_async, saved, wait_for
+from textual.widgets import Button, Markdown, RadioSet, SelectionList, Static
+
+from course.app import CourseApp
+from course.screens.lesson import LessonScreen
+from course.screens.quiz import QuestionView, QuizScreen, plan_attempt
+from course.widgets.answers import OrderList
+from course.widgets.messages import OpenLesson
+from engine.model import Option, Question, Quiz, QuizOptions
+from engine.progress import ProgressStore
+
+
+def order_quiz(shuffle: bool = False) -> Quiz:
+    return Quiz(
+        id="z",
+        title="Z",
+        options=QuizOptions(shuffle_answers=shuffle),
+        questions=[
+            Question(id="a", kind="order", prompt="p", options=[Option(t) for t in "ABCD"]),
+            Question(id="b", kind="single", prompt="p", options=[Option("x", True), Option("y"), Option("z")]),
+        ],
+    )
+
+
+def test_order_questions_never_start_in_the_right_order() -> None:
+    for attempt in range(1, 30):
+        questions, orders = plan_attempt(order_quiz(), attempt)
+        assert sorted(orders["a"]) == [1, 2, 3, 4] and orders["a"] != [1, 2, 3, 4]
+        assert orders["b"] == [1, 2, 3]  # no shuffle_answers: as written
+
+
+def test_shuffle_answers_is_stable_per_attempt_and_varies_between_attempts() -> None:
+    first = plan_attempt(order_quiz(shuffle=True), 1)[1]["b"]
+    assert plan_attempt(order_quiz(shuffle=True), 1)[1]["b"] == first
+    assert sorted(first) == [1, 2, 3]
+    assert len({tuple(plan_attempt(order_quiz(shuffle=True), n)[1]["b"]) for n in range(1, 20)}) > 1
+
+
+async def start_quiz(pilot) -> QuizScreen:
+    app = await loaded(pilot)
+    app.post_message(OpenLesson("02-acks"))
+    await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen), "the lesson")
+    await pilot.press("t")
+    await wait_for(pilot, lambda: isinstance(app.screen, QuizScreen) and app.screen.query(QuestionView), "the quiz")
+    await pilot.pause()
+    return app.screen  # type: ignore[return-value]
+
+
+def counter(screen: QuizScreen) -> str:
+    return str(screen.query_one("#question-counter", Static).content)
+
+
+def feedback(screen: QuizScreen) -> str:
+    return screen.query_one("#feedback", Markdown).source
+
+
+async def answer_all_right(pilot, screen: QuizScreen) -> None:
+    """Single: the third option. Multiple: the first two. Order: sorted with the move keys."""
+    await pilot.press("down", "down", "space", "s")
+    await wait_for(pilot, lambda: screen.submitted, "q1 submitted")
+    await pilot.press("n")
+    await wait_for(pilot, lambda: "Question 2" in counter(screen), "q2")
+    await pilot.press("space", "down", "space", "s")
+    await wait_for(pilot, lambda: screen.submitted, "q2 submitted")
+    await pilot.press("n")
+    await wait_for(pilot, lambda: "Question 3" in counter(screen), "q3")
+    order_list = screen.query_one(OrderList)
+    for target in range(4):  # selection sort with the keyboard: bring number target+1 up
+        position = order_list.sequence.index(target + 1)
+        order_list.highlighted = position
+        for _ in range(position - target):
+            await pilot.press("shift+up")
+    await pilot.pause()
+    assert order_list.sequence == [1, 2, 3, 4]
+    await pilot.press("s")
+    await wait_for(pilot, lambda: screen.submitted, "q3 submitted")
+
+
+@run_async
+async def test_single_choice_with_hint_and_feedback(course_root: Path) -> None:
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await start_quiz(pilot)
+        assert counter(screen).startswith("Question 1 of 3")
+        assert isinstance(screen.view.answer, RadioSet)
+        hint = screen.query_one("#hint")
+        assert not hint.display
+        await pilot.press("h")
+        await wait_for(pilot, lambda: hint.display, "the hint")
+        assert "strongest" in screen.query_one("#hint", Markdown).source
+        await pilot.press("s")  # nothing chosen yet: refused
+        await pilot.pause()
+        assert not screen.submitted
+        await pilot.press("down", "space", "s")  # acks=1: wrong
+        await wait_for(pilot, lambda: screen.submitted, "the feedback")
+        text = feedback(screen)
+        assert "Not quite" in text
+        assert "✗ `acks=1` — *your choice, wrong*" in text and "Only the leader." in text
+        assert "○ `acks=all` — *right, not chosen*" in text
+        assert "Yes: the whole ISR" not in text  # feedback only for the chosen option
+        assert "high watermark" in text  # the explanation
+        assert screen.view.answer.disabled
+        assert screen.query_one("#next-button", Button).display
+
+
+@run_async
+async def test_multiple_choice_never_says_how_many_are_right(course_root: Path) -> None:
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await start_quiz(pilot)
+        await pilot.press("down", "down", "space", "s", "n")
+        await wait_for(pilot, lambda: "Question 2" in counter(screen), "q2")
+        answer = screen.view.answer
+        assert isinstance(answer, SelectionList)
+        assert counter(screen).endswith("Choose every answer that applies.")
+        assert "2" not in counter(screen).split("·")[1]
+        await pilot.press("space", "s")  # only acks=0: half right is still wrong (all-or-nothing)
+        await wait_for(pilot, lambda: screen.submitted, "q2 feedback")
+        text = feedback(screen)
+        assert "Not quite" in text
+        assert "✓ `acks=0` — *your choice, right*" in text
+        assert "○ `acks=1` — *right, not chosen*" in text
+
+
+@run_async
+async def test_order_question_moves_with_keys_and_buttons(course_root: Path) -> None:
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await start_quiz(pilot)
+        await pilot.press("down", "down", "space", "s", "n")
+        await wait_for(pilot, lambda: "Question 2" in counter(screen), "q2")
+        await pilot.press("space", "s", "n")
+        await wait_for(pilot, lambda: "Question 3" in counter(screen), "q3")
+        order_list = screen.query_one(OrderList)
+        start = list(order_list.sequence)
+        assert start != [1, 2, 3, 4]
+        assert order_list.highlighted == 0
+        await pilot.press("shift+down")
+        await wait_for(pilot, lambda: order_list.sequence != start, "a move")
+        assert order_list.sequence == [start[1], start[0], *start[2:]]
+        assert order_list.highlighted == 1  # the moved item stays highlighted
+        await pilot.click("#move-up")
+        await wait_for(pilot, lambda: order_list.sequence == start, "the button move")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: screen.submitted, "q3 feedback")
+        assert "| # | Your order | Right order |" in feedback(screen)
+        assert order_list.disabled
+
+
+@run_async
+async def test_whole_quiz_score_retry_and_saved_progress(course_root: Path) -> None:
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await start_quiz(pilot)
+        await answer_all_right(pilot, screen)
+        assert screen.query_one("#next-button", Button).label.plain == "See score"
+        await pilot.press("n")
+        await wait_for(pilot, lambda: screen.finished, "the score")
+        summary = screen.query_one("#summary", Markdown).source
+        assert "3 / 3 (100%)" in summary and "**Passed**" in summary and "passing grade is 60%" in summary
+        assert screen.query_one("#retry-button", Button).display
+        await saved(pilot)
+        result = ProgressStore().load().quizzes["acks-quiz"]
+        assert (result.score, result.max, result.passed, result.attempts) == (3, 3, True, 1)
+        assert ProgressStore().load().is_done("02-acks")  # passing the quiz finishes the lesson
+
+        await pilot.press("r")  # retry: back to question 1, then a worse attempt
+        await wait_for(pilot, lambda: not screen.finished and screen.query(QuestionView), "the retry")
+        assert counter(screen).startswith("Question 1 of 3")
+        for _ in range(3):
+            await pilot.press("space" if screen.index < 2 else "s")
+            if screen.index < 2:
+                await pilot.press("s")
+            await wait_for(pilot, lambda: screen.submitted, "feedback")
+            await pilot.press("n")
+            await pilot.pause()
+        await wait_for(pilot, lambda: screen.finished, "the second score")
+        assert "Not passed yet" in screen.query_one("#summary", Markdown).source
+        await saved(pilot)
+        result = ProgressStore().load().quizzes["acks-quiz"]
+        assert (result.score, result.attempts) == (3, 2)  # the best attempt is kept
+
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen), "back to the lesson")
