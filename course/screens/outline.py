@@ -6,13 +6,14 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.content import Content
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, LoadingIndicator, ProgressBar, Static, Tree
 
 from course.widgets.messages import OpenLesson, TakeQuiz
-from course.widgets.outline import CourseOutline, LessonRef
+from course.widgets.outline import CourseOutline, LessonRef, lesson_details
 from course.widgets.problems import ProblemsPanel
 from engine.model import Course
 
@@ -37,8 +38,9 @@ class OutlineScreen(Screen):
         body = Vertical(id="outline-body")
         body.display = False  # until the course is loaded
         with body:
-            yield CourseOutline(id="outline")
-            yield Static("", id="lesson-summary", markup=False)
+            with Horizontal(id="outline-row"):
+                yield CourseOutline(id="outline")
+                yield Static("", id="lesson-details")
             with Vertical(id="progress-row"):
                 yield Static("", id="progress-label")
                 yield ProgressBar(id="progress", show_eta=False)
@@ -70,6 +72,8 @@ class OutlineScreen(Screen):
             body.mount(ProblemsPanel(problems, title="Course problems"), before=0)
         self.refresh_progress()
         tree = self.query_one(CourseOutline)
+        tree.border_title = "Lessons"
+        self.query_one("#lesson-details").border_title = "About"
         tree.focus()
         if progress is not None and progress.current_lesson:
             tree.select_lesson(progress.current_lesson)
@@ -91,6 +95,7 @@ class OutlineScreen(Screen):
         bar = self.query_one(ProgressBar)
         bar.update(total=max(len(lessons), 1), progress=done)
         self.query_one("#progress-label", Static).update(f"{done} of {len(lessons)} lessons done")
+        self.show_details()
 
     def on_screen_resume(self) -> None:
         self.refresh_progress()
@@ -100,19 +105,20 @@ class OutlineScreen(Screen):
         return node.data.lesson_id if node is not None and isinstance(node.data, LessonRef) else None
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
-        summary = self.query_one("#lesson-summary", Static)
-        lesson_id = self._highlighted_lesson()
-        if lesson_id is None or self.app.course is None:
-            summary.update("")
-            return
-        lesson = self.app.course.lesson(lesson_id)
-        facts = [lesson.description or lesson.title]
-        if lesson.examples:
-            facts.append(f"{len(lesson.examples)} runnable example(s)")
-        if lesson.quiz:
-            facts.append(f"quiz: {len(lesson.quiz.questions)} question(s) (t)")
-        summary.update(" · ".join(facts))
+        self.show_details()
         self.refresh_bindings()
+
+    def show_details(self) -> None:
+        details = self.query_one("#lesson-details", Static)
+        lesson_id = self._highlighted_lesson()
+        course = self.app.course
+        if course is None:
+            return
+        if lesson_id is None:
+            details.update(Content.assemble((course.title, "bold"), "\n",
+                                            str(getattr(course, "description", "") or "")))
+            return
+        details.update(lesson_details(course.lesson(lesson_id), self.app.progress))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "quiz":

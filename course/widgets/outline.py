@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
+from textual.content import Content
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
@@ -88,3 +89,31 @@ class CourseOutline(Tree[LessonRef | ChapterRef]):
         if isinstance(event.node.data, LessonRef):
             event.stop()
             self.post_message(OpenLesson(event.node.data.lesson_id))
+
+
+def lesson_details(lesson: Lesson, progress: Any) -> Content:
+    """What the outline says about the highlighted lesson: state, examples, quiz, keys."""
+    parts: list[str | tuple[str, str]] = [(lesson.title, "bold"), "\n"]
+    if lesson.description:
+        parts += [(lesson.description, "italic"), "\n"]
+    parts.append("\n")
+    errors = [p for p in lesson.problems if p.severity == "error"]
+    if errors:
+        parts += [("⚠ did not load cleanly: ", "bold $text-error"), errors[0].message, "\n"]
+    done = progress is not None and lesson.id in progress.lessons_done
+    parts += [("✓ done" if done else "not done yet", "$text-success" if done else "$text-muted"), "\n"]
+    if lesson.examples:
+        parts.append(f"{len(lesson.examples)} runnable example{'s' if len(lesson.examples) > 1 else ''}\n")
+    if lesson.quiz is not None:
+        result = progress.quizzes.get(lesson.quiz.id) if progress is not None else None
+        count = len(lesson.quiz.questions)
+        parts.append(f"quiz: {count} question{'s' if count != 1 else ''}")
+        if result is not None:
+            verdict = "passed" if result.passed else "not passed"
+            parts.append(f", best {result.score:g}/{result.max:g} ({verdict}, {result.attempts} attempt"
+                         f"{'s' if result.attempts != 1 else ''})")
+        parts.append("\n")
+    parts += ["\n", ("enter", "bold $accent"), " open", "   "]
+    if lesson.quiz is not None:
+        parts += [("t", "bold $accent"), " take the quiz"]
+    return Content.assemble(*parts)
