@@ -1,0 +1,87 @@
+"""`course sandbox [--brokers N] [--port P] [--topic NAME[:PARTITIONS]]...`: run the mini
+cluster in the foreground. The first line is `bootstrap.servers=...`; events follow, one a
+line; Ctrl-C or SIGTERM stops it cleanly."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from typing import Any
+
+from engine.sandbox import Event, Sandbox
+
+REQUEST_KINDS = {"request", "response"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sandbox", help="run the sandbox Kafka cluster in the foreground",
+                       description="Start a mini Kafka cluster on 127.0.0.1 that any Kafka client can use. "
+                                   "Prints bootstrap.servers=... first, then what the cluster does.")
+    p.add_argument("--brokers", type=int, default=3, metavar="N", help="number of brokers (default 3)")
+    p.add_argument("--port", type=int, metavar="P",
+                   help="first broker's port; broker i listens on P+i-1 (default: free ports)")
+    p.add_argument("--topic", action="append", default=[], metavar="NAME[:PARTITIONS]",
+                   help="create a topic at start (replication factor min(3, brokers)); repeatable")
+    p.add_argument("--min-insync-replicas", type=int, default=1, metavar="M",
+                   help="min.insync.replicas for the --topic topics and auto-created ones (default 1)")
+    p.add_argument("--events", choices=["all", "cluster", "none"], default="all",
+                   help="which events to log: all, cluster (no request/response lines) or none")
+    p.set_defaults(func=main)
+
+
+def parse_topic(text: str) -> tuple[str, int]:
+    name, _, count = text.partition(":")
+    if not name:
+        raise ValueError(f"--topic {text!r}: the name is empty")
+    try:
+        partitions = int(count) if count else 1
+    except ValueError:
+        raise ValueError(f"--topic {text!r}: PARTITIONS must be a number") from None
+    if partitions < 1:
+        raise ValueError(f"--topic {text!r}: PARTITIONS must be at least 1")
+    return name, partitions
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        topics = [parse_topic(t) for t in args.topic]
+    except ValueError as exc:
+        print(f"course sandbox: {exc}", file=sys.stderr)
+        return 2
+    if args.brokers < 1:
+        print("course sandbox: --brokers must be at least 1", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+
+    def on_signal(_signum: int, _frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        sb = Sandbox(brokers=args.brokers, base_port=args.port, min_insync_replicas=args.min_insync_replicas).start()
+    except OSError as exc:
+        print(f"course sandbox: cannot listen: {exc}", file=sys.stderr)
+        return 1
+    try:
+        print(f"bootstrap.servers={sb.bootstrap_servers}", flush=True)
+        if args.events != "none":
+            def show(event: Event) -> None:
+                if args.events == "all" or event.kind not in REQUEST_KINDS:
+                    print(event.describe(), flush=True)
+            for event in sb.events:
+                show(event)
+            sb.subscribe(show)
+        for name, partitions in topics:
+            try:
+                sb.create_topic(name, partitions=partitions, min_insync_replicas=args.min_insync_replicas)
+            except ValueError as exc:
+                print(f"course sandbox: {exc}", file=sys.stderr)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        sb.close()
+    print("sandbox stopped", flush=True)
+    return 0
