@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .kafka_apis import KafkaApis
 from .network import LOOPBACK, SocketServer
@@ -24,6 +24,8 @@ class Broker:
         self.apis = KafkaApis(self)
         self.server = SocketServer(broker_id, self.apis.handle, cluster.events, cluster.config.message_max_bytes)
         self.running = False
+        self.group_coordinator: Any = None          # set by group_handlers.attach
+        self.transaction_coordinator: Any = None    # issue 4
         cluster.controller.register(broker_id, self.replica_manager)
 
     async def start(self) -> None:
@@ -32,11 +34,15 @@ class Broker:
         self.replica_manager.startup()
         self.cluster.events.emit(self.broker_id, "broker_started", host=self.host, port=self.port)
         self.cluster.controller.broker_started(self.broker_id)
+        self.cluster.membership_changed()
 
     def stop(self) -> None:
         """Crash: stop listening, cut connections, stop fetching; the logs stay (like a disk)."""
         self.running = False
         self.server.stop_now()
         self.replica_manager.shutdown()
+        if self.group_coordinator is not None:
+            self.group_coordinator.shutdown()
         self.cluster.events.emit(self.broker_id, "broker_stopped", port=self.port)
         self.cluster.controller.broker_stopped(self.broker_id)
+        self.cluster.membership_changed()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import zlib
+from typing import Callable
 
 from .broker import Broker
+from .coordinator_timer import partition_for
 from .config import SandboxConfig
 from .controller import Controller
 from .events import EventLog
@@ -14,8 +15,9 @@ from .faults import FaultInjector
 from .replica_manager import ReplicaManager
 
 # Kafka places a group or transactional id on a partition of __consumer_offsets /
-# __transaction_state; its coordinator is that partition's leader. We keep the hashing and
-# map the 50 "partitions" over the brokers, skipping stopped ones.
+# __transaction_state (Java string hash mod 50); its coordinator is that partition's leader.
+# Those internal partitions are not modelled as logs: partition p is led by the first running
+# broker from broker_ids[p % n] on, so leadership moves when a broker stops, as it would.
 COORDINATOR_PARTITIONS = 50
 
 
@@ -34,6 +36,8 @@ class Cluster:
         self.group_coordinator = None          # set by group_handlers when that module is present
         self.transaction_coordinator = None    # issue 4
         self._broker_count = brokers
+        # Called after a broker starts or stops (coordinators re-elect their partitions).
+        self.membership_listeners: list[Callable[[], None]] = []
 
     async def start(self, base_port: int | None) -> None:
         for broker_id in range(1, self._broker_count + 1):
@@ -64,15 +68,26 @@ class Cluster:
         self._next_producer_id += 1
         return self._next_producer_id
 
-    def coordinator_for(self, key: str) -> Broker | None:
-        """The broker coordinating a group or transactional id (None if every broker is down)."""
+    def coordinator_partition_leader(self, partition: int) -> Broker | None:
         ids = self.controller.broker_ids
-        slot = zlib.crc32(key.encode()) % COORDINATOR_PARTITIONS
         for step in range(len(ids)):
-            broker = self.brokers.get(ids[(slot + step) % len(ids)])
+            broker = self.brokers.get(ids[(partition + step) % len(ids)])
             if broker is not None and broker.running:
                 return broker
         return None
+
+    def coordinator_partitions(self, broker_id: int) -> set[int]:
+        """The internal-topic partitions this broker leads now."""
+        return {p for p in range(COORDINATOR_PARTITIONS)
+                if (leader := self.coordinator_partition_leader(p)) is not None and leader.broker_id == broker_id}
+
+    def coordinator_for(self, key: str) -> Broker | None:
+        """The broker coordinating a group or transactional id (None if every broker is down)."""
+        return self.coordinator_partition_leader(partition_for(key, COORDINATOR_PARTITIONS))
+
+    def membership_changed(self) -> None:
+        for listener in list(self.membership_listeners):
+            listener()
 
     def default_replication_factor(self) -> int:
         return self.config.default_replication_factor or min(3, len(self.controller.broker_ids))
