@@ -64,17 +64,22 @@ class ClientReport:
             self.processed.append(line.id)
 
 
+Log = dict[tuple[str, int], list[str]]  # (topic, partition) -> values, in offset order
+
+
 @dataclass
 class Outcome:
     sent: int
     acknowledged: int
     failed: int
-    in_log: int
-    lost: int
-    duplicates: int
-    processed: int
-    processed_twice: int  # extra `processed` lines for ids already processed
-    not_processed: int  # ids in the log that no consumer processed (0 when nothing consumed)
+    in_log: int  # distinct ids a read_committed reader sees
+    lost: int  # acknowledged, yet not in the log
+    duplicates: int  # ids read more than once: extra `processed` lines when the example
+    #                  consumes, else extra copies in the log
+    log_duplicates: int  # extra copies in the log, whatever the consumer did
+    reordered: int  # ids that landed in their partition after an id sent later
+    processed: int  # distinct ids processed
+    unprocessed: int  # ids in the log that no consumer processed (0 when nothing consumed)
     lost_ids: list[str] = field(default_factory=list)
     duplicate_ids: list[str] = field(default_factory=list)
     error_counts: dict[str, int] = field(default_factory=dict)
@@ -86,25 +91,46 @@ class Outcome:
         return asdict(self)
 
 
-def compute_outcome(report: ClientReport, log_values: Iterable[str]) -> Outcome:
+def compute_outcome(report: ClientReport, log: Log | Iterable[str]) -> Outcome:
     """Compare what the client was told with what a read_committed reader finds in the log."""
-    in_log = Counter(log_values)
+    partitions: Log = log if isinstance(log, dict) else {("", 0): list(log)}
+    in_log = Counter(v for values in partitions.values() for v in values)
     acked = set(report.acked)
     lost = sorted(i for i in acked if i not in in_log)
-    dupes = sorted(i for i, n in in_log.items() if n > 1)
     processed = Counter(report.processed)
-    consumed_anything = bool(processed)
+    consuming = bool(processed)
+    copies = processed if consuming else in_log
     return Outcome(
         sent=len(set(report.sent)),
         acknowledged=len(acked),
         failed=len(set(report.failed) - acked),
         in_log=len(in_log),
         lost=len(lost),
-        duplicates=sum(n - 1 for n in in_log.values()),
+        duplicates=sum(n - 1 for n in copies.values()),
+        log_duplicates=sum(n - 1 for n in in_log.values()),
+        reordered=_reordered(report.sent, partitions),
         processed=len(processed),
-        processed_twice=sum(n - 1 for n in processed.values()),
-        not_processed=sum(1 for i in in_log if i not in processed) if consumed_anything else 0,
+        unprocessed=sum(1 for i in in_log if i not in processed) if consuming else 0,
         lost_ids=lost,
-        duplicate_ids=dupes,
+        duplicate_ids=sorted(i for i, n in copies.items() if n > 1),
         error_counts=dict(Counter(report.failed.values())),
     )
+
+
+def _reordered(sent: list[str], partitions: Log) -> int:
+    """Per partition, count first copies that follow a message the producer sent after them."""
+    order: dict[str, int] = {}
+    for i, mid in enumerate(sent):
+        order.setdefault(mid, i)
+    count = 0
+    for values in partitions.values():
+        seen: set[str] = set()
+        latest = -1
+        for mid in values:
+            if mid in seen or mid not in order:
+                continue
+            seen.add(mid)
+            if order[mid] < latest:
+                count += 1
+            latest = max(latest, order[mid])
+    return count

@@ -65,9 +65,10 @@ class RunResult:
             "in_log": o.in_log,
             "lost": o.lost,
             "duplicates": o.duplicates,
+            "log_duplicates": o.log_duplicates,
+            "reordered": o.reordered,
             "processed": o.processed,
-            "processed_twice": o.processed_twice,
-            "not_processed": o.not_processed,
+            "unprocessed": o.unprocessed,
             "lost_ids": o.lost_ids,
             "duplicate_ids": o.duplicate_ids,
             "exit_code": self.exit_code,
@@ -123,9 +124,10 @@ class ExampleRun:
                 pass
 
     def _on_sandbox_event(self, event: Any) -> None:
-        if event.kind == "append" and event.details.get("leader", True):
+        if event.kind == "append" and not event.details.get("control"):
+            # Leader appends of data batches (markers are control batches, not records).
             topic = event.details.get("topic")
-            count = int(event.details.get("records", 0) or 0)
+            count = int(event.details["last_offset"]) - int(event.details["base_offset"]) + 1
             with self._lock:
                 self._appended[topic] = self._appended.get(topic, 0) + count
             self._wake.set()
@@ -229,7 +231,7 @@ class ExampleRun:
             for t in self.scenario.topics:
                 sb.create_topic(t.name, partitions=t.partitions, replication_factor=t.replication_factor,
                                 min_insync_replicas=t.min_insync_replicas)
-            unsubscribe = sb.events.subscribe(self._on_sandbox_event)
+            unsubscribe = sb.subscribe(self._on_sandbox_event)
             try:
                 return self._run_on(sb, sb.bootstrap_servers)
             finally:
@@ -297,16 +299,14 @@ def _decode(value: bytes | str | None) -> str | None:
     return value.decode("utf-8", "replace") if isinstance(value, (bytes, bytearray)) else str(value)
 
 
-def _sandbox_values(sb: Any, scenario: Scenario) -> list[str]:
-    values: list[str] = []
+def _sandbox_values(sb: Any, scenario: Scenario) -> dict[tuple[str, int], list[str]]:
     partitions = {t.name: t.partitions for t in scenario.topics}
+    log: dict[tuple[str, int], list[str]] = {}
     for topic in scenario.counted_topics:
         for p in range(partitions.get(topic, 1)):
-            for record in sb.records(topic, p, isolation="read_committed"):
-                value = _decode(getattr(record, "value", record))
-                if value is not None:
-                    values.append(value)
-    return values
+            values = [_decode(r.value) for r in sb.records(topic, p, isolation="read_committed")]
+            log[(topic, p)] = [v for v in values if v is not None]
+    return log
 
 
 def _prepare_real_cluster(bootstrap: str, scenario: Scenario) -> dict[tuple[str, int], int]:
@@ -334,13 +334,14 @@ def _prepare_real_cluster(bootstrap: str, scenario: Scenario) -> dict[tuple[str,
         consumer.close()
 
 
-def _real_cluster_values(bootstrap: str, scenario: Scenario, start: dict[tuple[str, int], int]) -> list[str]:
+def _real_cluster_values(bootstrap: str, scenario: Scenario,
+                         start: dict[tuple[str, int], int]) -> dict[tuple[str, int], list[str]]:
     """Read this run's records back with a read_committed consumer."""
     from confluent_kafka import Consumer, TopicPartition
 
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "course-runner",
                          "enable.auto.commit": False, "isolation.level": "read_committed"})
-    values: list[str] = []
+    log: dict[tuple[str, int], list[str]] = {}
     try:
         parts = {t.name: t.partitions for t in scenario.topics}
         assignment = [TopicPartition(t, p, start.get((t, p), 0))
@@ -352,11 +353,11 @@ def _real_cluster_values(bootstrap: str, scenario: Scenario, start: dict[tuple[s
         while len(done) < len(ends) and time.monotonic() < deadline:
             msg = consumer.poll(0.5)
             if msg is not None and not msg.error():
-                values.append(_decode(msg.value()) or "")
+                log.setdefault((msg.topic(), msg.partition()), []).append(_decode(msg.value()) or "")
             # Positions, not message offsets: transaction markers take offsets too.
             for tp in consumer.position([tp for tp in assignment if (tp.topic, tp.partition) not in done]):
                 if tp.offset >= ends[(tp.topic, tp.partition)]:
                     done.add((tp.topic, tp.partition))
-        return values
+        return log
     finally:
         consumer.close()

@@ -26,8 +26,8 @@ ACTIONS: dict[str, set[str]] = {
 }
 
 # What an expectation may name: the fields of engine.outcome.Outcome.
-METRICS = ("sent", "acknowledged", "failed", "in_log", "lost", "duplicates",
-           "processed", "processed_twice", "not_processed")
+METRICS = ("sent", "acknowledged", "failed", "in_log", "lost", "duplicates", "log_duplicates",
+           "reordered", "processed", "unprocessed")
 
 _OPS: dict[str, Callable[[int, int], bool]] = {
     "==": operator.eq, ">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,

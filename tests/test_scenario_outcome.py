@@ -77,12 +77,24 @@ def test_outcome_counts_loss_and_duplicates_from_the_log() -> None:
     assert (outcome.sent, outcome.acknowledged, outcome.failed) == (5, 4, 1)
     assert (outcome.in_log, outcome.lost, outcome.duplicates) == (4, 1, 1)
     assert outcome.lost_ids == ["m1"] and outcome.duplicate_ids == ["m2"]
-    assert outcome.not_processed == 0 and outcome.processed == 0
+    assert outcome.unprocessed == 0 and outcome.processed == 0 and outcome.reordered == 0
 
 
-def test_outcome_counts_processing_twice_and_never() -> None:
+def test_a_consumer_reading_twice_is_a_duplicate_and_skipping_is_unprocessed() -> None:
     report = ClientReport()
     for mid in ["a", "b", "b", "c"]:
         report.add(parse_report_line(f"processed {mid}"))
     outcome = compute_outcome(report, ["a", "b", "c", "d", "e"])
-    assert (outcome.processed, outcome.processed_twice, outcome.not_processed) == (3, 1, 2)
+    assert (outcome.processed, outcome.duplicates, outcome.unprocessed) == (3, 1, 2)
+    assert outcome.duplicate_ids == ["b"] and outcome.log_duplicates == 0
+
+
+def test_reordering_is_counted_per_partition_against_the_send_order() -> None:
+    report = ClientReport()
+    for mid in ["m1", "m2", "m3", "m4", "m5"]:
+        report.add(parse_report_line(f"sent {mid}"))
+    # Partition 0 got m3 before m1 (one reordered); partition 1 is in order; a retried
+    # copy of m2 at the end is a duplicate, not a reordering.
+    log = {("t", 0): ["m3", "m1", "m5"], ("t", 1): ["m2", "m4", "m2"]}
+    outcome = compute_outcome(report, log)
+    assert (outcome.reordered, outcome.duplicates, outcome.in_log) == (1, 1, 5)

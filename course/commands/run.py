@@ -74,10 +74,12 @@ def format_report(result: RunResult) -> str:
         lines.append("faults: " + "; ".join(result.faults))
     rows = [("sent", o.sent, ""), ("acknowledged", o.acknowledged, ""), ("failed", o.failed, "delivery reports with an error"),
             ("in the log", o.in_log, "distinct messages a read_committed reader sees"),
-            ("lost", o.lost, "acknowledged, yet not in the log"), ("duplicates", o.duplicates, "extra copies in the log")]
-    if o.processed or o.not_processed:
-        rows += [("processed", o.processed, ""), ("processed twice", o.processed_twice, ""),
-                 ("never processed", o.not_processed, "in the log, but no consumer processed them")]
+            ("lost", o.lost, "acknowledged, yet not in the log"), ("duplicates", o.duplicates, "extra copies read" if o.processed else "extra copies in the log")]
+    if o.reordered:
+        rows.append(("reordered", o.reordered, "landed after a message sent later"))
+    if o.processed or o.unprocessed:
+        rows += [("processed", o.processed, "distinct messages the consumer processed"),
+                 ("never processed", o.unprocessed, "in the log, but no consumer processed them")]
     for name, value, why in rows:
         lines.append(f"  {name:16s}{value:>7}  {why if value else ''}".rstrip())
     if o.lost_ids:
