@@ -109,6 +109,8 @@ class ExampleRun:
         self._appended: dict[str, int] = {}  # records appended per topic (sandbox events)
         self._t0 = time.monotonic()
         self._pending: list[Fault] = list(self.scenario.faults)
+        self._fault_lock = threading.RLock()
+        self._sandbox: Any = None
         self._stopped: list[int] = []
 
     # ------------------------------------------------------------ events
@@ -130,7 +132,9 @@ class ExampleRun:
             count = int(event.details["last_offset"]) - int(event.details["base_offset"]) + 1
             with self._lock:
                 self._appended[topic] = self._appended.get(topic, 0) + count
-            self._wake.set()
+            # Applied here, on the sandbox's own thread, before it handles the next request:
+            # a record-count trigger fires at the same point in the stream on every run.
+            self._apply_due(self._sandbox, kinds=("records",))
         if self.sandbox_events:
             self._emit("sandbox", event.describe(), broker=event.broker, event=event.kind,
                        details=_plain(event.details))
@@ -150,9 +154,12 @@ class ExampleRun:
                       "processed": len(self.report.processed)}
         return counts[when.kind] >= when.value
 
-    def _apply_due(self, sandbox: Any) -> None:
-        for fault in [f for f in self._pending if self._fired(f)]:
-            self._pending.remove(fault)
+    def _apply_due(self, sandbox: Any, kinds: tuple[str, ...] | None = None) -> None:
+        with self._fault_lock:
+            due = [f for f in self._pending if (kinds is None or f.when.kind in kinds) and self._fired(f)]
+            for fault in due:
+                self._pending.remove(fault)
+        for fault in due:
             if sandbox is None:
                 self._emit("note", f"fault not applied on a real cluster: {fault.describe()}")
                 continue
@@ -231,6 +238,7 @@ class ExampleRun:
             for t in self.scenario.topics:
                 sb.create_topic(t.name, partitions=t.partitions, replication_factor=t.replication_factor,
                                 min_insync_replicas=t.min_insync_replicas)
+            self._sandbox = sb
             unsubscribe = sb.subscribe(self._on_sandbox_event)
             try:
                 return self._run_on(sb, sb.bootstrap_servers)
