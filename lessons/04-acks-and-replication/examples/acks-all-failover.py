@@ -1,8 +1,10 @@
 """acks=all when the leader dies with unreplicated data.
 
 The scenario pauses replication from the start, so the followers fall behind.
-After 50 orders are in the leader's log, the leader stops. A follower that never
-received those orders becomes the new leader.
+Once orders are in the leader's log (50 of them with acks=1; with acks=all the first
+batch, because the leader cannot answer it), the leader stops. A follower that never
+received those orders becomes the new leader. Later, replication resumes, so what
+the new leader writes can reach the in-sync replicas and become readable.
 """
 import os
 import sys
