@@ -100,3 +100,51 @@ class Outcome:
 
 def log_values(sb: Any, topic: str, partition: int = 0) -> list[str]:
     return [r.value.decode() for r in sb.records(topic, partition, isolation="read_committed")]
+
+
+class ConsumerUnderTest:
+    """A group member that subscribes, polls one record at a time and commits by hand."""
+
+    def __init__(self, client: str, bootstrap: str, group: str, topic: str) -> None:
+        self.client = client
+        if client == "confluent-kafka":
+            self._c: Any = ck.Consumer({
+                "bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest",
+                "enable.auto.commit": False, "session.timeout.ms": 10_000, "log_level": 0})
+            self._c.subscribe([topic])
+        else:
+            from kafka import KafkaConsumer
+
+            self._c = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group,
+                                    auto_offset_reset="earliest", enable_auto_commit=False,
+                                    session_timeout_ms=10_000, heartbeat_interval_ms=1_000)
+
+    def poll_one(self, timeout: float = 0.2) -> tuple[int, int, str] | None:
+        """(partition, offset, value) of the next record, or None."""
+        if self.client == "confluent-kafka":
+            msg = self._c.poll(timeout)
+            if msg is None or msg.error() is not None:
+                return None
+            return msg.partition(), msg.offset(), msg.value().decode()
+        batch = self._c.poll(timeout_ms=int(timeout * 1000), max_records=1)
+        for records in batch.values():
+            for r in records:
+                return r.partition, r.offset, r.value.decode()
+        return None
+
+    def commit(self, topic: str, partition: int, next_offset: int) -> None:
+        if self.client == "confluent-kafka":
+            self._c.commit(offsets=[ck.TopicPartition(topic, partition, next_offset)], asynchronous=False)
+        else:
+            from kafka import TopicPartition
+            from kafka.structs import OffsetAndMetadata
+
+            self._c.commit({TopicPartition(topic, partition): OffsetAndMetadata(next_offset, "", -1)})
+
+    def assignment(self) -> set[int]:
+        if self.client == "confluent-kafka":
+            return {tp.partition for tp in self._c.assignment()}
+        return {tp.partition for tp in self._c.assignment()}
+
+    def close(self) -> None:
+        self._c.close()
