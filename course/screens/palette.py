@@ -25,10 +25,12 @@ class CourseCommands(Provider):
             for lesson in course.lessons():
                 yield (f"Lesson: {lesson.link_title}", partial(app.post_message, OpenLesson(lesson.id)),
                        lesson.description or f"Open {lesson.id}")
-            for lesson in course.lessons():
-                if lesson.quiz is not None:
-                    yield (f"Quiz: {lesson.quiz.title}", partial(app.post_message, TakeQuiz(lesson.quiz.id)),
-                           f"{len(lesson.quiz.questions)} question(s), lesson {lesson.id}")
+            quizzes = {lesson.quiz.id: lesson.quiz for lesson in course.lessons() if lesson.quiz is not None}
+            quizzes.update(course.quizzes)
+            for quiz in quizzes.values():
+                where = f", lesson {quiz.lesson}" if quiz.lesson else ""
+                yield (f"Quiz: {quiz.title}", partial(app.post_message, TakeQuiz(quiz.id)),
+                       f"{len(quiz.questions)} question(s){where}")
         for name in sorted(app.available_themes):
             if name != app.theme:
                 yield (f"Theme: {name}", partial(setattr, app, "theme", name), "Switch the colour theme")

@@ -153,9 +153,9 @@ class QuizScreen(Screen):
         await body.mount(view)
         self.submitted = False
         body.scroll_home(animate=False)
+        # Focus moves now (Screen.set_focus is immediate), before the focused Next button hides.
+        self.set_focus(view.answer.focus_widget)
         self._sync_buttons()
-        # After the refresh: hiding the focused Next button moves focus on its own first.
-        self.call_after_refresh(view.answer.focus)
 
     @property
     def view(self) -> QuestionView:
@@ -178,7 +178,7 @@ class QuizScreen(Screen):
             return action == "leave"
         question = None if self.finished else self.questions[self.index]
         if action == "hint":
-            return bool(question and question.hint and not self.submitted)
+            return bool(question and question.hint and not self.submitted and not self.view.query_one("#hint").display)
         if action == "submit":
             return (not self.finished and not self.submitted)
         if action == "next":
@@ -190,8 +190,10 @@ class QuizScreen(Screen):
     @on(Button.Pressed, "#hint-button")
     def action_hint(self) -> None:
         if not self.finished and self.questions[self.index].hint:
+            self.set_focus(self.view.answer.focus_widget)  # not left on the button about to hide
             self.view.show_hint()
             self.query_one("#hint-button").display = False
+            self.refresh_bindings()
 
     @on(Button.Pressed, "#submit-button")
     async def action_submit(self) -> None:
@@ -205,9 +207,10 @@ class QuizScreen(Screen):
         grade = grade_question(question, chosen, partial=self.quiz.options.partial)
         self.answers[question.id] = chosen
         self.submitted = True
-        await self.view.show_feedback(grade)
         self._sync_buttons()
-        self.call_after_refresh(self.query_one("#next-button").focus)
+        # Focus leaves the answer before it is frozen: keys sent to a disabled widget go nowhere.
+        self.set_focus(self.query_one("#next-button"))
+        await self.view.show_feedback(grade)
         self.query_one("#feedback").scroll_visible(animate=False)
 
     @on(Button.Pressed, "#next-button")
@@ -231,7 +234,7 @@ class QuizScreen(Screen):
         self.post_message(self.Finished(self.quiz, grade, dict(self.answers)))
         self._sync_buttons()
         focus = "#retry-button" if self.quiz.options.enable_retry else "#leave-button"
-        self.query_one(focus).focus()
+        self.set_focus(self.query_one(focus))
 
     @on(Button.Pressed, "#retry-button")
     async def action_retry(self) -> None:

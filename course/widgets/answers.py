@@ -4,8 +4,8 @@
 - `MultipleAnswer` (SelectionList): any number of options; nothing says how many are correct.
 - `OrderAnswer` (OptionList + move keys and buttons): put the options in order.
 
-All three offer `chosen() -> list[int]` (for order: the numbers in the learner's order) and
-`freeze()` once the answer is submitted.
+All three offer `chosen() -> list[int]` (for order: the numbers in the learner's order),
+`freeze()` once the answer is submitted, and `focus_widget` (what takes the keyboard).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Button, OptionList, RadioButton, RadioSet, SelectionList
 from textual.widgets.option_list import Option as ListOption
 
@@ -28,9 +29,21 @@ class SingleAnswer(RadioSet):
         buttons = [RadioButton(inline_content(question.options[n - 1].text)) for n in order]
         super().__init__(*buttons, classes="answer single")
 
+    @property
+    def focus_widget(self) -> Widget:
+        return self
+
     def chosen(self) -> list[int]:
-        index = self.pressed_index
-        return [self.numbers[index]] if index >= 0 else []
+        """Read from the buttons themselves: a key pressed right after space must see the choice.
+
+        The set switches the previous button off only when it handles the toggle's message, so
+        for a moment two may be on: the new one is the one that is not `pressed_button`.
+        """
+        buttons = list(self.query(RadioButton))
+        on = [i for i, button in enumerate(buttons) if button.value]
+        if len(on) > 1:
+            on = [i for i in on if buttons[i] is not self.pressed_button] or on
+        return [self.numbers[on[-1]]] if on else []
 
     def freeze(self) -> None:
         self.disabled = True
@@ -39,6 +52,18 @@ class SingleAnswer(RadioSet):
 class MultipleAnswer(SelectionList[int]):
     def __init__(self, question: Question, order: list[int]) -> None:
         super().__init__(*[(inline_content(question.options[n - 1].text), n) for n in order], classes="answer multiple")
+
+    @property
+    def focus_widget(self) -> Widget:
+        return self
+
+    def action_select(self) -> None:
+        """Toggle the highlighted option at once (the base class does it a message later)."""
+        if self.highlighted is None or self.disabled:
+            return
+        option = self.get_option_at_index(self.highlighted)
+        if not option.disabled:
+            self.toggle(option)
 
     def chosen(self) -> list[int]:
         return sorted(self.selected)
@@ -118,9 +143,9 @@ class OrderAnswer(Vertical):
         for button in self.query(Button):
             button.disabled = True
 
-    def focus(self, scroll_visible: bool = True) -> "OrderAnswer":
-        self.query_one(OrderList).focus(scroll_visible)
-        return self
+    @property
+    def focus_widget(self) -> Widget:
+        return self.query_one(OrderList)
 
 
 AnswerWidget = SingleAnswer | MultipleAnswer | OrderAnswer

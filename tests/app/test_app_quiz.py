@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from apphelpers import loaded, run_async, saved, wait_for
+from textual import events
 from textual.widgets import Button, Markdown, RadioSet, SelectionList, Static
 
 from course.app import CourseApp
@@ -188,3 +189,22 @@ async def test_whole_quiz_score_retry_and_saved_progress(course_root: Path) -> N
 
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen), "back to the lesson")
+
+
+@run_async
+async def test_keys_typed_in_one_burst_are_not_lost(course_root: Path) -> None:
+    """A terminal may deliver `space` and `s` in one read: the choice must count before the submit."""
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await start_quiz(pilot)
+        # post the keys back to back, without letting the app process anything in between
+        for key, char in (("down", None), ("down", None), ("space", " "), ("s", "s")):
+            app.post_message(events.Key(key, char))
+        await wait_for(pilot, lambda: screen.submitted, "q1 submitted")
+        assert screen.answers["q1"] == [3]
+        await pilot.press("n")
+        await wait_for(pilot, lambda: "Question 2" in counter(screen), "q2")
+        for key, char in (("space", " "), ("down", None), ("space", " "), ("s", "s")):
+            app.post_message(events.Key(key, char))
+        await wait_for(pilot, lambda: screen.submitted, "q2 submitted")
+        assert screen.answers["q2"] == [1, 2]
