@@ -8,6 +8,8 @@ from typing import Callable
 
 from .broker import Broker
 from .coordinator_timer import partition_for
+from .errors import Errors
+from .records import control_batch
 from .config import SandboxConfig
 from .controller import Controller
 from .events import EventLog
@@ -84,6 +86,32 @@ class Cluster:
     def coordinator_for(self, key: str) -> Broker | None:
         """The broker coordinating a group or transactional id (None if every broker is down)."""
         return self.coordinator_partition_leader(partition_for(key, COORDINATOR_PARTITIONS))
+
+    async def write_markers(self, producer_id: int, producer_epoch: int, commit: bool,
+                            partitions: list[tuple[str, int]], coordinator_epoch: int,
+                            timeout_s: float = 30) -> list[tuple[str, int]]:
+        """Append a COMMIT/ABORT marker to each partition's leader and wait until it is
+        replicated (the high watermark passes it), as WriteTxnMarkers does with acks=all.
+        Returns the partitions that could not take it (no leader here, or not replicated in time).
+        The transaction coordinator's `write_markers` wraps this and raises on failures."""
+        failed = []
+        waits = []
+        for topic, index in partitions:
+            state = self.controller.partition(topic, index)
+            manager = self.running_replica_manager(state.leader) if state is not None else None
+            replica = manager.partition(topic, index) if manager is not None else None
+            if replica is None or not replica.is_leader:
+                failed.append((topic, index))
+                continue
+            stored = replica.append_control_batch(control_batch(producer_id, producer_epoch, commit, coordinator_epoch))
+            waits.append(((topic, index), replica.wait_for_high_watermark(stored.last_offset + 1)))
+        for tp, future in waits:
+            try:
+                if await asyncio.wait_for(future, timeout_s) != Errors.NONE:
+                    failed.append(tp)
+            except TimeoutError:
+                failed.append(tp)
+        return failed
 
     def membership_changed(self) -> None:
         for listener in list(self.membership_listeners):

@@ -95,8 +95,11 @@ class ProducerStateManager:
             first = self.ongoing.pop(pid, None)
             if first is not None and control_type(data) == ABORT_MARKER:
                 self.aborted.append(AbortedTxn(pid, first, h.base_offset))
-            entry = self.producers.setdefault(pid, ProducerEntry())
-            entry.epoch = max(entry.epoch, h.producer_epoch)
+            entry = self.producers.get(pid)
+            if entry is None or h.producer_epoch > entry.epoch:
+                # A marker at a bumped epoch (fencing abort) fences the old epoch here too; the
+                # new epoch starts at sequence 0.
+                self.producers[pid] = ProducerEntry(epoch=h.producer_epoch)
             return
         entry = self.producers.get(pid)
         if entry is None or entry.epoch != h.producer_epoch:

@@ -27,6 +27,7 @@ HandlerFn = Callable[["KafkaApis", RequestHeader, Any], Awaitable[dict[str, Any]
 HANDLER_MODULES = [
     "engine.sandbox.core_handlers",
     "engine.sandbox.group_handlers",
+    "engine.sandbox.transaction_handlers",
 ]
 
 
