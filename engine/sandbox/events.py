@@ -1,7 +1,17 @@
 """Everything the sandbox does, as structured events: for tests, the CLI log and the TUI.
 
-Kinds: request, response, append, replicate, truncate, hw, isr_shrink, isr_expand,
-leader_change, broker_stopped, broker_started, fault, topic_created, produce_error.
+Kinds (details in brackets):
+- wire: request [api, version, correlation_id, client_id], response [api, correlation_id, ms,
+  errors | lost], bad_frame / bad_request [peer, reason], handler_error [reason];
+- log: append [topic, partition, base_offset, last_offset, leader_epoch, producer_id],
+  duplicate (an idempotent retry answered from the dedup window), produce_error [error],
+  hw [high_watermark], replicate [leader, fetch_offset, log_end_offset], truncate [offset,
+  records_removed, reason];
+- cluster: topic_created, isr_shrink / isr_expand [old_isr, isr, reason], leader_change
+  [old_leader, leader, leader_epoch, reason], broker_started / broker_stopped, producer_id;
+- fault [fault, ...] when armed and again when it strikes;
+- the coordinators' own kinds (group_*, offset_commit, txn_*), documented in their modules.
+Listeners run on the cluster's loop thread: keep them quick.
 """
 
 from __future__ import annotations

@@ -82,8 +82,8 @@ class SocketServer:
             pass
         except asyncio.CancelledError:     # shutdown: end quietly (asyncio's server callback
             pass                           # would report a re-raised cancellation as an error)
-        except Exception as exc:        # a bug or a bad frame: this connection only
-            self.events.emit(self.broker_id, "bad_frame", peer=connection.peer, reason=repr(exc)[:200])
+        except Exception as exc:        # a handler's bug: it costs this connection only
+            self.events.emit(self.broker_id, "handler_error", peer=connection.peer, reason=repr(exc)[:200])
         finally:
             self._connections.discard(connection)
             connection.abort()
