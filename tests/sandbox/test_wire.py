@@ -123,6 +123,7 @@ def test_fuzzed_frames_never_stop_the_broker() -> None:
                     pass
         kinds = {e.kind for e in sb.events}
         assert {"bad_frame", "bad_request"} <= kinds
+        assert "handler_error" not in kinds                 # garbage is refused, never crashes a handler
         # Every broker still serves a well-behaved client.
         for broker_id in sb.cluster.brokers:
             assert sb.broker_running(broker_id)
@@ -145,3 +146,38 @@ def test_message_max_bytes_closes_only_that_connection() -> None:
         body = roundtrip(port, request_bytes(18, 3, 9, client_software_name="t", client_software_version="1"))
         assert RESPONSES[18].decode(body, version=3, header=True).error_code == 0
         wait_for(lambda: any(e.kind == "bad_frame" and e.details.get("size") == 10_001 for e in sb.events))
+
+
+def fetch_frame(topic: str, max_wait_ms: int, correlation_id: int) -> bytes:
+    R = REQUESTS[1]
+    part = R.FetchTopic.FetchPartition(partition=0, current_leader_epoch=-1, fetch_offset=0, last_fetched_epoch=-1,
+                                       log_start_offset=-1, partition_max_bytes=1 << 20)
+    return request_bytes(1, 12, correlation_id, replica_id=-1, max_wait_ms=max_wait_ms, min_bytes=1,
+                         max_bytes=1 << 20, isolation_level=0, session_id=0, session_epoch=-1,
+                         topics=[R.FetchTopic(topic=topic, partitions=[part])], forgotten_topics_data=[], rack_id="")
+
+
+def test_fetch_blocks_up_to_max_wait_and_wakes_on_data() -> None:
+    import threading
+    import time
+
+    with Sandbox(brokers=1) as sb:
+        sb.create_topic("quiet", partitions=1, replication_factor=1)
+        port = sb.cluster.brokers[1].port
+        started = time.monotonic()
+        body = roundtrip(port, fetch_frame("quiet", 1_000, 1))
+        waited = time.monotonic() - started
+        response = RESPONSES[1].decode(body, version=12, header=True)
+        assert response.responses[0].partitions[0].error_code == 0
+        assert not response.responses[0].partitions[0].records
+        assert waited >= 0.9                                  # held for max_wait_ms on an empty log
+        # A long fetch returns as soon as a record is committed.
+        p = ProducerUnderTest("confluent-kafka", sb.bootstrap_servers, acks=1)
+        timer = threading.Timer(0.3, lambda: (p.send("quiet", "m-0"), p.flush()))
+        timer.start()
+        started = time.monotonic()
+        body = roundtrip(port, fetch_frame("quiet", 30_000, 2), timeout=60)
+        timer.join()
+        assert time.monotonic() - started < 25
+        assert RESPONSES[1].decode(body, version=12, header=True).responses[0].partitions[0].records
+        p.close()
