@@ -7,7 +7,10 @@ adapter adds the header) or None for no response (acks=0). Register one with
     async def produce(apis, header, request): ...
 
 in a module listed in HANDLER_MODULES; ApiVersions advertises exactly what is registered, and
-registration refuses a range outside the schema's real `validVersions`.
+registration refuses a range outside the schema's real `validVersions`. Modules load in list
+order and a later registration of the same API replaces an earlier one (the transaction module
+may take over InitProducerId; core_handlers' version delegates a transactional id to
+`cluster.transaction_coordinator.handle_init_producer_id(apis, header, request)`).
 """
 
 from __future__ import annotations
