@@ -184,9 +184,10 @@ def render_sequence(source: str) -> str:
     for step in seq.steps:
         if isinstance(step, _Rule):
             width = max(width, len(step.label) + 6)
-        elif isinstance(step, _Note) and step.where == "over":
-            lanes = [index[w] for w in step.lanes]
-            width = max(width, (cols[min(lanes)] + cols[max(lanes)]) // 2 + (len(step.text) + 4) // 2 + 1)
+    base_width = width  # notes over lanes shift left to stay inside it when they can
+    for step in seq.steps:
+        if isinstance(step, _Note) and step.where == "over":
+            width = max(width, len(step.text) + 4)
 
     def lanes_row() -> list[str]:
         row = [" "] * width
@@ -228,7 +229,7 @@ def render_sequence(source: str) -> str:
             elif step.where == "over":
                 lanes = [cols[index[w]] for w in step.lanes]
                 middle = (min(lanes) + max(lanes)) // 2
-                put(row, middle - len(text) // 2, text)
+                put(row, max(0, min(middle - len(text) // 2, base_width - len(text))), text)
             elif step.where == "right of":
                 put(row, cols[index[step.lanes[0]]] + 2, text)
             else:

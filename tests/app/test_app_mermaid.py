@@ -112,3 +112,14 @@ def test_unknown_kinds_come_back_as_source_and_comments_are_dropped() -> None:
 def test_render_mermaid_dispatches_and_empty_is_empty() -> None:
     assert render_mermaid(SEQUENCE) == render_sequence(SEQUENCE)
     assert render_mermaid("  \n") == ""
+
+
+def test_note_over_the_last_lane_shifts_left_to_stay_inside_the_picture() -> None:
+    picture = render_sequence(
+        "sequenceDiagram\n participant P as Producer\n participant L as Leader\n participant C as Consumer\n"
+        " P->>L: produce\n L->>C: fetch\n Note over C: process, then commit\n"
+    )
+    lines = picture.splitlines()
+    note = next(line for line in lines if "[ process, then commit ]" in line)
+    assert len(note) <= len(lines[1]) + 1  # as wide as the header row, give or take the last cell
+    assert note.rstrip().endswith("]")
