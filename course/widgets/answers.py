@@ -1,7 +1,7 @@
 """Answer widgets, one per question kind. Each knows the 1-based option numbers as written.
 
 - `SingleAnswer` (RadioSet): one option.
-- `MultipleAnswer` (SelectionList): any number of options; nothing says how many are correct.
+- `MultipleAnswer` (checkboxes): any number of options; nothing says how many are correct.
 - `OrderAnswer` (OptionList + move keys and buttons): put the options in order.
 
 All three offer `chosen() -> list[int]` (for order: the numbers in the learner's order),
@@ -14,19 +14,58 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.geometry import Size
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Button, OptionList, RadioButton, RadioSet, SelectionList
+from textual.widgets import Button, Checkbox, OptionList, RadioButton, RadioSet
 from textual.widgets.option_list import Option as ListOption
 
 from course.widgets.inline import inline_content
 from engine.model import Question
 
 
+class WrappingLabel:
+    """Mixed into a RadioButton or Checkbox: a long label wraps, indented under itself.
+
+    (The toggle buttons are one line high and cut their label at the edge.)
+    """
+
+    INDENT = 4  # the button's cells and the space after it
+
+    def _lines(self, width: int) -> list[Content]:
+        content = super().render().rstrip()  # type: ignore[misc]
+        if width <= self.INDENT * 2 or content.cell_length <= width:
+            return [content]
+        first, *rest = content.wrap(width)
+        words = [line.rstrip() for line in rest]
+        tail = Content(" ").join(line[len(line.plain) - len(line.plain.lstrip()):] for line in words if line.plain.strip())
+        if not tail:
+            return [first]
+        return [first, *(Content(" " * self.INDENT) + line for line in tail.wrap(width - self.INDENT))]
+
+    def render(self) -> Content:
+        return Content("\n").join(self._lines(self.content_region.width or self.size.width))
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self._lines(width))
+
+
+class WrappingRadioButton(WrappingLabel, RadioButton):
+    """A radio button with a wrapping label."""
+
+
+class WrappingCheckbox(WrappingLabel, Checkbox):
+    """A checkbox with a wrapping label, knowing the option number it stands for."""
+
+    def __init__(self, label: Content, number: int) -> None:
+        super().__init__(label)
+        self.number = number
+
+
 class SingleAnswer(RadioSet):
     def __init__(self, question: Question, order: list[int]) -> None:
         self.numbers = order
-        buttons = [RadioButton(inline_content(question.options[n - 1].text)) for n in order]
+        buttons = [WrappingRadioButton(inline_content(question.options[n - 1].text)) for n in order]
         super().__init__(*buttons, classes="answer single")
 
     @property
@@ -49,27 +88,39 @@ class SingleAnswer(RadioSet):
         self.disabled = True
 
 
-class MultipleAnswer(SelectionList[int]):
+class MultipleAnswer(Vertical):
+    """One checkbox per option; up/down move between them, space ticks. Nothing tells the count."""
+
+    BINDINGS = [
+        Binding("down", "move(1)", "Next option", show=False),
+        Binding("up", "move(-1)", "Previous option", show=False),
+    ]
+
     def __init__(self, question: Question, order: list[int]) -> None:
-        super().__init__(*[(inline_content(question.options[n - 1].text), n) for n in order], classes="answer multiple")
+        super().__init__(*[WrappingCheckbox(inline_content(question.options[n - 1].text), n) for n in order],
+                         classes="answer multiple")
+
+    @property
+    def boxes(self) -> list[WrappingCheckbox]:
+        return list(self.query(WrappingCheckbox))
 
     @property
     def focus_widget(self) -> Widget:
-        return self
+        return self.boxes[0]
 
-    def action_select(self) -> None:
-        """Toggle the highlighted option at once (the base class does it a message later)."""
-        if self.highlighted is None or self.disabled:
-            return
-        option = self.get_option_at_index(self.highlighted)
-        if not option.disabled:
-            self.toggle(option)
+    def action_move(self, step: int) -> None:
+        boxes = self.boxes
+        focused = self.screen.focused
+        here = boxes.index(focused) if focused in boxes else -step
+        there = max(0, min(len(boxes) - 1, here + step))
+        self.screen.set_focus(boxes[there])
 
     def chosen(self) -> list[int]:
-        return sorted(self.selected)
+        return sorted(box.number for box in self.boxes if box.value)
 
     def freeze(self) -> None:
-        self.disabled = True
+        for box in self.boxes:
+            box.disabled = True
 
 
 class OrderList(OptionList):

@@ -6,12 +6,12 @@ from pathlib import Path
 
 from apphelpers import loaded, run_async, saved, wait_for
 from textual import events
-from textual.widgets import Button, Markdown, RadioSet, SelectionList, Static
+from textual.widgets import Button, Markdown, RadioSet, Static
 
 from course.app import CourseApp
 from course.screens.lesson import LessonScreen
 from course.screens.quiz import QuestionView, QuizScreen, plan_attempt
-from course.widgets.answers import OrderList
+from course.widgets.answers import MultipleAnswer, OrderList
 from course.widgets.messages import OpenLesson
 from engine.model import Option, Question, Quiz, QuizOptions
 from engine.progress import ProgressStore
@@ -118,7 +118,7 @@ async def test_multiple_choice_never_says_how_many_are_right(course_root: Path) 
         await pilot.press("down", "down", "space", "s", "n")
         await wait_for(pilot, lambda: "Question 2" in counter(screen), "q2")
         answer = screen.view.answer
-        assert isinstance(answer, SelectionList)
+        assert isinstance(answer, MultipleAnswer)
         assert counter(screen).endswith("Choose every answer that applies.")
         assert "2" not in counter(screen).split("·")[1]
         await pilot.press("space", "s")  # only acks=0: half right is still wrong (all-or-nothing)
@@ -208,3 +208,29 @@ async def test_keys_typed_in_one_burst_are_not_lost(course_root: Path) -> None:
             app.post_message(events.Key(key, char))
         await wait_for(pilot, lambda: screen.submitted, "q2 submitted")
         assert screen.answers["q2"] == [1, 2]
+
+
+@run_async
+async def test_long_radio_labels_wrap_under_themselves() -> None:
+    from textual.app import App
+
+    from course.widgets.answers import WrappingRadioButton
+
+    long = "Two: the broker wrote the first request and then wrote the resend as a new record"
+
+    class Probe(App[None]):
+        CSS = "RadioSet { width: 44; } RadioButton { width: 1fr; }"
+
+        def compose(self):
+            yield RadioSet(WrappingRadioButton(long), WrappingRadioButton("acks=all"))
+
+    app = Probe()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        first, second = app.query(WrappingRadioButton)
+        lines = first._lines(first.content_region.width)  # noqa: SLF001
+        assert first.region.height == len(lines) > 1
+        assert all(line.cell_length <= first.content_region.width for line in lines)
+        assert all(line.plain.startswith("    ") and line.plain.strip() for line in lines[1:])
+        assert "resend as a new record" in " ".join(" ".join(line.plain.split()) for line in lines)
+        assert second.region.height == 1

@@ -50,8 +50,8 @@ def answer_right(view: QuestionView) -> None:
     if isinstance(answer, SingleAnswer):
         list(answer.query(RadioButton))[view.order.index(expected[0])].value = True
     elif isinstance(answer, MultipleAnswer):
-        for number in expected:
-            answer.select(number)
+        for box in answer.boxes:
+            box.value = box.number in expected
     else:
         assert isinstance(answer, OrderAnswer)
         order_list = answer.query_one(OrderList)
