@@ -22,12 +22,15 @@ def question_feedback(question: Question, grade: QuestionGrade, shown: list[int]
         verdict = "**✗ Not quite.**"
     lines = [verdict, ""]
     if question.kind == "order":
-        lines.append("| # | Your order | Right order |")
-        lines.append("|---|---|---|")
+        lines.append("Your order, place by place:")
+        lines.append("")
         for pos, (given, right) in enumerate(zip(grade.given or [0] * len(grade.expected), grade.expected), 1):
             mine = _one_line(question.options[given - 1].text) if given else "—"
-            mark = "✓" if given == right else "✗"
-            lines.append(f"| {pos} | {mark} {mine} | {_one_line(question.options[right - 1].text)} |")
+            if given == right:
+                lines.append(f"{pos}. ✓ {mine}")
+            else:
+                lines.append(f"{pos}. ✗ {mine}  ")
+                lines.append(f"   *belongs here:* {_one_line(question.options[right - 1].text)}")
     else:
         for n in shown:
             option = question.options[n - 1]

@@ -150,7 +150,7 @@ async def test_order_question_moves_with_keys_and_buttons(course_root: Path) -> 
         await wait_for(pilot, lambda: order_list.sequence == start, "the button move")
         await pilot.press("s")
         await wait_for(pilot, lambda: screen.submitted, "q3 feedback")
-        assert "| # | Your order | Right order |" in feedback(screen)
+        assert "Your order, place by place:" in feedback(screen) and "*belongs here:*" in feedback(screen)
         assert order_list.disabled
 
 
@@ -234,3 +234,14 @@ async def test_long_radio_labels_wrap_under_themselves() -> None:
         assert all(line.plain.startswith("    ") and line.plain.strip() for line in lines[1:])
         assert "resend as a new record" in " ".join(" ".join(line.plain.split()) for line in lines)
         assert second.region.height == 1
+
+
+def test_order_feedback_marks_each_place() -> None:
+    from course.widgets.feedback import question_feedback
+    from engine.grading import grade_question
+
+    question = order_quiz().questions[0]
+    right = question_feedback(question, grade_question(question, [1, 2, 3, 4]), [2, 1, 3, 4])
+    assert "1. ✓ A" in right and "4. ✓ D" in right and "belongs here" not in right
+    wrong = question_feedback(question, grade_question(question, [2, 1, 3, 4]), [2, 1, 3, 4])
+    assert "1. ✗ B" in wrong and "*belongs here:* A" in wrong and "3. ✓ C" in wrong

@@ -98,7 +98,7 @@ def test_learner_reads_takes_the_quiz_quits_and_resumes(terminal_factory) -> Non
     screen = term.wait_for("Question 3 of 3")
     assert "Move up" in screen
     term.keys("s")  # the shuffled order, as it comes: wrong
-    term.wait_for("Right order")
+    term.wait_for("belongs here:")
     term.keys("n")
     screen = term.wait_for("passing grade is 60%")
     assert "2 / 3" in screen and "Passed" in screen
