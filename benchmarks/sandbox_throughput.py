@@ -57,7 +57,7 @@ class ShortRead(Exception):
     pass
 
 
-def consume(conf: dict[str, Any], topic: str, n: int) -> float:
+def consume(conf: dict[str, Any], topic: str, n: int, name: str = "") -> float:
     """From subscribing (assign) to the last message: n + the warm-up message."""
     consumer = ck.Consumer({**conf, "group.id": "bench-" + uuid.uuid4().hex[:6], "enable.auto.commit": False,
                             "auto.offset.reset": "earliest"})
@@ -71,7 +71,7 @@ def consume(conf: dict[str, Any], topic: str, n: int) -> float:
     elapsed = time.perf_counter() - started
     consumer.close()
     if got != n + 1:
-        raise ShortRead(f"consume from {conf['bootstrap.servers']} got {got} of {n + 1} in {elapsed:.0f}s")
+        raise ShortRead(f"{name} consume from {conf['bootstrap.servers']} got {got} of {n + 1} in {elapsed:.0f}s")
     return got / elapsed
 
 
@@ -85,10 +85,10 @@ def best_of(rounds: int, conf: dict[str, Any], n: int, name: str) -> tuple[float
     for round_ in range(1, rounds + 1):
         produced.append(produce(conf, f"bench-{round_}", n))
         try:
-            consumed.append(consume(conf, f"bench-{round_}", n))
+            consumed.append(consume(conf, f"bench-{round_}", n, name))
         except ShortRead as exc:      # seen once with the mock cluster; say so and read again
             print(f"  {name:16s} round {round_}: {exc}; reading again", flush=True)
-            consumed.append(consume(conf, f"bench-{round_}", n))
+            consumed.append(consume(conf, f"bench-{round_}", n, name))
         print(f"  {name:16s} round {round_}: produce {produced[-1]:>10,.0f} msg/s   "
               f"consume {consumed[-1]:>10,.0f} msg/s", flush=True)
     return max(produced), max(consumed)
