@@ -37,6 +37,16 @@ class RunEvent:
     data: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class LogEntry:
+    """One record of a partition as the run left it (for the log table)."""
+
+    offset: int
+    value: str
+    committed: bool  # False: a read_committed reader skips it (aborted, or beyond the LSO)
+    copy: int  # among committed records: 1 for the first copy of this value, 2 for the next; 0 if skipped
+
+
 @dataclass
 class RunResult:
     script: Path
@@ -49,6 +59,7 @@ class RunResult:
     events: list[RunEvent]
     checks: list[tuple[Expectation, int, bool]]  # the scenario's expectations, met or not
     target: str  # "sandbox" or the bootstrap servers of a real cluster
+    log: dict[tuple[str, int], list[LogEntry]] = field(default_factory=dict)  # sandbox runs only
 
     @property
     def expectations_met(self) -> bool:
@@ -261,15 +272,17 @@ class ExampleRun:
         if timed_out:
             self._emit("timeout", f"killed after {self.timeout:g} s: the example did not finish in time")
         self._emit("exited", f"exit code {code}", exit_code=code)
+        log: dict[tuple[str, int], list[LogEntry]] = {}
         if sandbox is not None:
             values = _sandbox_values(sandbox, self.scenario)
+            log = _sandbox_log(sandbox, self.scenario)
         else:
             values = _real_cluster_values(bootstrap, self.scenario, start_offsets or {})
         outcome = compute_outcome(self.report, values)
         checks = [(e, outcome.get(e.metric), e.holds(outcome.get(e.metric))) for e in self.scenario.expect]
         return RunResult(self.script, outcome, code, timed_out, time.monotonic() - self._t0,
                          list(self.faults_applied), list(self.output), list(self.events), checks,
-                         "sandbox" if sandbox is not None else bootstrap)
+                         "sandbox" if sandbox is not None else bootstrap, log)
 
 
 def run_example(script: Path, scenario: Scenario | None = None, **kwargs: Any) -> RunResult:
@@ -314,6 +327,24 @@ def _sandbox_values(sb: Any, scenario: Scenario) -> dict[tuple[str, int], list[s
         for p in range(partitions.get(topic, 1)):
             values = [_decode(r.value) for r in sb.records(topic, p, isolation="read_committed")]
             log[(topic, p)] = [v for v in values if v is not None]
+    return log
+
+
+def _sandbox_log(sb: Any, scenario: Scenario) -> dict[tuple[str, int], list[LogEntry]]:
+    """Every record of every partition, marked committed or not, duplicates numbered."""
+    log: dict[tuple[str, int], list[LogEntry]] = {}
+    for t in scenario.topics:
+        for p in range(t.partitions):
+            committed = {r.offset for r in sb.records(t.name, p, isolation="read_committed")}
+            copies: dict[str, int] = {}
+            entries = []
+            for r in sb.records(t.name, p, isolation="read_uncommitted"):
+                value = _decode(r.value) or ""
+                if r.offset in committed:
+                    copies[value] = copies.get(value, 0) + 1
+                entries.append(LogEntry(r.offset, value, r.offset in committed,
+                                        copies.get(value, 0) if r.offset in committed else 0))
+            log[(t.name, p)] = entries
     return log
 
 

@@ -27,6 +27,9 @@ def test_a_scenario_that_loses_messages_reports_them_lost() -> None:
     assert o.lost > 0 and o.in_log == 300 - o.lost and o.duplicates == 0
     assert result.faults == ["drop_requests x2 on Produce after 60 records in events"]
     assert result.expectations_met
+    (entries,) = result.log.values()
+    assert [e.value for e in entries] == [f"e-{i}" for i in range(300) if f"e-{i}" not in o.lost_ids]
+    assert all(e.committed and e.copy == 1 for e in entries)
     kinds = {e.kind for e in seen}
     assert {"started", "report", "fault", "sandbox", "exited"} <= kinds
     # The fault shows up among the sandbox's own events too (for the pictures).
