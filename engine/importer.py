@@ -13,41 +13,26 @@ question with an error is reported and left out while the rest of the page and q
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
 from engine.section import Page, natural_key, quiz_id_for, read_page
-from engine.problems import Problem
+from engine.problems import Problem, ProblemReport
 from engine.quizfile import dump_quiz
 
 
 @dataclass
-class ImportReport:
+class ImportReport(ProblemReport):
     pages: int = 0
     lessons: int = 0
     quizzes: int = 0
     questions: int = 0
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity != "error"]
 
     def to_json(self) -> dict[str, Any]:
         """The summary `course import --json` prints."""
-        return {
-            "pages": self.pages,
-            "lessons": self.lessons,
-            "quizzes": self.quizzes,
-            "questions": self.questions,
-            "errors": [p.to_json() for p in self.errors],
-            "warnings": [p.to_json() for p in self.warnings],
-        }
+        return {"pages": self.pages, "lessons": self.lessons, "quizzes": self.quizzes,
+                "questions": self.questions, **self.problems_json()}
 
 
 def book_root(page: Path) -> Path:

@@ -2,38 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from engine.content import load_course
 from engine.model import Course
-from engine.problems import ContentError, Problem
+from engine.problems import ContentError, Problem, ProblemReport
 
 
 @dataclass
-class ValidationReport:
+class ValidationReport(ProblemReport):
     lessons: int = 0
     quizzes: int = 0
     questions: int = 0
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity != "error"]
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "lessons": self.lessons,
-            "quizzes": self.quizzes,
-            "questions": self.questions,
-            "errors": [p.to_json() for p in self.errors],
-            "warnings": [p.to_json() for p in self.warnings],
-        }
+        return {"lessons": self.lessons, "quizzes": self.quizzes, "questions": self.questions,
+                **self.problems_json()}
 
 
 def check_course(root: Path) -> ValidationReport:
