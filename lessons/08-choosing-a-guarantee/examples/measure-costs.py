@@ -22,17 +22,17 @@ from confluent_kafka import Producer
 sys.stdout.reconfigure(line_buffering=True)
 
 BOOTSTRAP = os.environ["BOOTSTRAP_SERVERS"]
-TOPIC = "bench"
 LATENCY_COUNT = 100
 BURST_COUNT = 500
 TXN_SIZE = 100
 
+# name, producer settings, topic (one topic each, so that the setups never mix in a log)
 SETUPS = [
-    ("acks=0", {"acks": "0", "retries": 0}),
-    ("acks=1", {"acks": "1"}),
-    ("acks=all", {"acks": "all"}),
-    ("idempotent", {"enable.idempotence": True}),
-    ("transactional", {"transactional.id": "bench-writer"}),
+    ("acks=0", {"acks": "0", "retries": 0}, "bench-acks0"),
+    ("acks=1", {"acks": "1"}, "bench-acks1"),
+    ("acks=all", {"acks": "all"}, "bench-acksall"),
+    ("idempotent", {"enable.idempotence": True}, "bench-idempotent"),
+    ("transactional", {"transactional.id": "bench-writer"}, "bench-transactional"),
 ]
 
 
@@ -45,18 +45,18 @@ def on_delivery(err, msg):
         print(f"acked {record_id} {msg.partition()} {offset}")
 
 
-def send(producer, record_id):
-    producer.produce(TOPIC, value=record_id, on_delivery=on_delivery)
+def send(producer, topic, record_id):
+    producer.produce(topic, value=record_id, on_delivery=on_delivery)
     print(f"sent {record_id}")
 
 
-def measure(name, settings):
+def measure(name, settings, topic):
     producer = Producer({"bootstrap.servers": BOOTSTRAP, **settings})
     transactional = "transactional.id" in settings
     if transactional:
         producer.init_transactions(10)
         producer.begin_transaction()
-    send(producer, f"{name}-warmup")
+    send(producer, topic, f"{name}-warmup")
     producer.commit_transaction(10) if transactional else producer.flush(10)
 
     # Latency: one message at a time, waiting until it counts as written.
@@ -65,7 +65,7 @@ def measure(name, settings):
         start = time.perf_counter()
         if transactional:
             producer.begin_transaction()
-        send(producer, f"{name}-single-{i}")
+        send(producer, topic, f"{name}-single-{i}")
         producer.commit_transaction(10) if transactional else producer.flush(10)
         latencies.append((time.perf_counter() - start) * 1000)
 
@@ -74,7 +74,7 @@ def measure(name, settings):
     for i in range(1, BURST_COUNT + 1):
         if transactional and i % TXN_SIZE == 1:
             producer.begin_transaction()
-        send(producer, f"{name}-burst-{i}")
+        send(producer, topic, f"{name}-burst-{i}")
         producer.poll(0)
         if transactional and i % TXN_SIZE == 0:
             producer.commit_transaction(10)   # flushes, then commits
@@ -85,7 +85,7 @@ def measure(name, settings):
     return name, rate, statistics.median(latencies), latencies[int(len(latencies) * 0.99) - 1]
 
 
-results = [measure(name, settings) for name, settings in SETUPS]
+results = [measure(*setup) for setup in SETUPS]
 
 print(f"{'setup':<14} {'msg/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
 for name, rate, p50, p99 in results:
