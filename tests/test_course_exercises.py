@@ -13,7 +13,8 @@ EXERCISES, PROBLEMS = load_exercises(course_dir())
 
 def test_every_exercise_loads() -> None:
     assert not PROBLEMS, "\n".join(str(p) for p in PROBLEMS)
-    assert EXERCISES
+    assert len(EXERCISES) >= 5
+    assert all(e.hints and e.feedback and e.lesson for e in EXERCISES)
 
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.name)
