@@ -75,6 +75,11 @@ def test_validate_reports_and_exits(tmp_path: Path, capsys: pytest.CaptureFixtur
     (err,) = out["errors"]
     assert (err["line"], err["column"]) == (4, 11) and "did you mean `multiple`" in err["message"]
     assert main(["validate", str(tmp_path / "missing")]) == 1
+    capsys.readouterr()
+    # Pointing at a course's lessons/ checks the quizzes beside it too.
+    (tmp_path / "lessons").mkdir()
+    code, out = run_json(capsys, "validate", str(tmp_path / "lessons"), "--json")
+    assert code == 1 and out["quizzes"] == 1 and "did you mean `multiple`" in out["errors"][0]["message"]
 
 
 def test_help_of_both_commands_in_a_real_process() -> None:

@@ -30,6 +30,10 @@ def main(args: argparse.Namespace) -> int:
     if not root.is_dir():
         print(f"{root}: no such folder; give a course folder holding lessons/ and quizzes/", file=sys.stderr)
         return 1 if not args.json else _json_missing(root)
+    if root.name in ("lessons", "quizzes", "exercises") and (root.parent / "lessons").is_dir():
+        # `course validate lessons` inside a course: the quizzes and exercises that name
+        # those lessons belong to the check too.
+        root = root.parent
     report = check_course(root)
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False))
