@@ -33,7 +33,8 @@ HELP = """\
 | Key | Does |
 |---|---|
 | `↑` `↓` `pgup` `pgdn` | scroll |
-| `tab` | move between links, code tabs and examples |
+| `l` | the lesson's links: pick one to follow it (or click a link) |
+| `tab` | move between code tabs and examples |
 | `n` / `p` | next / previous lesson |
 | `t` | take this lesson's quiz |
 | `e` | switch between the lesson and its examples |

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Markdown, TabbedContent, TabPane
 
+from course.screens.links import LinkPicker, lesson_links
 from course.widgets.examples import ExampleSources
 from course.widgets.lesson_view import LessonView
 from course.widgets.messages import MarkDone, OpenLesson, TakeQuiz
@@ -47,6 +48,7 @@ class LessonScreen(Screen):
         Binding("t", "quiz", "Quiz"),
         Binding("e", "examples", "Examples"),
         Binding("d", "done", "Done"),
+        Binding("l", "links", "Links"),
     ]
 
     def __init__(self, lesson: Lesson, anchor: str | None = None) -> None:
@@ -98,9 +100,13 @@ class LessonScreen(Screen):
                 return
 
     @on(Markdown.LinkClicked)
-    def follow_link(self, event: Markdown.LinkClicked) -> None:
+    def on_link_clicked(self, event: Markdown.LinkClicked) -> None:
         event.stop()
-        href = event.href
+        self.follow_link(event.href)
+
+    def follow_link(self, href: str | None) -> None:
+        if not href:
+            return
         target = parse_lesson_link(href)
         if target is not None:
             self.post_message(OpenLesson(*target))
@@ -126,6 +132,8 @@ class LessonScreen(Screen):
             return self.lesson.quiz is not None
         if action == "examples":
             return bool(self.lesson.examples)
+        if action == "links":
+            return bool(lesson_links(self.lesson))
         if action == "previous":
             return self._neighbour(-1) is not None or None
         if action == "next":
@@ -150,6 +158,11 @@ class LessonScreen(Screen):
     def action_examples(self) -> None:
         tabs = self.query_one(TabbedContent)
         tabs.active = "read" if tabs.active == "run" else "run"
+
+    def action_links(self) -> None:
+        links = lesson_links(self.lesson)
+        if links:
+            self.app.push_screen(LinkPicker(links), self.follow_link)
 
     def action_done(self) -> None:
         self.post_message(MarkDone(self.lesson.id))

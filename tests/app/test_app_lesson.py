@@ -161,3 +161,26 @@ async def test_done_is_saved_and_shown_in_the_outline(course_root: Path) -> None
                        "the progress label")
     progress = ProgressStore().load()
     assert progress.is_done("02-acks") and progress.current_lesson == "02-acks"
+
+
+def test_lesson_links_are_listed_in_reading_order(course_root: Path) -> None:
+    from course.screens.links import lesson_links
+    from engine.content import load_course
+
+    course = load_course(course_root)
+    assert lesson_links(course.lesson("01-first-steps")) == [("the acks lesson", "lesson:02-acks")]
+    assert lesson_links(course.lesson("02-acks")) == [("the first steps", "lesson:01-first-steps")]
+
+
+@run_async
+async def test_links_by_keyboard(course_root: Path) -> None:
+    from course.screens.links import LinkPicker
+
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await open_lesson(pilot, "01-first-steps")
+        await pilot.press("l")
+        await wait_for(pilot, lambda: isinstance(app.screen, LinkPicker), "the link list")
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen) and app.screen.lesson.id == "02-acks",
+                       "the linked lesson")
