@@ -18,9 +18,9 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header, Markdown, TabbedContent, TabPane
 
 from course.screens.links import LinkPicker, lesson_links
-from course.widgets.examples import ExampleSources
 from course.widgets.lesson_view import LessonView
 from course.widgets.messages import MarkDone, OpenLesson, TakeQuiz
+from course.widgets.run_panel import RunPanel
 from engine.model import Lesson
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ class LessonScreen(Screen):
 
     def examples_area(self) -> Widget:
         """What the Examples tab holds: the run panel's place."""
-        return ExampleSources(self.lesson.examples, id="examples")
+        return RunPanel(self.lesson, id="examples")
 
     def on_mount(self) -> None:
         self._arrive()

@@ -1,0 +1,372 @@
+"""The run panel: a lesson's runnable examples, edited and run live against the sandbox.
+
+    RunPanel(lesson, id="examples")      # LessonScreen.examples_area
+
+- a selector when the lesson has several examples; the script in an editable code editor;
+- the scenario's faults as checkboxes (all on by default; untick one to run without it);
+- Run (ctrl+r) saves the edited code to a copy, `data_dir()/runs/<lesson-id>/<example>.py`
+  (the lesson's own file is never written), and runs the copy with engine.runner in a thread
+  worker; Stop (ctrl+t) sets the run's cancel event;
+- while it runs: the picture (lanes and arrows, course.widgets.run_picture), live counts in the
+  tally, the example's output; at the end the outcome, the lesson's expectations met or not, and
+  the partition log (course.widgets.log_table).
+
+The runner calls its listener from its own threads: the listener only appends to a deque, which
+the UI thread drains ten times a second. The worker posts `RunPanel.Finished` (it bubbles: the
+screen or app may listen) and nothing blocks the UI thread.
+
+With `course --bootstrap-servers S` (CourseApp.bootstrap_servers) runs go to that cluster and
+the faults are not injected; the panel says so.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Button, Checkbox, Log, Select, Static, TabbedContent, TabPane, TextArea
+
+from course.widgets.log_table import LogTable
+from course.widgets.run_picture import PictureModel, RunPicture
+from course.widgets.tally import Tally
+from engine import paths
+from engine.model import Example, Lesson
+from engine.problems import ContentError
+from engine.runner import RunEvent, RunResult, run_example
+from engine.scenario import Fault, Scenario, load_scenario
+
+
+def copy_path(lesson_id: str, example: Example) -> Path:
+    """Where the learner's edited copy of an example is saved and run from."""
+    return paths.data_dir() / "runs" / Path(*lesson_id.split("/")) / f"{example.name}.py"
+
+
+class FaultBox(Checkbox):
+    """One of the scenario's faults, on by default."""
+
+    def __init__(self, fault: Fault, *, disabled: bool = False) -> None:
+        super().__init__(fault.describe(), True, compact=True, classes="run-fault", disabled=disabled)
+        self.fault = fault
+
+
+class RunPanel(Vertical):
+    """Edit an example, pick its faults, run it, watch what happens."""
+
+    BINDINGS = [
+        Binding("ctrl+r", "run", "Run"),
+        Binding("ctrl+t", "stop", "Stop"),
+    ]
+
+    class Started(Message):
+        """A run began (posted by the panel; bubbles)."""
+
+        def __init__(self, example: Example, copy: Path) -> None:
+            super().__init__()
+            self.example = example
+            self.copy = copy
+
+    class Finished(Message):
+        """A run ended: `result` (None if it could not run: see `error`)."""
+
+        def __init__(self, run_id: int, example: Example, result: RunResult | None, error: str = "",
+                     cancelled: bool = False) -> None:
+            super().__init__()
+            self.run_id = run_id
+            self.example = example
+            self.result = result
+            self.error = error
+            self.cancelled = cancelled
+
+    def __init__(self, lesson: Lesson, *, id: str | None = None) -> None:
+        super().__init__(id=id, classes="run-panel")
+        self.lesson = lesson
+        self.examples: list[Example] = list(lesson.examples)
+        self.example: Example | None = self.examples[0] if self.examples else None
+        self.scenario: Scenario | None = None
+        self.texts: dict[str, str] = {}  # the learner's edits, per example, while the panel lives
+        self.running = False
+        self.result: RunResult | None = None  # the last finished run
+        self.finished_runs = 0  # how many runs have ended (tests wait on it)
+        self._run_id = 0
+        self._cancel: threading.Event | None = None
+        self._events: collections.deque[tuple[int, RunEvent]] = collections.deque()
+        self._ticker: Timer | None = None
+        self._started_at = 0.0
+        self._ids: dict[str, set[str]] = {}
+        self.model = PictureModel.for_brokers(3)
+
+    @property
+    def bootstrap_servers(self) -> str | None:
+        return getattr(self.app, "bootstrap_servers", None)
+
+    # ------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="run-toolbar"):
+            if len(self.examples) > 1:
+                yield Select([(e.title or e.name, e.name) for e in self.examples], value=self.examples[0].name,
+                             allow_blank=False, compact=True, id="run-example")
+            else:
+                title = (self.example.title or self.example.name) if self.example else "no example"
+                yield Static(title, id="run-example-title", markup=False)
+            yield Button("▶ Run", id="run-start", variant="success", compact=True, tooltip="Run the code (ctrl+r)")
+            yield Button("■ Stop", id="run-stop", variant="error", compact=True, disabled=True,
+                         tooltip="Stop the run (ctrl+t)")
+            yield Static("", id="run-status", markup=False)
+        with Horizontal(id="run-main"):
+            with Vertical(id="run-left"):
+                yield TextArea.code_editor("", language="python", id="run-editor")
+                yield VerticalScroll(id="run-faults")
+            with Vertical(id="run-right"):
+                yield Tally(id="run-tally")
+                with TabbedContent(id="run-views"):
+                    with TabPane("Picture", id="run-picture-tab"):
+                        yield RunPicture(id="run-picture")
+                    with TabPane("Log", id="run-log-tab"):
+                        yield Static("The partition log appears here when a run ends.", id="run-log-note",
+                                     markup=False)
+                        table = LogTable(id="run-log")
+                        table.display = False  # until a run has filled it
+                        yield table
+                    with TabPane("Output", id="run-output-tab"):
+                        yield Log(id="run-output")
+
+    def on_mount(self) -> None:
+        self.set_status(self.idle_status())
+        if self.example is not None:
+            self.load_example(self.example)
+
+    def on_show(self) -> None:
+        """The Examples tab came into view: put the keyboard on Run (ctrl+r then works at once)."""
+        focused = self.screen.focused
+        if focused is None or self not in focused.ancestors_with_self:
+            self.query_one("#run-start", Button).focus()
+
+    def on_unmount(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()  # the run's subprocess and sandbox go with the panel
+
+    def idle_status(self) -> str:
+        if self.bootstrap_servers:
+            return f"runs against {self.bootstrap_servers}: a real cluster, the faults are not injected"
+        return "runs against the sandbox"
+
+    def set_status(self, text: str, tone: str = "") -> None:
+        status = self.query_one("#run-status", Static)
+        status.update(text)
+        status.set_classes(f"-{tone}" if tone else "")
+
+    # ------------------------------------------------------------ choosing an example
+
+    @on(Select.Changed, "#run-example")
+    def choose(self, event: Select.Changed) -> None:
+        example = next((e for e in self.examples if e.name == event.value), None)
+        if example is None or example is self.example:
+            return
+        if self.example is not None:
+            self.texts[self.example.name] = self.query_one("#run-editor", TextArea).text
+        self.example = example
+        self.load_example(example)
+
+    @work(thread=True, exclusive=True, group="run-load")
+    def load_example(self, example: Example) -> None:
+        """Read the script and its scenario off the UI thread."""
+        error = ""
+        try:
+            text = example.script.read_text(encoding="utf-8")
+        except OSError as exc:
+            text, error = "", f"could not read {example.script}: {exc.strerror or exc}"
+        scenario: Scenario | None = None
+        if example.scenario is not None:
+            try:
+                scenario = load_scenario(example.scenario)
+            except ContentError as exc:
+                error = f"{error}\n{exc}".strip()
+        self.app.call_from_thread(self._loaded, example, text, scenario, error)
+
+    def _loaded(self, example: Example, text: str, scenario: Scenario | None, error: str) -> None:
+        if example is not self.example or not self.is_mounted:
+            return
+        self.query_one("#run-editor", TextArea).load_text(self.texts.get(example.name, text))
+        self.scenario = scenario or Scenario(title=example.title or example.name)
+        faults = self.query_one("#run-faults", VerticalScroll)
+        faults.remove_children()
+        widgets: list[Any] = []
+        if error:
+            widgets.append(Static(error, classes="run-error", markup=False))
+        if self.scenario.faults:
+            note = "faults (untick to run without one):"
+            if self.bootstrap_servers:
+                note = "faults: not injected on a real cluster"
+            widgets.append(Static(note, classes="run-faults-title", markup=False))
+            widgets += [FaultBox(f, disabled=bool(self.bootstrap_servers)) for f in self.scenario.faults]
+        else:
+            widgets.append(Static("no faults in this scenario", classes="run-faults-title", markup=False))
+        faults.mount_all(widgets)
+        if not self.running:
+            self.model = PictureModel.for_brokers(self.scenario.brokers)
+            self.query_one(RunPicture).show(self.model)
+            self.query_one(Tally).reset(self.scenario.expect)
+
+    def selected_faults(self) -> list[Fault]:
+        return [box.fault for box in self.query(FaultBox) if box.value]
+
+    # ------------------------------------------------------------ running
+
+    @on(Button.Pressed, "#run-start")
+    def _run_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_run()
+
+    @on(Button.Pressed, "#run-stop")
+    def _stop_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_stop()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop":
+            return self.running  # in the footer only while a run goes on
+        return True
+
+    def action_run(self) -> None:
+        """Run the editor's code (a run in progress is stopped first)."""
+        if self.example is None or self.scenario is None:
+            self.notify("The example is still loading.", severity="warning", timeout=2)
+            return
+        if self._cancel is not None:
+            self._cancel.set()
+        scenario = dataclasses.replace(self.scenario, faults=self.selected_faults())
+        code = self.query_one("#run-editor", TextArea).text
+        self.texts[self.example.name] = code
+        self._run_id += 1
+        self._cancel = threading.Event()
+        self._events.clear()
+        self._ids = {"sent": set(), "acked": set(), "failed": set()}
+        self.model = PictureModel.for_brokers(scenario.brokers)
+        self.query_one(RunPicture).show(self.model)
+        self.query_one(Tally).reset(scenario.expect)
+        self.query_one("#run-log", LogTable).display = False
+        self.query_one("#run-log-note", Static).display = True
+        self.query_one("#run-log-note", Static).update("The partition log appears here when the run ends.")
+        self.query_one("#run-output", Log).clear()
+        self.query_one("#run-views", TabbedContent).active = "run-picture-tab"
+        self.running = True
+        self._started_at = time.monotonic()
+        self.set_status("running…", "running")
+        self.query_one("#run-stop", Button).disabled = False
+        self.refresh_bindings()
+        if self._ticker is None:
+            self._ticker = self.set_interval(0.1, self._drain)
+        else:
+            self._ticker.resume()
+        copy = copy_path(self.lesson.id, self.example)
+        self.post_message(self.Started(self.example, copy))
+        self._run(self._run_id, self.example, copy, code, scenario, self.bootstrap_servers, self._cancel)
+
+    def action_stop(self) -> None:
+        if self.running and self._cancel is not None:
+            self._cancel.set()
+            self.set_status("stopping…", "running")
+
+    @work(thread=True, exclusive=True, group="run-example")
+    def _run(self, run_id: int, example: Example, copy: Path, code: str, scenario: Scenario,
+             bootstrap: str | None, cancel: threading.Event) -> None:
+        """Save the copy, run it (blocking this worker thread), post the result."""
+        try:
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_text(code, encoding="utf-8")
+        except OSError as exc:
+            self.post_message(self.Finished(run_id, example, None, f"could not save your copy to {copy}: {exc}"))
+            return
+
+        def listener(event: RunEvent) -> None:  # the runner's threads: only a deque append
+            self._events.append((run_id, event))
+
+        try:
+            result = run_example(copy, scenario, bootstrap_servers=bootstrap, listener=listener, cancel=cancel)
+        except Exception as exc:  # the sandbox could not start, the real cluster is unreachable...
+            self.post_message(self.Finished(run_id, example, None, f"the run failed: {exc}", cancel.is_set()))
+            return
+        self.post_message(self.Finished(run_id, example, result, cancelled=cancel.is_set()))
+
+    def _drain(self) -> None:
+        """Move what the run reported so far onto the screen (UI thread, every 0.1 s)."""
+        output = self.query_one("#run-output", Log)
+        lines: list[str] = []
+        live = False
+        while self._events:
+            run_id, event = self._events.popleft()
+            if run_id != self._run_id:
+                continue
+            if event.kind == "report":
+                verb = event.data.get("verb")
+                if verb in self._ids:
+                    self._ids[verb].add(str(event.data.get("id")))
+                    live = True
+            elif event.kind == "output":
+                lines.append(event.text)
+            elif event.kind in ("fault", "note", "timeout"):
+                lines.append(f"[{event.kind}] {event.text}")
+            self.model.add(event)
+        if lines:
+            output.write_lines(lines)
+        if live:
+            self.query_one(Tally).live(len(self._ids["sent"]), len(self._ids["acked"]), len(self._ids["failed"]))
+        self.query_one(RunPicture).refresh_picture()
+        if self.running and not (self._cancel and self._cancel.is_set()):
+            self.set_status(f"running… {time.monotonic() - self._started_at:.0f} s", "running")
+
+    def on_run_panel_finished(self, message: RunPanel.Finished) -> None:
+        if message.run_id != self._run_id:
+            message.stop()  # a run that was replaced by a newer one: nobody needs to hear of it
+            return
+        self._drain()
+        self.running = False
+        self.finished_runs += 1
+        if self._ticker is not None:
+            self._ticker.pause()
+        self.query_one("#run-stop", Button).disabled = True
+        self.refresh_bindings()
+        result = message.result
+        output = self.query_one("#run-output", Log)
+        if result is None:
+            self.set_status(message.error.splitlines()[0] if message.error else "the run failed", "error")
+            output.write_line(message.error)
+            self.model.note(f"✗ {message.error}", "error")
+            self.query_one(RunPicture).refresh_picture()
+            return
+        self.result = result
+        o = result.outcome
+        if message.cancelled:
+            self.set_status("stopped: the example was killed", "warning")
+        elif result.timed_out:
+            self.set_status("killed at the scenario's timeout", "error")
+        elif result.exit_code == 0:
+            self.set_status("finished: exit code 0", "done")
+        else:
+            self.set_status(f"finished: exit code {result.exit_code}", "error")
+        output.write_line(f"— {result.script.name}: exit code {result.exit_code} after {result.duration:.1f} s "
+                          f"(your copy: {result.script})")
+        self.model.finish(o, result.exit_code)
+        if result.exit_code and not message.cancelled and not o.sent and not o.processed:
+            self.query_one("#run-views", TabbedContent).active = "run-output-tab"  # the traceback
+        self.query_one(RunPicture).refresh_picture()
+        self.query_one(Tally).final(o, result.checks)
+        table = self.query_one("#run-log", LogTable)
+        note = self.query_one("#run-log-note", Static)
+        if result.log:
+            table.show_log(result.log)
+            table.display, note.display = True, False
+        else:
+            note.update("The partition log is shown for sandbox runs only." if result.target != "sandbox"
+                        else "The run's topics are empty.")

@@ -1,0 +1,81 @@
+"""The tally of a run: sent, acknowledged, failed live from the example's reports; in the log,
+lost and duplicated from the outcome once it ends; then the lesson's expectations, met or not.
+
+The numbers are the engine's (engine.outcome): the tally only shows them.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Static
+
+from engine.outcome import Outcome
+from engine.scenario import Expectation
+
+# (name, label): the cells, in order.
+CELLS = [("sent", "sent"), ("acknowledged", "acked"), ("failed", "failed"), ("in_log", "in log"),
+         ("lost", "lost"), ("duplicates", "duplicated")]
+BAD_WHEN_ABOVE_ZERO = {"lost", "duplicates"}
+
+
+class TallyCell(Static):
+    """One number and its name; `-bad` when a lost or duplicated count is above zero."""
+
+    def __init__(self, name: str, label: str) -> None:
+        super().__init__(classes="tally-cell", markup=False, id=f"tally-{name.replace('_', '-')}")
+        self.metric = name
+        self.label = label
+        self.value: int | None = None
+        self.show(None)
+
+    def show(self, value: int | None) -> None:
+        self.value = value
+        self.update(f"{self.label} {'–' if value is None else value}")
+        self.set_class(self.metric in BAD_WHEN_ABOVE_ZERO and bool(value), "-bad")
+        self.set_class(self.metric in BAD_WHEN_ABOVE_ZERO and value == 0, "-good")
+
+
+class Tally(Vertical):
+    """The counts of the current (or last) run."""
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="tally-cells"):
+            for name, label in CELLS:
+                yield TallyCell(name, label)
+        yield Static("", classes="tally-checks", markup=False)
+
+    def cells(self) -> dict[str, TallyCell]:
+        return {cell.metric: cell for cell in self.query(TallyCell)}
+
+    def value(self, metric: str) -> int | None:
+        return self.cells()[metric].value
+
+    def reset(self, expectations: list[Expectation] | None = None) -> None:
+        """A run starts: counts at zero (live ones) or unknown (the ones the end decides)."""
+        for name, cell in self.cells().items():
+            cell.show(0 if name in ("sent", "acknowledged", "failed") else None)
+        checks = self.query_one(".tally-checks", Static)
+        checks.set_classes("tally-checks")
+        if expectations:
+            checks.update("the lesson says: " + "; ".join(str(e) for e in expectations))
+        else:
+            checks.update("")
+
+    def live(self, sent: int, acknowledged: int, failed: int) -> None:
+        cells = self.cells()
+        cells["sent"].show(sent)
+        cells["acknowledged"].show(acknowledged)
+        cells["failed"].show(failed)
+
+    def final(self, outcome: Outcome, checks: list[tuple[Expectation, int, bool]]) -> None:
+        for name, cell in self.cells().items():
+            cell.show(int(getattr(outcome, name)))
+        box = self.query_one(".tally-checks", Static)
+        box.set_classes("tally-checks")
+        if not checks:
+            box.update("")
+            return
+        marks = [f"{e} {'✓' if ok else f'✗ (got {actual})'}" for e, actual, ok in checks]
+        box.update("the lesson says: " + "; ".join(marks))
+        box.add_class("-met" if all(ok for _, _, ok in checks) else "-unmet")

@@ -1,0 +1,300 @@
+"""The run panel (issue 6, item 3): an example edited and run live against the sandbox.
+
+The runs are real: the runner starts a sandbox and the example as a subprocess (a few seconds
+each). Tests wait on conditions with generous bounds, never on fixed sleeps.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from apphelpers import FIXTURE_COURSE, loaded, run_async, wait_for
+from textual.app import App, ComposeResult
+from textual.widgets import Button, Footer, Log, Select, TabbedContent, TextArea
+
+import course
+from course.app import CourseApp
+from course.screens.lesson import LessonScreen
+from course.widgets.log_table import LogTable
+from course.widgets.messages import OpenLesson
+from course.widgets.run_panel import FaultBox, RunPanel, copy_path
+from course.widgets.run_picture import PictureModel, draw_row, lane_centres, theme_tones
+from course.widgets.tally import Tally
+from engine import paths
+from engine.content import load_course
+from engine.runner import RunEvent
+
+COURSE = paths.course_dir()
+LESSON4 = "04-acks-and-replication"
+needs_course = pytest.mark.skipif(not (COURSE / "lessons" / LESSON4 / "examples" / "acks-one-failover.py").is_file(),
+                                  reason="lesson 4's examples are not in this checkout")
+
+
+async def until(pilot, condition, what: str, timeout: float = 150.0) -> None:
+    """Let the app run until `condition()` holds (real runs on a loaded machine: a generous bound)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        await pilot.pause(0.1)
+
+
+async def open_examples(pilot, lesson_id: str) -> RunPanel:
+    app = await loaded(pilot)
+    app.post_message(OpenLesson(lesson_id))
+    await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen) and app.screen.lesson.id == lesson_id,
+                   f"lesson {lesson_id}")
+    await pilot.pause()
+    await pilot.press("e")
+    screen = app.screen
+    await wait_for(pilot, lambda: screen.query_one("#lesson-tabs", TabbedContent).active == "run", "the Examples tab")
+    panel = screen.query_one(RunPanel)
+    await wait_for(pilot, lambda: panel.scenario is not None and panel.query_one("#run-editor", TextArea).text,
+                   "the example to load")
+    await pilot.pause()
+    return panel
+
+
+async def run_and_wait(pilot, panel: RunPanel, key: str | None = "ctrl+r") -> None:
+    before = panel.finished_runs
+    if key:
+        await pilot.press(key)
+    else:
+        await pilot.click("#run-start")
+    await until(pilot, lambda: panel.finished_runs > before, "the run to finish")
+    await pilot.pause()
+
+
+def edit(editor: TextArea, old: str, new: str) -> None:
+    """Replace `old` by `new` in the editor, as an edit (undoable), not a reload."""
+    lines = editor.text.split("\n")
+    row = next(i for i, line in enumerate(lines) if old in line)
+    col = lines[row].index(old)
+    editor.replace(new, (row, col), (row, col + len(old)))
+
+
+def picture_text(panel: RunPanel) -> list[str]:
+    return [row.text() for row in panel.model.rows]
+
+
+# ---------------------------------------------------------------- the panel, no run
+
+
+@run_async
+async def test_the_panel_mounts_for_a_lesson_with_examples(course_root: Path) -> None:
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        panel = await open_examples(pilot, "01-first-steps")
+        editor = panel.query_one("#run-editor", TextArea)
+        assert "hello from" in editor.text
+        assert not editor.read_only and editor.language == "python"
+        assert panel.query_one("#run-example-title").render().plain == "Say hello"  # one example: no selector
+        assert not panel.query(Select)
+        assert not panel.query(FaultBox)  # the hello scenario injects nothing
+        assert app.focused is panel.query_one("#run-start", Button)  # the tab opens with Run at hand
+        keys = {b.binding.key for b in app.screen.active_bindings.values() if b.binding.show and b.enabled}
+        assert "ctrl+r" in keys and "ctrl+t" not in keys  # Stop only while something runs
+        # usable small, and no crash when the terminal shrinks and grows
+        for size in ((80, 24), (60, 18), (120, 40), (100, 32)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+        assert panel.query_one("#run-editor").region.height > 0
+
+
+@needs_course
+@run_async
+async def test_several_examples_have_a_selector_and_faults_as_checkboxes() -> None:
+    app = CourseApp(COURSE)
+    async with app.run_test(size=(100, 32)) as pilot:
+        panel = await open_examples(pilot, LESSON4)
+        select = panel.query_one("#run-example", Select)
+        assert select.value == "acks-one-failover"
+        boxes = list(panel.query(FaultBox))
+        assert [b.fault.action for b in boxes] == ["pause_replication", "stop_broker", "resume_replication"]
+        assert all(b.value for b in boxes)
+        editor = panel.query_one("#run-editor", TextArea)
+        edit(editor, '"acks": "1"', '"acks": "2"')
+        select.value = "acks-all-failover"
+        await wait_for(pilot, lambda: '"acks": "all"' in editor.text, "the other example")
+        await wait_for(pilot, lambda: [b.fault.describe() for b in panel.query(FaultBox)][-1:] ==
+                       ["resume_replication after 6 s"], "its faults")
+        select.value = "acks-one-failover"  # the edit is still there when coming back
+        await wait_for(pilot, lambda: '"acks": "2"' in editor.text, "the edited example")
+
+
+# ---------------------------------------------------------------- real runs
+
+
+@run_async
+async def test_run_saves_a_copy_runs_it_and_reports(course_root: Path, private_data_dir: Path) -> None:
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        panel = await open_examples(pilot, "01-first-steps")
+        editor = panel.query_one("#run-editor", TextArea)
+        edit(editor, '"hello from"', '"hi from"')
+        await run_and_wait(pilot, panel, key=None)  # the Run button, with the mouse
+        result = panel.result
+        assert result is not None and result.exit_code == 0, result and result.output
+        copy = copy_path("01-first-steps", panel.example)
+        assert copy == private_data_dir / "kafka-semantics-course" / "runs" / "01-first-steps" / "hello.py"
+        assert result.script == copy and '"hi from"' in copy.read_text()
+        assert '"hello from"' in (course_root / "lessons" / "01-first-steps" / "examples" / "hello.py").read_text()
+        output = panel.query_one("#run-output", Log)
+        assert any(line.startswith("hi from 127.0.0.1:") for line in output.lines)
+        assert "finished: exit code 0" in str(panel.query_one("#run-status").render())
+        assert "lost == 0 ✓" in str(panel.query_one(".tally-checks").render())
+
+
+@needs_course
+@run_async
+async def test_acks_one_loses_acknowledged_messages_and_acks_all_does_not() -> None:
+    app = CourseApp(COURSE)
+    async with app.run_test(size=(100, 32)) as pilot:
+        panel = await open_examples(pilot, LESSON4)
+        tally = panel.query_one(Tally)
+        await run_and_wait(pilot, panel)
+        result = panel.result
+        assert result is not None and not result.timed_out, result and result.output
+        assert result.outcome.lost > 0
+        assert tally.value("lost") == result.outcome.lost and tally.cells()["lost"].has_class("-bad")
+        assert tally.value("acknowledged") == 200
+        rows = picture_text(panel)
+        assert "stopped" in rows and any(r.startswith("leader of orders-0") for r in rows)
+        assert any(r.startswith("⚡ stop_broker") for r in rows)
+        assert rows[-1].startswith(f"✗ lost {result.outcome.lost}")
+        table = panel.query_one("#run-log", LogTable)
+        assert table.display and table.row_count == sum(len(v) for v in result.log.values()) > 0
+
+        editor = panel.query_one("#run-editor", TextArea)
+        edit(editor, '"acks": "1"', '"acks": "all"')
+        await run_and_wait(pilot, panel)
+        result = panel.result
+        assert result is not None and not result.timed_out, result.output
+        assert result.outcome.lost == 0
+        assert tally.value("lost") == 0 and not tally.cells()["lost"].has_class("-bad")
+        assert '"acks": "all"' in result.script.read_text()
+        assert '"acks": "1"' in (COURSE / "lessons" / LESSON4 / "examples" / "acks-one-failover.py").read_text()
+
+
+@needs_course
+@run_async
+async def test_a_fault_turned_off_is_not_injected() -> None:
+    app = CourseApp(COURSE)
+    async with app.run_test(size=(100, 32)) as pilot:
+        panel = await open_examples(pilot, LESSON4)
+        for box in panel.query(FaultBox):
+            box.value = False
+        await pilot.pause()
+        await run_and_wait(pilot, panel)
+        result = panel.result
+        assert result is not None and result.exit_code == 0, result and result.output
+        assert result.faults == [] and not [e for e in result.events if e.kind == "fault"]
+        assert result.outcome.lost == 0 and result.outcome.in_log == 200
+        assert not any(r.startswith("⚡") or r == "stopped" for r in picture_text(panel))
+        # turned back on, the leader is stopped again
+        panel.query(FaultBox)[1].value = True
+        await pilot.pause()
+        await run_and_wait(pilot, panel)
+        assert [f.split(" ")[0] for f in panel.result.faults] == ["stop_broker"]
+
+
+@needs_course
+@run_async
+async def test_stop_cancels_a_run() -> None:
+    app = CourseApp(COURSE)
+    async with app.run_test(size=(100, 32)) as pilot:
+        panel = await open_examples(pilot, LESSON4)
+        editor = panel.query_one("#run-editor", TextArea)
+        panel.query_one("#run-example", Select).value = "acks-all-failover"
+        await wait_for(pilot, lambda: '"acks": "all"' in editor.text, "the acks=all example")
+        await wait_for(pilot, lambda: len(list(panel.query(FaultBox))) == 3, "its faults")
+        # replication resumes only after 6 s: the run is still going when Stop is pressed
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: panel.running and panel.query_one(Tally).value("sent"), "messages sent")
+        assert not panel.query_one("#run-stop", Button).disabled
+        started = time.monotonic()
+        await pilot.click("#run-stop")
+        await until(pilot, lambda: not panel.running, "the run to stop", timeout=60)
+        assert time.monotonic() - started < 30
+        result = panel.result
+        assert result is not None and result.exit_code != 0 and not result.timed_out
+        assert "stopped" in str(panel.query_one("#run-status").render())
+        assert panel.query_one("#run-stop", Button).disabled
+
+
+# ---------------------------------------------------------------- the picture, without Textual
+
+
+def ev(kind: str, text: str = "", **data) -> RunEvent:
+    return RunEvent(kind, 0.0, text, data)
+
+
+def sb(broker, event: str, **details) -> RunEvent:
+    return ev("sandbox", broker=broker, event=event, details=details)
+
+
+def test_picture_aggregates_repeats_and_skips_the_noise() -> None:
+    model = PictureModel.for_brokers(3)
+    model.add(ev("started", "x.py against the sandbox"))
+    for corr in range(2, 12):
+        model.add(sb(1, "request", api="Metadata", correlation_id=corr))
+        model.add(sb(1, "request", api="Produce", correlation_id=corr))
+        model.add(sb(1, "append", topic="orders", partition=0, base_offset=corr * 2, last_offset=corr * 2 + 1))
+        model.add(sb(2, "replicate", topic="orders", partition=0, leader=1))
+        model.add(sb(1, "hw", topic="orders", partition=0, high_watermark=corr))
+        model.add(sb(1, "response", api="Produce", correlation_id=corr, errors=[]))
+    model.add(sb(1, "fault", fault="lose_ack", api="Produce", correlation_id=12))
+    model.add(sb(1, "response", api="Produce", correlation_id=12, lost=True))
+    model.add(sb(1, "broker_stopped", port=1))
+    model.add(sb(None, "leader_change", topic="orders", partition=0, old_leader=1, leader=2, leader_epoch=1))
+    model.add(sb(2, "request", api="Produce", correlation_id=2))
+    model.add(sb(2, "append", topic="orders", partition=0, base_offset=0, last_offset=0, control=True))
+    texts = [r.text() for r in model.rows]
+    assert texts == ["▶ x.py against the sandbox", "Produce ×10 · 20 rec", "replicate ×10", "ok ×10",
+                     "Produce ack lost", "stopped", "leader of orders-0", "Produce"]
+    lost = model.rows[4]
+    assert lost.cut and (lost.src, lost.dst) == ("broker 1", "producer")
+
+
+def test_a_cut_arrow_stops_half_way() -> None:
+    model = PictureModel.for_brokers(3)
+    model.add(sb(1, "fault", fault="lose_ack", api="Produce", correlation_id=3))
+    tones = theme_tones({})
+    line = draw_row(model.rows[0], model.lanes, 60, tones).plain
+    producer, broker1 = lane_centres(len(model.lanes), 60)[:2]
+    assert line[(producer + broker1) // 2] == "x" and "▶" not in line and "◀" not in line
+    assert "Produce ack lost" in line and len(line) == 60
+
+
+# ---------------------------------------------------------------- snapshot
+
+
+class PanelApp(App[None]):
+    """The run panel alone, with the course's stylesheet (the snapshot then shows only the panel)."""
+
+    CSS_PATH = Path(course.__file__).parent / "course.tcss"
+
+    def __init__(self, lesson) -> None:
+        super().__init__()
+        self.lesson = lesson
+        self.bootstrap_servers = None
+
+    def compose(self) -> ComposeResult:
+        yield RunPanel(self.lesson, id="examples")
+        yield Footer()
+
+
+async def hello_has_run(pilot) -> None:
+    panel = pilot.app.query_one(RunPanel)
+    await wait_for(pilot, lambda: panel.scenario is not None and "hello" in panel.query_one("#run-editor", TextArea).text)
+    await pilot.pause()
+    await run_and_wait(pilot, panel)
+    await pilot.pause()
+
+
+def test_the_panel_after_a_finished_run_100x32(snap_compare) -> None:
+    """The fixture's hello example: nothing shown varies from run to run (no times, no ports)."""
+    lesson = load_course(FIXTURE_COURSE).lesson("01-first-steps")
+    assert snap_compare(PanelApp(lesson), terminal_size=(100, 32), run_before=hello_has_run)
