@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import queue
 import socket
 import subprocess
 import sys
-import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -103,3 +105,23 @@ def test_workspace_reset_keeps_the_learners_version(tmp_path: Path) -> None:
     backup = ws.reset(exercise)
     assert backup is not None and backup.read_text() == "# my attempt\n"
     assert copy.read_text() == exercise.start.read_text()
+
+
+def test_check_watch_grades_again_when_the_learner_saves(tmp_path: Path) -> None:
+    env = {"XDG_DATA_HOME": str(tmp_path / "data"), "COURSE_WORKSPACE": str(tmp_path / "ws"), "PATH": "/usr/bin:/bin"}
+    course = str(FIXTURES / "course_ex")
+    watcher = subprocess.Popen([sys.executable, "-m", "course", "--course", course, "check", "no-loss", "--watch",
+                                "--json"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in watcher.stdout], daemon=True).start()
+    try:
+        first = json.loads(lines.get(timeout=120))
+        assert first["passed"] is False
+        # Saving the fixed script is all it takes: the watcher notices and checks again.
+        (tmp_path / "ws" / "no-loss.py").write_text(
+            (FIXTURES / "course_ex" / "exercises" / "no-loss" / "solution.py").read_text())
+        second = json.loads(lines.get(timeout=120))  # queue.Empty here: the save went unnoticed
+        assert second["exercise"] == "no-loss" and second["passed"] is True
+    finally:
+        watcher.kill()
+        watcher.wait(timeout=30)

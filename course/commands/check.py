@@ -126,21 +126,28 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         targets = _all(args)
     store = ProgressStore()
+    ws = Workspace()
+    for ex in targets:
+        ws.ensure(ex)
+    # What each check runs is the file as of this moment: a save during the check counts as new.
+    seen = {ex.name: _mtime(ws.path(ex)) for ex in targets}
     results = [_check_and_record(ex, args, store) for ex in targets]
     for r in results:
         _report(r, args.json)
     if not args.watch:
         return 0 if results and all(r.passed for r in results) else 1
-    ws = Workspace()
-    seen = {ex.name: ws.path(ex).stat().st_mtime for ex in targets}
     print("Watching for changes (Ctrl-C to stop)...", file=sys.stderr, flush=True)
     while True:
         time.sleep(0.5)
         for ex in targets:
-            mtime = ws.path(ex).stat().st_mtime if ws.path(ex).exists() else 0
+            mtime = _mtime(ws.path(ex))
             if mtime != seen[ex.name]:
                 seen[ex.name] = mtime
                 _report(_check_and_record(ex, args, store), args.json)
+
+
+def _mtime(path: Path) -> int:
+    return path.stat().st_mtime_ns if path.exists() else 0
 
 
 def cmd_hint(args: argparse.Namespace) -> int:
