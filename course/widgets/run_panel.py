@@ -94,6 +94,7 @@ class RunPanel(Vertical):
         self.example: Example | None = self.examples[0] if self.examples else None
         self.scenario: Scenario | None = None
         self.texts: dict[str, str] = {}  # the learner's edits, per example, while the panel lives
+        self.originals: dict[str, str] = {}  # each example's script as the lesson has it
         self.running = False
         self.result: RunResult | None = None  # the last finished run
         self.finished_runs = 0  # how many runs have ended (tests wait on it)
@@ -122,6 +123,8 @@ class RunPanel(Vertical):
             yield Button("▶ Run", id="run-start", variant="success", compact=True, tooltip="Run the code (ctrl+r)")
             yield Button("■ Stop", id="run-stop", variant="error", compact=True, disabled=True,
                          tooltip="Stop the run (ctrl+t)")
+            yield Button("↺ Reset", id="run-reset", compact=True,
+                         tooltip="Put the lesson's code back in the editor (your saved copy is removed)")
             yield Static("", id="run-status", markup=False)
         with Horizontal(id="run-main"):
             with Vertical(id="run-left"):
@@ -180,24 +183,36 @@ class RunPanel(Vertical):
 
     @work(thread=True, exclusive=True, group="run-load")
     def load_example(self, example: Example) -> None:
-        """Read the script and its scenario off the UI thread."""
+        """Read the script, the learner's saved copy (if any) and the scenario off the UI thread."""
         error = ""
         try:
             text = example.script.read_text(encoding="utf-8")
         except OSError as exc:
             text, error = "", f"could not read {example.script}: {exc.strerror or exc}"
+        saved = None
+        try:
+            saved = copy_path(self.lesson.id, example).read_text(encoding="utf-8")
+        except (OSError, ValueError):
+            pass
         scenario: Scenario | None = None
         if example.scenario is not None:
             try:
                 scenario = load_scenario(example.scenario)
             except ContentError as exc:
                 error = f"{error}\n{exc}".strip()
-        self.app.call_from_thread(self._loaded, example, text, scenario, error)
+        self.app.call_from_thread(self._loaded, example, text, saved, scenario, error)
 
-    def _loaded(self, example: Example, text: str, scenario: Scenario | None, error: str) -> None:
+    def _loaded(self, example: Example, text: str, saved: str | None, scenario: Scenario | None, error: str) -> None:
         if example is not self.example or not self.is_mounted:
             return
-        self.query_one("#run-editor", TextArea).load_text(self.texts.get(example.name, text))
+        self.originals[example.name] = text
+        if example.name not in self.texts and saved is not None and saved != text:
+            self.texts[example.name] = saved  # the copy the learner ran last time
+        shown = self.texts.get(example.name, text)
+        self.query_one("#run-editor", TextArea).load_text(shown)
+        if not self.running:
+            self.set_status("your edited code (↺ Reset puts the lesson's back)" if shown != text
+                            else self.idle_status())
         self.scenario = scenario or Scenario(title=example.title or example.name)
         faults = self.query_one("#run-faults", VerticalScroll)
         faults.remove_children()
@@ -232,6 +247,28 @@ class RunPanel(Vertical):
     def _stop_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.action_stop()
+
+    @on(Button.Pressed, "#run-reset")
+    def _reset_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_reset()
+
+    def action_reset(self) -> None:
+        """The lesson's code back in the editor; the saved copy removed (it held the edits)."""
+        if self.example is None or self.example.name not in self.originals:
+            return
+        self.texts.pop(self.example.name, None)
+        self.query_one("#run-editor", TextArea).load_text(self.originals[self.example.name])
+        if not self.running:
+            self.set_status(self.idle_status())
+        self._forget_copy(self.example)
+
+    @work(thread=True, group="run-reset")
+    def _forget_copy(self, example: Example) -> None:
+        try:
+            copy_path(self.lesson.id, example).unlink(missing_ok=True)
+        except OSError:
+            pass
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop":
@@ -269,9 +306,7 @@ class RunPanel(Vertical):
             self._ticker = self.set_interval(0.1, self._drain)
         else:
             self._ticker.resume()
-        copy = copy_path(self.lesson.id, self.example)
-        self.post_message(self.Started(self.example, copy))
-        self._run(self._run_id, self.example, copy, code, scenario, self.bootstrap_servers, self._cancel)
+        self._run(self._run_id, self.example, code, scenario, self.bootstrap_servers, self._cancel)
 
     def action_stop(self) -> None:
         if self.running and self._cancel is not None:
@@ -279,15 +314,17 @@ class RunPanel(Vertical):
             self.set_status("stopping…", "running")
 
     @work(thread=True, exclusive=True, group="run-example")
-    def _run(self, run_id: int, example: Example, copy: Path, code: str, scenario: Scenario,
+    def _run(self, run_id: int, example: Example, code: str, scenario: Scenario,
              bootstrap: str | None, cancel: threading.Event) -> None:
         """Save the copy, run it (blocking this worker thread), post the result."""
         try:
+            copy = copy_path(self.lesson.id, example)
             copy.parent.mkdir(parents=True, exist_ok=True)
             copy.write_text(code, encoding="utf-8")
         except OSError as exc:
-            self.post_message(self.Finished(run_id, example, None, f"could not save your copy to {copy}: {exc}"))
+            self.post_message(self.Finished(run_id, example, None, f"could not save your copy: {exc}"))
             return
+        self.post_message(self.Started(example, copy))
 
         def listener(event: RunEvent) -> None:  # the runner's threads: only a deque append
             self._events.append((run_id, event))

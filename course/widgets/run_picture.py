@@ -256,12 +256,16 @@ def lane_centres(lanes: int, width: int) -> list[int]:
     return [i * lane_width + lane_width // 2 for i in range(lanes)]
 
 
+SHORT = {PRODUCER: "prod.", CONSUMER: "cons."}
+
+
 def draw_header(lanes: list[str], width: int, style: Style) -> Text:
     chars = [" "] * width
     centres = lane_centres(len(lanes), width)
     lane_width = max(1, width // max(1, len(lanes)))
     for name, centre in zip(lanes, centres):
-        label = name if len(name) < lane_width else name.replace("broker ", "b")[: max(1, lane_width - 1)]
+        label = name if len(name) < lane_width else SHORT.get(name, name.replace("broker ", "b"))
+        label = label[: max(1, lane_width - 1)]
         start = max(0, min(width - len(label), centre - len(label) // 2))
         for i, ch in enumerate(label):
             if 0 <= start + i < width:

@@ -224,6 +224,47 @@ async def test_stop_cancels_a_run() -> None:
         assert panel.query_one("#run-stop", Button).disabled
 
 
+@run_async
+async def test_the_edited_copy_comes_back_next_time_and_reset_restores_the_lesson(course_root: Path) -> None:
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        panel = await open_examples(pilot, "01-first-steps")
+        edit(panel.query_one("#run-editor", TextArea), '"hello from"', '"hi from"')
+        await run_and_wait(pilot, panel)
+        copy = copy_path("01-first-steps", panel.example)
+        assert copy.is_file()
+    app = CourseApp(course_root)  # the learner comes back
+    async with app.run_test(size=(100, 32)) as pilot:
+        panel = await open_examples(pilot, "01-first-steps")
+        editor = panel.query_one("#run-editor", TextArea)
+        assert '"hi from"' in editor.text
+        assert "your edited code" in str(panel.query_one("#run-status").render())
+        await pilot.click("#run-reset")
+        await wait_for(pilot, lambda: '"hello from"' in editor.text and not copy.exists(), "the lesson's code back")
+
+
+@needs_course
+@run_async
+async def test_a_real_cluster_gets_the_run_and_no_faults() -> None:
+    from engine.sandbox import Sandbox
+
+    with Sandbox(brokers=3) as cluster:  # standing in for a real cluster: the app only knows its address
+        app = CourseApp(COURSE, bootstrap_servers=cluster.bootstrap_servers)
+        async with app.run_test(size=(100, 32)) as pilot:
+            panel = await open_examples(pilot, LESSON4)
+            assert cluster.bootstrap_servers in str(panel.query_one("#run-status").render())
+            assert "faults are not injected" in str(panel.query_one("#run-status").render())
+            boxes = list(panel.query(FaultBox))
+            assert boxes and all(b.disabled for b in boxes)
+            await run_and_wait(pilot, panel)
+            result = panel.result
+            assert result is not None and result.exit_code == 0, result and result.output
+            assert result.target == cluster.bootstrap_servers and result.faults == []
+            assert result.outcome.acknowledged == 200 and result.outcome.lost == 0
+            assert any(r.startswith("· fault not applied on a real cluster") for r in picture_text(panel))
+            assert "sandbox runs only" in str(panel.query_one("#run-log-note").render())
+
+
 # ---------------------------------------------------------------- the picture, without Textual
 
 
