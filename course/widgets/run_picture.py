@@ -211,7 +211,7 @@ class PictureModel:
         elif kind == "txn_markers_written":
             commit = bool(d.get("commit"))
             parts = ", ".join(map(str, d.get("partitions") or []))
-            self._add(Row("mark", f"{'COMMIT' if commit else 'ABORT'} markers → {parts}", dst=b,
+            self._add(Row("mark", f"{'COMMIT' if commit else 'ABORT'} → {parts}", dst=b,
                           tone="success" if commit else "error"), significant=True)
         elif kind in ("txn_fenced", "txn_request_fenced"):
             self._add(Row("mark", f"fenced (epoch {d.get('previous_epoch', d.get('producer_epoch', '?'))})", dst=b,
@@ -289,20 +289,26 @@ def draw_row(row: Row, lanes: list[str], width: int, tones: dict[str, Style]) ->
             if 0 <= x + i < width:
                 chars[x + i], styles[x + i] = ch, style
 
+    def beside(left_end: int, right_start: int, text: str, style: Style) -> None:
+        """`text` right of `right_start` or left of `left_end`: where it fits, else the roomier side, cut short."""
+        right, left = width - right_start, left_end
+        if len(text) <= right:
+            put(right_start, text, style)
+        elif len(text) <= left:
+            put(left_end - len(text), text, style)
+        elif right >= left:
+            put(right_start, text[: max(0, right - 1)] + "…", style)
+        else:
+            cut = text[: max(0, left - 1)] + "…"
+            put(left_end - len(cut), cut, style)
+
     label = row.text()
     if row.kind == "note":
         put(0, label if len(label) <= width else label[: max(0, width - 1)] + "…", tone)
     elif row.kind == "mark":
         x = centres[lanes.index(row.dst)] if row.dst in lanes else 0
         put(x, "●", tone)
-        room = width - x - 2
-        if room >= len(label):
-            put(x + 2, label, tone)
-        elif room >= min(12, x - 1):  # cut short on the right
-            put(x + 2, label[: max(0, room - 1)] + "…", tone)
-        else:  # more room on the left of the dot
-            start = max(0, x - 1 - len(label))
-            put(start, label[: max(0, x - 1 - start)], tone)
+        beside(x - 1, x + 2, label, tone)
     elif row.kind == "arrow" and row.src in lanes and row.dst in lanes:
         a, b = centres[lanes.index(row.src)], centres[lanes.index(row.dst)]
         right = b > a
@@ -318,14 +324,8 @@ def draw_row(row: Row, lanes: list[str], width: int, tones: dict[str, Style]) ->
         span = hi - lo - 3
         if len(label) + 2 <= span:  # the label sits on the line
             put(lo + 2 + (span - len(label)) // 2, f" {label} "[: span + 2], tone)
-        else:  # beside it: after the far end (cut short if need be), or before the near one
-            after = hi + 2
-            room = width - after
-            if room >= len(label) or room >= min(12, lo - 1):
-                put(after, label if room >= len(label) else label[: max(0, room - 1)] + "…", tone)
-            else:
-                start = max(0, lo - 1 - len(label))
-                put(start, label[: max(0, lo - 1 - start)], tone)
+        else:  # beside it
+            beside(lo - 1, hi + 2, label, tone)
     text = Text(end="")
     for ch, style in zip(chars, styles):
         text.append(ch, style)
