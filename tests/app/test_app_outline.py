@@ -10,6 +10,7 @@ from course.app import CourseApp
 from course.screens.lesson import LessonScreen
 from course.screens.outline import OutlineScreen
 from course.widgets.outline import CourseOutline, LessonRef
+from course.widgets.problems import ProblemsPanel
 from engine.grading import grade_quiz
 from engine.progress import ProgressStore
 from apphelpers import loaded, run_async, saved, wait_for
@@ -122,3 +123,20 @@ async def test_a_missing_course_folder_says_so(tmp_path: Path) -> None:
             assert app.course.problems or not list(app.course.lessons())
         else:
             assert "nowhere" in str(app.screen.query_one("#load-error", Static).content)
+
+
+@run_async
+async def test_course_problems_outside_lessons_are_listed_on_the_outline(course_root: Path) -> None:
+    (course_root / "quizzes" / "orphan.yaml").write_text(
+        "id: orphan\ntitle: Orphan\nlesson: 99-nowhere\nquestions:\n"
+        "  - {id: q1, kind: single, prompt: P, options: [{text: a, correct: true}, {text: b}]}\n"
+    )
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await loaded(pilot)
+        panel = app.screen.query_one(ProblemsPanel)
+        text = str(panel.content)
+        assert panel.border_title == "Course problems"
+        assert "orphan.yaml:3" in text and "99-nowhere" in text
+        assert "front matter" not in text  # a lesson's own problem is shown in that lesson, not here
+        assert labels(app)  # and the course still works
