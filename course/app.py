@@ -169,7 +169,9 @@ class CourseApp(App[None]):
 
     async def action_quit(self) -> None:
         """Let pending saves finish before leaving."""
-        await self.workers.wait_for_complete([w for w in self.workers if w.group == "save"])
+        saves = [w for w in self.workers if w.group == "save"]
+        if saves:  # (an empty list would wait for every worker, a running example's too)
+            await self.workers.wait_for_complete(saves)
         self.exit()
 
 

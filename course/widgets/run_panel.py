@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from textual import on, work
+from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -329,12 +330,26 @@ class RunPanel(Vertical):
         def listener(event: RunEvent) -> None:  # the runner's threads: only a deque append
             self._events.append((run_id, event))
 
-        try:
-            result = run_example(copy, scenario, bootstrap_servers=bootstrap, listener=listener, cancel=cancel)
-        except Exception as exc:  # the sandbox could not start, the real cluster is unreachable...
-            self.post_message(self.Finished(run_id, example, None, f"the run failed: {exc}", cancel.is_set()))
-            return
-        self.post_message(self.Finished(run_id, example, result, cancelled=cancel.is_set()))
+        outcome: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                outcome["result"] = run_example(copy, scenario, bootstrap_servers=bootstrap, listener=listener,
+                                                cancel=cancel)
+            except Exception as exc:  # the sandbox could not start, the real cluster is unreachable...
+                outcome["error"] = f"the run failed: {exc}"
+
+        # The runner blocks; this worker watches for its own cancellation meanwhile (a newer run, the
+        # panel removed, the app quitting) and turns it into the run's cancel event.
+        worker = get_current_worker()
+        runner = threading.Thread(target=run, name="course-example-run", daemon=True)
+        runner.start()
+        while runner.is_alive():
+            runner.join(0.1)
+            if worker.is_cancelled:
+                cancel.set()
+        self.post_message(self.Finished(run_id, example, outcome.get("result"), outcome.get("error", ""),
+                                        cancelled=cancel.is_set()))
 
     def _drain(self) -> None:
         """Move what the run reported so far onto the screen (UI thread, every 0.1 s)."""

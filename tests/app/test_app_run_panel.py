@@ -265,6 +265,22 @@ async def test_a_real_cluster_gets_the_run_and_no_faults() -> None:
             assert "sandbox runs only" in str(panel.query_one("#run-log-note").render())
 
 
+@needs_course
+@run_async
+async def test_quitting_during_a_run_ends_it_at_once() -> None:
+    app = CourseApp(COURSE)
+    async with app.run_test(size=(100, 32)) as pilot:
+        panel = await open_examples(pilot, LESSON4)
+        edit(panel.query_one("#run-editor", TextArea), '"acks": "1"', '"acks": "all"')  # a run of ~30 s
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: panel.running and panel.query_one(Tally).value("sent"), "messages sent")
+        cancel = panel._cancel  # noqa: SLF001
+        started = time.monotonic()
+        await pilot.press("q")
+    assert time.monotonic() - started < 15  # not the ~30 s the run would take
+    assert cancel is not None and cancel.is_set()
+
+
 # ---------------------------------------------------------------- the picture, without Textual
 
 
