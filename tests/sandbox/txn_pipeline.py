@@ -2,12 +2,13 @@
 (so that it can be SIGKILLed like a crashed service, then restarted with the same transactional.id).
 
     python txn_pipeline.py --client confluent-kafka|kafka-python --bootstrap B --input in --output out
-                           --group g --transactional-id t [--batch 200] [--pause-at K]
+                           --group g --transactional-id t [--batch 200] [--pause-at K] [--pause-file F]
 
 Reads `input` (read_committed, group `group`), writes "<value>" to the same partition of `output`
 and commits the consumed offsets in the same transaction (send_offsets_to_transaction). With
 `--pause-at K` it writes and flushes its K-th transaction, prints `paused K`, and waits there,
-never committing (the test kills it). SIGTERM: finish the current transaction and exit 0.
+never committing (the test kills it); `--pause-file F` does the same with the first transaction
+written once the file F exists. SIGTERM: finish the current transaction and exit 0.
 On an error it cannot retry it aborts if it can and exits 2 (the test starts it again).
 
 Lines on stdout: `ready`, `committed <transactions> <records>`, `paused <k>`, `error <text>`.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import time
@@ -43,7 +45,8 @@ def run_confluent(a: argparse.Namespace) -> int:
         "heartbeat.interval.ms": 500, "log_level": 0})
     producer = ck.Producer({
         "bootstrap.servers": a.bootstrap, "transactional.id": a.transactional_id, "linger.ms": 5,
-        "transaction.timeout.ms": a.transaction_timeout_ms, "retry.backoff.ms": 50, "log_level": 0})
+        "transaction.timeout.ms": a.transaction_timeout_ms, "retry.backoff.ms": 50,
+        **({"debug": a.debug, "log_level": 7} if a.debug else {"log_level": 0})})
 
     def retrying(call: Any) -> None:
         while True:
@@ -71,7 +74,7 @@ def run_confluent(a: argparse.Namespace) -> int:
             retrying(lambda: producer.send_offsets_to_transaction(
                 [ck.TopicPartition(a.input, p, o) for p, o in sorted(offsets.items())],
                 consumer.consumer_group_metadata(), 60))
-            if a.pause_at == transactions + 1:
+            if a.pause_at == transactions + 1 or (a.pause_file and os.path.exists(a.pause_file)):
                 producer.flush(60)
                 say(f"paused {transactions + 1}")
                 while True:
@@ -121,7 +124,7 @@ def run_kafka_python(a: argparse.Namespace) -> int:
                 producer.send(a.output, m.value, partition=m.partition)
                 offsets[TopicPartition(a.input, m.partition)] = OffsetAndMetadata(m.offset + 1, "", -1)
             producer.send_offsets_to_transaction(offsets, consumer.group_metadata())
-            if a.pause_at == transactions + 1:
+            if a.pause_at == transactions + 1 or (a.pause_file and os.path.exists(a.pause_file)):
                 producer.flush()
                 say(f"paused {transactions + 1}")
                 while True:
@@ -153,6 +156,8 @@ def main() -> int:
     parser.add_argument("--transactional-id", required=True)
     parser.add_argument("--batch", type=int, default=200)
     parser.add_argument("--pause-at", type=int, default=0)
+    parser.add_argument("--pause-file", default="")
+    parser.add_argument("--debug", default="", help="librdkafka debug contexts for the producer (to stderr)")
     parser.add_argument("--session-timeout-ms", type=int, default=4000)
     parser.add_argument("--transaction-timeout-ms", type=int, default=30000)
     a = parser.parse_args()

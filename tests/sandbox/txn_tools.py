@@ -33,7 +33,7 @@ class PipelineProcess:
     def __post_init__(self) -> None:
         env = dict(os.environ, PYTHONPATH=str(ROOT))
         self.proc = subprocess.Popen([sys.executable, str(PIPELINE), *self.args], stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT)
+                                     stderr=open(os.environ["PIPELINE_STDERR"], "a") if os.environ.get("PIPELINE_STDERR") else subprocess.DEVNULL, text=True, env=env, cwd=ROOT)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
