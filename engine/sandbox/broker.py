@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from .kafka_apis import KafkaApis
@@ -24,6 +25,7 @@ class Broker:
         self.apis = KafkaApis(self)
         self.server = SocketServer(broker_id, self.apis.handle, cluster.events, cluster.config.message_max_bytes)
         self.running = False
+        self.stopped_at: float | None = None        # time.monotonic() of the last stop
         self.group_coordinator: Any = None          # set by group_handlers.attach
         self.transaction_coordinator: Any = None    # issue 4
         cluster.controller.register(broker_id, self.replica_manager)
@@ -31,6 +33,7 @@ class Broker:
     async def start(self) -> None:
         self.port = await self.server.start(self.port)
         self.running = True
+        self.stopped_at = None
         self.replica_manager.startup()
         self.cluster.events.emit(self.broker_id, "broker_started", host=self.host, port=self.port)
         self.cluster.controller.broker_started(self.broker_id)
@@ -39,6 +42,7 @@ class Broker:
     def stop(self) -> None:
         """Crash: stop listening, cut connections, stop fetching; the logs stay (like a disk)."""
         self.running = False
+        self.stopped_at = time.monotonic()
         self.server.stop_now()
         self.replica_manager.shutdown()
         if self.group_coordinator is not None:

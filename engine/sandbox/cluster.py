@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import time
 from typing import Callable
 
 from .broker import Broker
@@ -61,6 +62,15 @@ class Cluster:
 
     def live_brokers(self) -> list[Broker]:
         return [b for _, b in sorted(self.brokers.items()) if b.running]
+
+    def registered_brokers(self) -> list[Broker]:
+        """The brokers Metadata lists: running ones, and stopped ones whose session has not yet
+        timed out (broker.session.timeout.ms). librdkafka needs this: a coordinator request
+        waiting on a broker that vanished from Metadata is never retried elsewhere."""
+        timeout = self.config.broker_session_timeout_ms / 1000
+        now = time.monotonic()
+        return [b for _, b in sorted(self.brokers.items())
+                if b.running or (b.stopped_at is not None and now - b.stopped_at < timeout)]
 
     @property
     def bootstrap_servers(self) -> str:

@@ -14,3 +14,7 @@ class SandboxConfig:
     default_replication_factor: int | None = None  # default.replication.factor (None: min(3, brokers))
     min_insync_replicas: int = 1                 # min.insync.replicas default for new topics
     group_initial_rebalance_delay_ms: int = 100  # group.initial.rebalance.delay.ms (Kafka: 3000)
+    # broker.session.timeout.ms (KRaft; ZooKeeper's session timeout before): a crashed broker stays
+    # registered, so listed in Metadata, this long (clients see its connection refused, not its
+    # disappearance). Leadership still moves at once here.
+    broker_session_timeout_ms: int = 9_000

@@ -57,7 +57,7 @@ async def metadata(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[s
         topics.append(R.MetadataResponseTopic(error_code=Errors.NONE, name=name, topic_id=topic.topic_id,
                                               is_internal=False, partitions=partitions))
     brokers = [R.MetadataResponseBroker(node_id=b.broker_id, host=b.host, port=b.port, rack=None)
-               for b in cluster.live_brokers()]
+               for b in cluster.registered_brokers()]
     live = sorted(controller.live)
     return dict(throttle_time_ms=0, brokers=brokers, cluster_id=controller.cluster_id,
                 controller_id=live[0] if live else -1, topics=topics)

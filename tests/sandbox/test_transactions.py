@@ -252,3 +252,43 @@ def test_coordinator_broker_stopped_while_writing_markers(sandbox: Sandbox) -> N
     sb.start_broker(old)
     wait_for(lambda: all(sb.log_end_offset("t", part, old) == sb.log_end_offset("t", part) for part in range(3)),
              60, "the old coordinator's broker to catch up")
+
+
+def test_group_and_transaction_coordinator_stopped_before_send_offsets(sandbox: Sandbox) -> None:
+    """The broker coordinating both the consumer group and the transaction stops between the
+    sends and send_offsets_to_transaction: librdkafka finds both new coordinators and commits.
+    (It relies on the stopped broker staying in Metadata until its session times out: a
+    coordinator request librdkafka has parked on a broker that vanished is never retried.)"""
+    sb = sandbox
+    sb.create_topic("in", partitions=1, replication_factor=3, min_insync_replicas=2)
+    sb.create_topic("out", partitions=1, replication_factor=3, min_insync_replicas=2)
+    group, tid = "chaos", "chaos-pipeline"            # both coordinated by the same broker
+    coordinator = sb.cluster.coordinator_for(tid).broker_id
+    assert sb.cluster.coordinator_for(group).broker_id == coordinator
+    produce_inputs(sb, "in", partitions=1, per_partition=10)
+    consumer = ck.Consumer({"bootstrap.servers": sb.bootstrap_servers, "group.id": group, "log_level": 0,
+                            "isolation.level": "read_committed", "enable.auto.commit": False,
+                            "auto.offset.reset": "earliest", "session.timeout.ms": 6000})
+    consumer.subscribe(["in"])
+    producer = ck.Producer({"bootstrap.servers": sb.bootstrap_servers, "transactional.id": tid, "log_level": 0})
+    producer.init_transactions(60)
+    got: list[Any] = []
+    wait_for(lambda: (got.extend(m for m in consumer.consume(10, 0.5) if m.error() is None), len(got) == 10)[1],
+             60, "the inputs")
+    producer.begin_transaction()
+    for m in got:
+        producer.produce("out", m.value(), partition=0)
+    assert producer.flush(60) == 0
+    sb.stop_broker(coordinator)
+    # The producer refreshes its metadata: the stopped broker is still listed (connection refused).
+    listed = {b.id for b in producer.list_topics(timeout=30).brokers.values()}
+    assert listed == {1, 2, 3}
+    producer.send_offsets_to_transaction([ck.TopicPartition("in", 0, got[-1].offset() + 1)],
+                                         consumer.consumer_group_metadata(), 60)
+    producer.commit_transaction(60)
+    assert committed_values(sb, "out") == [f"in-0-{i}" for i in range(10)]
+    assert committed_total(sb, group) == 10
+    consumer.close()
+    # Once its session has timed out the stopped broker leaves Metadata.
+    sb.cluster.brokers[coordinator].stopped_at = time.monotonic() - sb.config.broker_session_timeout_ms / 1000
+    assert coordinator not in {b.broker_id for b in sb.cluster.registered_brokers()}
