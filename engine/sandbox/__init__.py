@@ -2,7 +2,9 @@
 
 One Kafka concept per module, named as Kafka names it:
 protocol (the codec adapter), errors, records (batch headers, control batches), network
-(SocketServer), kafka_apis + request_handlers + core_handlers + group_handlers (KafkaApis),
+(SocketServer), kafka_apis + request_handlers + core_handlers + group_handlers + transaction_handlers
+(KafkaApis), group_coordinator and transaction_coordinator (with their metadata, state managers and
+coordinator_timer),
 log (UnifiedLog + offset index + leader epoch cache), producer_state (ProducerStateManager),
 partition (Partition: HW, ISR, delayed produce), replica_manager (ReplicaManager),
 replica_fetcher (ReplicaFetcherThread), controller, broker, cluster, faults, events, and

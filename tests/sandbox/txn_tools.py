@@ -1,5 +1,8 @@
 """Helpers for the transaction tests: the pipeline process, reading a topic to its end with a
-real client at a chosen isolation level, and the group's committed offsets."""
+real client at a chosen isolation level, and the group's committed offsets.
+
+To see what a pipeline process's librdkafka does, set PIPELINE_STDERR=<file> and pass
+`--debug eos,broker,protocol` in its arguments."""
 
 from __future__ import annotations
 
