@@ -139,3 +139,10 @@ def test_chaos_transactional_pipeline_exactly_once(tmp_path: Path, record_proper
         assert aborted_seen > 0, figures          # the faults really bit: aborted records are in the log
         assert outcomes["CompleteAbort"] >= 1, figures
         assert len(struck) == faults["lost acks"] + faults["dropped requests"], figures
+        # The transaction's life is in the events (for the TUI): begun, partitions added, fenced by
+        # the restarted instance, markers written, moved to a new coordinator and back.
+        kinds = {e.kind for e in sb.events if e.details.get("transactional_id") == TID}
+        assert {"txn_init_producer_id", "txn_begin", "txn_partitions_added", "txn_offsets_added", "txn_prepare",
+                "txn_markers_written", "txn_complete", "txn_fenced"} <= kinds, kinds
+        assert len({e.broker for e in sb.events if e.kind == "txn_markers_written"
+                    and e.details.get("transactional_id") == TID}) >= 2      # the coordinator moved
