@@ -23,12 +23,3 @@ def sandbox() -> Iterator[Sandbox]:
     with Sandbox(brokers=3, replica_lag_time_max_ms=60_000) as sb:
         yield sb
 
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Show the figures tests attach with `record_property("figures", ...)` (the chaos test's),
-    also when the tests ran in pytest-xdist workers."""
-    for outcome in ("passed", "failed"):
-        for report in terminalreporter.stats.get(outcome, []):
-            for name, value in getattr(report, "user_properties", []):
-                if name == "figures" and report.when == "call":
-                    terminalreporter.write_line(f"{report.nodeid} [{outcome}]: {value}")
