@@ -33,6 +33,7 @@ from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Button, Checkbox, Log, Select, Static, TabbedContent, TabPane, TextArea
@@ -58,6 +59,49 @@ class FaultBox(Checkbox):
     def __init__(self, fault: Fault, *, disabled: bool = False) -> None:
         super().__init__(fault.describe(), True, compact=True, classes="run-fault", disabled=disabled)
         self.fault = fault
+
+
+class RunBody(Vertical):
+    """What the run panel shows: toolbar, editor and faults, tally and the picture/log/output tabs."""
+
+    DEFAULT_CSS = "RunBody { height: 1fr; }"
+
+    def __init__(self, panel: "RunPanel") -> None:
+        super().__init__(classes="run-body")
+        self.panel = panel
+
+    def compose(self) -> ComposeResult:
+        panel = self.panel
+        with Horizontal(id="run-toolbar"):
+            if len(panel.examples) > 1:
+                yield Select([(e.title or e.name, e.name) for e in panel.examples], value=panel.examples[0].name,
+                             allow_blank=False, compact=True, id="run-example")
+            else:
+                title = (panel.example.title or panel.example.name) if panel.example else "no example"
+                yield Static(title, id="run-example-title", markup=False)
+            yield Button("▶ Run", id="run-start", variant="success", compact=True, tooltip="Run the code (ctrl+r)")
+            yield Button("■ Stop", id="run-stop", variant="error", compact=True, disabled=True,
+                         tooltip="Stop the run (ctrl+t)")
+            yield Button("↺ Reset", id="run-reset", compact=True,
+                         tooltip="Put the lesson's code back in the editor (your saved copy is removed)")
+            yield Static(panel.idle_status(), id="run-status", markup=False)
+        with Horizontal(id="run-main"):
+            with Vertical(id="run-left"):
+                yield TextArea.code_editor("", language="python", id="run-editor")
+                yield VerticalScroll(id="run-faults")
+            with Vertical(id="run-right"):
+                yield Tally(id="run-tally")
+                with TabbedContent(id="run-views"):
+                    with TabPane("Picture", id="run-picture-tab"):
+                        yield RunPicture(id="run-picture")
+                    with TabPane("Log", id="run-log-tab"):
+                        yield Static("The partition log appears here when a run ends.", id="run-log-note",
+                                     markup=False)
+                        table = LogTable(id="run-log")
+                        table.display = False  # until a run has filled it
+                        yield table
+                    with TabPane("Output", id="run-output-tab"):
+                        yield Log(id="run-output")
 
 
 class RunPanel(Vertical):
@@ -106,6 +150,7 @@ class RunPanel(Vertical):
         self._started_at = 0.0
         self._ids: dict[str, set[str]] = {}
         self.model = PictureModel.for_brokers(3)
+        self._built = False
 
     @property
     def bootstrap_servers(self) -> str | None:
@@ -114,46 +159,17 @@ class RunPanel(Vertical):
     # ------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="run-toolbar"):
-            if len(self.examples) > 1:
-                yield Select([(e.title or e.name, e.name) for e in self.examples], value=self.examples[0].name,
-                             allow_blank=False, compact=True, id="run-example")
-            else:
-                title = (self.example.title or self.example.name) if self.example else "no example"
-                yield Static(title, id="run-example-title", markup=False)
-            yield Button("▶ Run", id="run-start", variant="success", compact=True, tooltip="Run the code (ctrl+r)")
-            yield Button("■ Stop", id="run-stop", variant="error", compact=True, disabled=True,
-                         tooltip="Stop the run (ctrl+t)")
-            yield Button("↺ Reset", id="run-reset", compact=True,
-                         tooltip="Put the lesson's code back in the editor (your saved copy is removed)")
-            yield Static("", id="run-status", markup=False)
-        with Horizontal(id="run-main"):
-            with Vertical(id="run-left"):
-                yield TextArea.code_editor("", language="python", id="run-editor")
-                yield VerticalScroll(id="run-faults")
-            with Vertical(id="run-right"):
-                yield Tally(id="run-tally")
-                with TabbedContent(id="run-views"):
-                    with TabPane("Picture", id="run-picture-tab"):
-                        yield RunPicture(id="run-picture")
-                    with TabPane("Log", id="run-log-tab"):
-                        yield Static("The partition log appears here when a run ends.", id="run-log-note",
-                                     markup=False)
-                        table = LogTable(id="run-log")
-                        table.display = False  # until a run has filled it
-                        yield table
-                    with TabPane("Output", id="run-output-tab"):
-                        yield Log(id="run-output")
+        return []  # built the first time the panel is shown (RunBody): opening a lesson stays quick
 
-    def on_mount(self) -> None:
-        self.set_status(self.idle_status())
-        if self.example is not None:
-            self.load_example(self.example)
-
-    def on_show(self) -> None:
-        """The Examples tab came into view: put the keyboard on Run (ctrl+r then works at once)."""
+    async def on_show(self) -> None:
+        """The Examples tab came into view: build the panel once, put the keyboard on Run."""
+        if not self._built:
+            self._built = True
+            await self.mount(RunBody(self))
+            if self.example is not None:
+                self.load_example(self.example)
         focused = self.screen.focused
-        if focused is None or self not in focused.ancestors_with_self:
+        if (focused is None or self not in focused.ancestors_with_self) and self.query("#run-start"):
             self.query_one("#run-start", Button).focus()
 
     def on_unmount(self) -> None:
@@ -166,9 +182,9 @@ class RunPanel(Vertical):
         return "runs against the sandbox"
 
     def set_status(self, text: str, tone: str = "") -> None:
-        status = self.query_one("#run-status", Static)
-        status.update(text)
-        status.set_classes(f"-{tone}" if tone else "")
+        for status in self.query("#run-status").results(Static):
+            status.update(text)
+            status.set_classes(f"-{tone}" if tone else "")
 
     # ------------------------------------------------------------ choosing an example
 
@@ -204,18 +220,27 @@ class RunPanel(Vertical):
         self.app.call_from_thread(self._loaded, example, text, saved, scenario, error)
 
     def _loaded(self, example: Example, text: str, saved: str | None, scenario: Scenario | None, error: str) -> None:
-        if example is not self.example or not self.is_mounted:
-            return
+        if example is not self.example or not self.is_attached:
+            return  # another example was chosen meanwhile, or the panel was removed
+        try:
+            self._show_example(example, text, saved, scenario, error)
+        except NoMatches:  # still being mounted (the lesson screen swaps lessons quickly): once it is
+            self.call_after_refresh(self._loaded, example, text, saved, scenario, error)
+
+    def _show_example(self, example: Example, text: str, saved: str | None, scenario: Scenario | None,
+                      error: str) -> None:
+        editor = self.query_one("#run-editor", TextArea)  # all of them first: NoMatches before any change
+        faults = self.query_one("#run-faults", VerticalScroll)
+        tally = self.query_one(Tally)
         self.originals[example.name] = text
         if example.name not in self.texts and saved is not None and saved != text:
             self.texts[example.name] = saved  # the copy the learner ran last time
         shown = self.texts.get(example.name, text)
-        self.query_one("#run-editor", TextArea).load_text(shown)
+        editor.load_text(shown)
         if not self.running:
             self.set_status("your edited code (↺ Reset puts the lesson's back)" if shown != text
                             else self.idle_status())
         self.scenario = scenario or Scenario(title=example.title or example.name)
-        faults = self.query_one("#run-faults", VerticalScroll)
         faults.remove_children()
         widgets: list[Any] = []
         if error:
@@ -231,8 +256,16 @@ class RunPanel(Vertical):
         faults.mount_all(widgets)
         if not self.running:
             self.model = PictureModel.for_brokers(self.scenario.brokers)
-            self.query_one(RunPicture).show(self.model)
-            self.query_one(Tally).reset(self.scenario.expect)
+            self._show_model()
+            tally.reset(self.scenario.expect)
+
+    def _show_model(self) -> None:
+        """Hand the picture its model (the picture, in a tab of its own, may not be mounted yet)."""
+        pictures = self.query(RunPicture)
+        if pictures:
+            pictures.first().show(self.model)
+        elif self.is_attached:
+            self.call_after_refresh(self._show_model)
 
     def selected_faults(self) -> list[Fault]:
         return [box.fault for box in self.query(FaultBox) if box.value]
@@ -291,7 +324,7 @@ class RunPanel(Vertical):
         self._events.clear()
         self._ids = {"sent": set(), "acked": set(), "failed": set()}
         self.model = PictureModel.for_brokers(scenario.brokers)
-        self.query_one(RunPicture).show(self.model)
+        self._show_model()
         self.query_one(Tally).reset(scenario.expect)
         self.query_one("#run-log", LogTable).display = False
         self.query_one("#run-log-note", Static).display = True
@@ -353,6 +386,8 @@ class RunPanel(Vertical):
 
     def _drain(self) -> None:
         """Move what the run reported so far onto the screen (UI thread, every 0.1 s)."""
+        if not self.is_attached:
+            return
         output = self.query_one("#run-output", Log)
         lines: list[str] = []
         live = False
@@ -379,8 +414,8 @@ class RunPanel(Vertical):
             self.set_status(f"running… {time.monotonic() - self._started_at:.0f} s", "running")
 
     def on_run_panel_finished(self, message: RunPanel.Finished) -> None:
-        if message.run_id != self._run_id:
-            message.stop()  # a run that was replaced by a newer one: nobody needs to hear of it
+        if message.run_id != self._run_id or not self.is_attached:
+            message.stop()  # a run replaced by a newer one, or a panel gone: nobody needs to hear of it
             return
         self._drain()
         self.running = False
