@@ -1,8 +1,7 @@
 """A lesson: the reader, and for lessons with runnable examples an "Examples" tab.
 
-The seam for the run panel: `examples_area` returns what the Examples tab (id `run`) holds.
-Today that is `ExampleSources` (each example's script, read-only, highlighted); the run panel
-(editor, Run, live picture, tally) replaces that one method.
+`examples_area` returns what the Examples tab (id `run`) holds: the run panel (editor, Run,
+live picture, tally), course/widgets/run_panel.py.
 """
 
 from __future__ import annotations
@@ -82,6 +81,12 @@ class LessonScreen(Screen):
     async def show_lesson(self, lesson: Lesson, anchor: str | None = None) -> None:
         """Show another lesson in this screen (links, next, previous, the palette)."""
         body = self.query_one("#lesson-body")
+        # Stop the old lesson's work first: removal takes a widget's children before the widget,
+        # and a worker still running in between would find its widgets gone.
+        leaving = set(body.walk_children())
+        for worker in list(self.app.workers):
+            if worker.node in leaving:
+                worker.cancel()
         await body.remove_children()
         self.lesson, self.anchor = lesson, anchor
         self.sub_title = lesson.title
