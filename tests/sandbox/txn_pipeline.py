@@ -25,6 +25,12 @@ import time
 from typing import Any
 
 stop = False
+PARENT = os.getppid()
+
+
+def orphaned() -> bool:
+    """The test that started this process is gone: stop rather than run on against nothing."""
+    return os.getppid() != PARENT
 
 
 def on_sigterm(*_: Any) -> None:
@@ -49,11 +55,12 @@ def run_confluent(a: argparse.Namespace) -> int:
         **({"debug": a.debug, "log_level": 7} if a.debug else {"log_level": 0})})
 
     def retrying(call: Any) -> None:
+        deadline = time.monotonic() + 120
         while True:
             try:
                 return call()
             except ck.KafkaException as exc:
-                if not exc.args[0].retriable():
+                if not exc.args[0].retriable() or time.monotonic() > deadline or orphaned():
                     raise
                 time.sleep(0.1)
 
@@ -62,7 +69,7 @@ def run_confluent(a: argparse.Namespace) -> int:
     say("ready")
     transactions = records = 0
     try:
-        while not stop:
+        while not stop and not orphaned():
             msgs = [m for m in consumer.consume(num_messages=a.batch, timeout=0.5) if m.error() is None]
             if not msgs:
                 continue
@@ -77,8 +84,9 @@ def run_confluent(a: argparse.Namespace) -> int:
             if a.pause_at == transactions + 1 or (a.pause_file and os.path.exists(a.pause_file)):
                 producer.flush(60)
                 say(f"paused {transactions + 1}")
-                while True:
+                while not orphaned():
                     time.sleep(1)
+                os._exit(1)
             retrying(lambda: producer.commit_transaction(60))
             transactions += 1
             records += len(msgs)
@@ -113,7 +121,7 @@ def run_kafka_python(a: argparse.Namespace) -> int:
     say("ready")
     transactions = records = 0
     try:
-        while not stop:
+        while not stop and not orphaned():
             batch = consumer.poll(timeout_ms=500, max_records=a.batch)
             msgs = [m for part in batch.values() for m in part]
             if not msgs:
@@ -127,8 +135,9 @@ def run_kafka_python(a: argparse.Namespace) -> int:
             if a.pause_at == transactions + 1 or (a.pause_file and os.path.exists(a.pause_file)):
                 producer.flush()
                 say(f"paused {transactions + 1}")
-                while True:
+                while not orphaned():
                     time.sleep(1)
+                os._exit(1)
             producer.commit_transaction()
             transactions += 1
             records += len(msgs)
