@@ -355,3 +355,12 @@ def test_the_panel_after_a_finished_run_100x32(snap_compare) -> None:
     """The fixture's hello example: nothing shown varies from run to run (no times, no ports)."""
     lesson = load_course(FIXTURE_COURSE).lesson("01-first-steps")
     assert snap_compare(PanelApp(lesson), terminal_size=(100, 32), run_before=hello_has_run)
+
+
+def test_log_statuses_mark_duplicates_and_aborted_records() -> None:
+    from course.widgets.log_table import status_of
+    from engine.runner import LogEntry
+
+    assert status_of(LogEntry(0, "order-1", True, 1)) == "ok"
+    assert status_of(LogEntry(1, "order-1", True, 2)) == "duplicate #2"
+    assert status_of(LogEntry(2, "order-2", False, 0)) == "aborted"
