@@ -244,8 +244,9 @@ class _Reader:
             allowed = ("leader",) if action == "stop_broker" else ("stopped",)
             if broker is None:
                 broker = allowed[0]
-            if not (broker in allowed or (isinstance(broker, int) and 0 <= broker < brokers)):
-                self.error(path + ("broker",), f"`broker:` is a broker id from 0 to {brokers - 1} or `{allowed[0]}`")
+            # The sandbox numbers its brokers from 1, as Kafka's examples usually do.
+            if not (broker in allowed or (isinstance(broker, int) and 1 <= broker <= brokers)):
+                self.error(path + ("broker",), f"`broker:` is a broker id from 1 to {brokers} or `{allowed[0]}`")
                 return None
         topic = item.get("topic") or (topics[0] if topics else None)
         if action == "stop_broker" and broker == "leader" and topic not in topics:

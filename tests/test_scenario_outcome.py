@@ -98,3 +98,10 @@ def test_reordering_is_counted_per_partition_against_the_send_order() -> None:
     log = {("t", 0): ["m3", "m1", "m5"], ("t", 1): ["m2", "m4", "m2"]}
     outcome = compute_outcome(report, log)
     assert (outcome.reordered, outcome.duplicates, outcome.in_log) == (1, 1, 5)
+
+
+def test_broker_ids_are_the_sandboxes_own() -> None:
+    base = "title: x\nbrokers: 3\ntopics: [orders]\nfaults:\n  - {when: start, do: stop_broker, broker: %s}\n"
+    assert parse_scenario(base % 3, "ok.yaml").faults[0].broker == 3
+    with pytest.raises(ContentError, match="broker id from 1 to 3"):
+        parse_scenario(base % 0, "zero.yaml")
