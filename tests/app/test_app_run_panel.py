@@ -112,7 +112,8 @@ async def test_several_examples_have_a_selector_and_faults_as_checkboxes() -> No
         select = panel.query_one("#run-example", Select)
         assert select.value == "acks-one-failover"
         boxes = list(panel.query(FaultBox))
-        assert [b.fault.action for b in boxes] == ["pause_replication", "stop_broker", "resume_replication"]
+        actions = [b.fault.action for b in boxes]
+        assert actions[:2] == ["pause_replication", "stop_broker"] and "resume_replication" in actions
         assert all(b.value for b in boxes)
         editor = panel.query_one("#run-editor", TextArea)
         edit(editor, '"acks": "1"', '"acks": "2"')
@@ -194,10 +195,21 @@ async def test_a_fault_turned_off_is_not_injected() -> None:
         assert result.outcome.lost == 0 and result.outcome.in_log == 200
         assert not any(r.startswith("⚡") or r == "stopped" for r in picture_text(panel))
         # turned back on, the leader is stopped again
-        panel.query(FaultBox)[1].value = True
+        next(b for b in panel.query(FaultBox) if b.fault.action == "stop_broker").value = True
         await pilot.pause()
         await run_and_wait(pilot, panel)
         assert [f.split(" ")[0] for f in panel.result.faults] == ["stop_broker"]
+
+
+def dawdle(panel: RunPanel) -> None:
+    """Make the example sleep for a minute once it has sent everything: a run still going when it matters."""
+    editor = panel.query_one("#run-editor", TextArea)
+    editor.insert("\ntime.sleep(60)\n", editor.document.end)
+
+
+async def all_sent(pilot, panel: RunPanel) -> None:
+    await until(pilot, lambda: panel.query_one(Tally).value("sent") == 200 or not panel.running, "200 sent")
+    assert panel.running, panel.result and panel.result.output
 
 
 @needs_course
@@ -206,13 +218,9 @@ async def test_stop_cancels_a_run() -> None:
     app = CourseApp(COURSE)
     async with app.run_test(size=(100, 32)) as pilot:
         panel = await open_examples(pilot, LESSON4)
-        editor = panel.query_one("#run-editor", TextArea)
-        panel.query_one("#run-example", Select).value = "acks-all-failover"
-        await wait_for(pilot, lambda: '"acks": "all"' in editor.text, "the acks=all example")
-        await wait_for(pilot, lambda: len(list(panel.query(FaultBox))) == 3, "its faults")
-        # replication resumes only after 6 s: the run is still going when Stop is pressed
+        dawdle(panel)
         await pilot.press("ctrl+r")
-        await until(pilot, lambda: panel.running and panel.query_one(Tally).value("sent"), "messages sent")
+        await all_sent(pilot, panel)
         assert not panel.query_one("#run-stop", Button).disabled
         started = time.monotonic()
         await pilot.click("#run-stop")
@@ -271,13 +279,13 @@ async def test_quitting_during_a_run_ends_it_at_once() -> None:
     app = CourseApp(COURSE)
     async with app.run_test(size=(100, 32)) as pilot:
         panel = await open_examples(pilot, LESSON4)
-        edit(panel.query_one("#run-editor", TextArea), '"acks": "1"', '"acks": "all"')  # a run of ~30 s
+        dawdle(panel)
         await pilot.press("ctrl+r")
-        await until(pilot, lambda: panel.running and panel.query_one(Tally).value("sent"), "messages sent")
+        await all_sent(pilot, panel)
         cancel = panel._cancel  # noqa: SLF001
         started = time.monotonic()
         await pilot.press("q")
-    assert time.monotonic() - started < 15  # not the ~30 s the run would take
+    assert time.monotonic() - started < 30  # not the minute the run would take
     assert cancel is not None and cancel.is_set()
 
 
