@@ -20,7 +20,7 @@ from course.screens.lesson import LessonScreen
 from course.screens.outline import OutlineScreen
 from course.screens.palette import CourseCommands
 from course.screens.quiz import QuizScreen
-from course.widgets.messages import MarkDone, OpenLesson, TakeQuiz
+from course.widgets.messages import MarkDone, OpenLesson, RunExample, TakeQuiz
 from engine import paths
 from engine.model import Course, Quiz
 from engine.problems import ContentError
@@ -108,6 +108,13 @@ class CourseApp(App[None]):
         if self.progress is not None:
             self.progress.visit(lesson.id)
             self.save_progress()
+
+    async def on_run_example(self, message: RunExample) -> None:
+        showing = isinstance(self.screen, LessonScreen) and self.screen.lesson.id == message.lesson_id
+        if not showing:  # reopening the lesson on screen would throw away the learner's panel
+            await self.on_open_lesson(OpenLesson(message.lesson_id))
+        if isinstance(self.screen, LessonScreen) and self.screen.lesson.id == message.lesson_id:
+            self.screen.run_example(message.example_name)
 
     def find_quiz(self, quiz_id: str) -> Quiz | None:
         if self.course is None:

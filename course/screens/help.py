@@ -16,7 +16,7 @@ HELP = """\
 | Key | Does |
 |---|---|
 | `?` | this help |
-| `ctrl+p` | command palette: jump to a lesson, take a quiz, switch theme |
+| `ctrl+p` | command palette: jump to a lesson, run an example, take a quiz, switch theme |
 | `q` | quit (your progress is saved as you go) |
 
 **Outline**

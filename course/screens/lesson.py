@@ -160,6 +160,17 @@ class LessonScreen(Screen):
         if self.lesson.quiz is not None:
             self.post_message(TakeQuiz(self.lesson.quiz.id))
 
+    def run_example(self, name: str) -> None:
+        """Show the Examples tab and run example `name` as soon as it has loaded."""
+        if not self.lesson.examples:
+            return
+
+        def show_and_run() -> None:  # after the refresh: a lesson just opened or swapped in is laid out
+            self.query_one(TabbedContent).active = "run"
+            self.query_one(RunPanel).request_run(name)
+
+        self.call_after_refresh(show_and_run)
+
     def action_examples(self) -> None:
         tabs = self.query_one(TabbedContent)
         tabs.active = "read" if tabs.active == "run" else "run"

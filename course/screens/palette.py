@@ -1,4 +1,4 @@
-"""Command palette commands: jump to a lesson, take a quiz, switch theme."""
+"""Command palette commands: jump to a lesson, run an example, take a quiz, switch theme."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from course.widgets.messages import OpenLesson, TakeQuiz
+from course.widgets.messages import OpenLesson, RunExample, TakeQuiz
 
 if TYPE_CHECKING:
     from course.app import CourseApp
@@ -25,6 +25,10 @@ class CourseCommands(Provider):
             for lesson in course.lessons():
                 yield (f"Lesson: {lesson.link_title}", partial(app.post_message, OpenLesson(lesson.id)),
                        lesson.description or f"Open {lesson.id}")
+                for example in lesson.examples:
+                    yield (f"Run: {example.title or example.name}",
+                           partial(app.post_message, RunExample(lesson.id, example.name)),
+                           f"{lesson.link_title}: run it live against the sandbox")
             quizzes = {lesson.quiz.id: lesson.quiz for lesson in course.lessons() if lesson.quiz is not None}
             quizzes.update(course.quizzes)
             for quiz in quizzes.values():

@@ -22,6 +22,15 @@ class TakeQuiz(Message):
         self.quiz_id = quiz_id
 
 
+class RunExample(Message):
+    """The learner asked to run one of a lesson's examples (the palette's "Run: ..." commands)."""
+
+    def __init__(self, lesson_id: str, example_name: str) -> None:
+        super().__init__()
+        self.lesson_id = lesson_id
+        self.example_name = example_name
+
+
 class MarkDone(Message):
     """The learner marked a lesson as done."""
 

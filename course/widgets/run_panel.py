@@ -74,7 +74,8 @@ class RunBody(Vertical):
         panel = self.panel
         with Horizontal(id="run-toolbar"):
             if len(panel.examples) > 1:
-                yield Select([(e.title or e.name, e.name) for e in panel.examples], value=panel.examples[0].name,
+                chosen = panel.example.name if panel.example else panel.examples[0].name
+                yield Select([(e.title or e.name, e.name) for e in panel.examples], value=chosen,
                              allow_blank=False, compact=True, id="run-example")
             else:
                 title = (panel.example.title or panel.example.name) if panel.example else "no example"
@@ -151,6 +152,7 @@ class RunPanel(Vertical):
         self._ids: dict[str, set[str]] = {}
         self.model = PictureModel.for_brokers(3)
         self._built = False
+        self._run_requested: str | None = None  # an example to run once it has loaded
 
     @property
     def bootstrap_servers(self) -> str | None:
@@ -187,6 +189,20 @@ class RunPanel(Vertical):
             status.set_classes(f"-{tone}" if tone else "")
 
     # ------------------------------------------------------------ choosing an example
+
+    def request_run(self, name: str) -> None:
+        """Run example `name` as soon as it is loaded (the palette's "Run: ..." commands)."""
+        example = next((e for e in self.examples if e.name == name), None)
+        if example is None:
+            return
+        if not self._built:  # on_show builds the panel and loads this example; _show_example runs it
+            self.example, self._run_requested = example, name
+        elif example is self.example and name in self.originals:
+            self.action_run()
+        else:
+            self._run_requested = name
+            if example is not self.example:
+                self.query_one("#run-example", Select).value = name  # choose() loads it
 
     @on(Select.Changed, "#run-example")
     def choose(self, event: Select.Changed) -> None:
@@ -258,6 +274,9 @@ class RunPanel(Vertical):
             self.model = PictureModel.for_brokers(self.scenario.brokers)
             self._show_model()
             tally.reset(self.scenario.expect)
+        if self._run_requested == example.name:
+            self._run_requested = None
+            self.call_after_refresh(self.action_run)  # once the fault boxes are mounted
 
     def _show_model(self) -> None:
         """Hand the picture its model (the picture, in a tab of its own, may not be mounted yet)."""

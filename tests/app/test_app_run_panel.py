@@ -372,3 +372,33 @@ def test_log_statuses_mark_duplicates_and_aborted_records() -> None:
     assert status_of(LogEntry(0, "order-1", True, 1)) == "ok"
     assert status_of(LogEntry(1, "order-1", True, 2)) == "duplicate #2"
     assert status_of(LogEntry(2, "order-2", False, 0)) == "aborted"
+
+
+@needs_course
+@run_async
+async def test_the_palette_runs_a_lessons_second_example_from_anywhere() -> None:
+    app = CourseApp(COURSE)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await loaded(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Run: acks=all: the same failure")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen) and app.screen.lesson.id == LESSON4,
+                       "lesson 4 to open")
+        screen = app.screen
+        assert screen.query_one("#lesson-tabs", TabbedContent).active == "run"
+        panel = screen.query_one(RunPanel)
+        await until(pilot, lambda: panel.finished_runs == 1, "the palette's run to finish")
+        assert panel.example is not None and panel.example.name == "acks-all-failover"
+        assert panel.query_one("#run-example", Select).value == "acks-all-failover"
+        assert panel.result is not None and panel.result.outcome.lost == 0
+        assert panel.result.outcome.in_log == 200
+        # Again from the palette, with the panel already open: it switches example and runs.
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Run: acks=1: leader dies")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await until(pilot, lambda: panel.finished_runs == 2, "the second palette run to finish")
+        assert panel.example.name == "acks-one-failover"
+        assert panel.result is not None and panel.result.outcome.lost > 0
