@@ -171,9 +171,6 @@ class ExampleRun:
             for fault in due:
                 self._pending.remove(fault)
         for fault in due:
-            if sandbox is None:
-                self._emit("note", f"fault not applied on a real cluster: {fault.describe()}")
-                continue
             self._apply(sandbox, fault)
 
     def _apply(self, sb: Any, fault: Fault) -> None:
@@ -258,6 +255,11 @@ class ExampleRun:
 
     def _run_on(self, sandbox: Any, bootstrap: str) -> RunResult:
         start_offsets = None if sandbox is not None else _prepare_real_cluster(bootstrap, self.scenario)
+        if sandbox is None and self._pending:
+            # Nothing is injected into a real cluster: say so once, up front.
+            skipped = "; ".join(f.describe() for f in self._pending)
+            self._pending.clear()
+            self._emit("note", f"on a real cluster the scenario's faults are not injected ({skipped})")
         self._apply_due(sandbox)  # `when: start` faults, before the first request
         proc = self._spawn(bootstrap)
         self._emit("started", f"{self.script.name} against {'the sandbox' if sandbox else bootstrap}",

@@ -125,3 +125,21 @@ def test_check_watch_grades_again_when_the_learner_saves(tmp_path: Path) -> None
     finally:
         watcher.kill()
         watcher.wait(timeout=30)
+
+
+def test_on_a_real_cluster_nothing_is_injected_and_only_this_runs_messages_count() -> None:
+    from engine.sandbox import Sandbox
+
+    script = FIXTURES / "runner" / "fire_and_forget.py"
+    scenario = load_scenario(script.with_suffix(".yaml"))
+    with Sandbox(brokers=3) as cluster:  # stands in for the learner's own cluster
+        for _ in range(2):  # the second run finds the first run's messages already there
+            notes: list[RunEvent] = []
+            result = run_example(script, scenario, bootstrap_servers=cluster.bootstrap_servers,
+                                 listener=lambda e: notes.append(e) if e.kind == "note" else None)
+            o = result.outcome
+            assert result.target == cluster.bootstrap_servers and result.faults == [] and result.log == {}
+            assert (o.sent, o.acknowledged, o.in_log, o.lost, o.duplicates) == (300, 300, 300, 0, 0)
+            (note,) = notes
+            assert "faults are not injected" in note.text and "drop_requests" in note.text
+        assert len(cluster.records("events", 0)) == 600
