@@ -79,7 +79,11 @@ def _errors_in(fields: dict[str, Any]) -> list[str]:
         if isinstance(value, list):
             for item in value:
                 walk(item)
-        elif hasattr(value, "__dict__") and not isinstance(value, (bytes, str)):
+        elif isinstance(value, (bytes, str)) or value is None:
+            return
+        elif hasattr(type(value), "__slots__"):  # kafka-python's data containers keep fields in slots
+            walk({name: getattr(value, name, None) for name in type(value).__slots__})
+        elif hasattr(value, "__dict__"):
             walk(vars(value))
         elif isinstance(value, dict):
             for key, item in value.items():

@@ -269,7 +269,7 @@ async def test_a_real_cluster_gets_the_run_and_no_faults() -> None:
             assert result is not None and result.exit_code == 0, result and result.output
             assert result.target == cluster.bootstrap_servers and result.faults == []
             assert result.outcome.acknowledged == 200 and result.outcome.lost == 0
-            assert any(r.startswith("· fault not applied on a real cluster") for r in picture_text(panel))
+            assert any(r.startswith("· on a real cluster the scenario's faults are not injected") for r in picture_text(panel))
             assert "sandbox runs only" in str(panel.query_one("#run-log-note").render())
 
 
