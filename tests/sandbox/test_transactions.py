@@ -281,7 +281,16 @@ def test_group_and_transaction_coordinator_stopped_before_send_offsets(sandbox: 
     assert producer.flush(60) == 0
     sb.stop_broker(coordinator)
     # The producer refreshes its metadata: the stopped broker is still listed (connection refused).
-    listed = {b.id for b in producer.list_topics(timeout=30).brokers.values()}
+    listed: set[int] = set()
+
+    def refreshed() -> bool:
+        try:
+            listed.update(b.id for b in producer.list_topics(timeout=5).brokers.values())
+            return True
+        except ck.KafkaException:  # the request went to the broker that just stopped: ask again
+            return False
+
+    wait_for(refreshed, 60, "a metadata refresh")
     assert listed == {1, 2, 3}
     producer.send_offsets_to_transaction([ck.TopicPartition("in", 0, got[-1].offset() + 1)],
                                          consumer.consumer_group_metadata(), 60)
