@@ -106,7 +106,7 @@ def _lesson_from_page(page: Page, lesson_id: str, path: Path, course: Course) ->
         description=str(page.front_matter.get("description") or "").strip(),
         problems=list(page.problems),
     )
-    lesson.examples = _examples(page, path.parent, lesson.problems)
+    lesson.examples = lesson_examples(page, path.parent, lesson.problems)
     if page.quiz is not None:
         quiz = page.quiz
         quiz.lesson = lesson_id
@@ -118,7 +118,8 @@ def _lesson_from_page(page: Page, lesson_id: str, path: Path, course: Course) ->
     return lesson
 
 
-def _examples(page: Page, folder: Path, problems: list[Problem]) -> list[Example]:
+def lesson_examples(page: Page, folder: Path, problems: list[Problem]) -> list[Example]:
+    """A lesson's runnable examples, in the order its front matter `examples:` lists them."""
     raw = page.front_matter.get("examples")
     if raw is None:
         return []

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine import paths
+from engine.content import lesson_examples
 from engine.problems import ContentError, Problem
+from engine.section import read_page
 
 
 def lesson_folder(lesson: str, root: Path | None = None) -> Path:
@@ -22,27 +24,24 @@ def lesson_folder(lesson: str, root: Path | None = None) -> Path:
     raise ContentError([Problem(lesson, 0, f"no lesson `{lesson}`; lessons: {', '.join(known) or 'none'}")])
 
 
-def example_scripts(folder: Path) -> list[Path]:
-    return sorted((folder / "examples").glob("*.py"))
-
-
 def find_example(lesson: str, name: str | None = None, root: Path | None = None) -> tuple[Path, Path | None]:
-    """The (script, scenario) of a lesson's example: the named one, else the first."""
+    """The (script, scenario) of a lesson's example: the named one, else the first its page lists."""
     given = Path(lesson)
     if given.suffix == ".py" and given.is_file():
         scenario = given.with_suffix(".yaml")
         return given, scenario if scenario.is_file() else None
     folder = lesson_folder(lesson, root)
-    scripts = example_scripts(folder)
-    if not scripts:
-        raise ContentError([Problem(str(folder), 0, "this lesson has no runnable example (examples/*.py)")])
+    problems: list[Problem] = []
+    examples = lesson_examples(read_page(folder / "index.md"), folder, problems)
+    if problems:
+        raise ContentError(problems)
+    if not examples:
+        raise ContentError([Problem(str(folder / "index.md"), 0, "this lesson lists no runnable example "
+                                    "(front matter `examples:`)")])
     if name is None:
-        script = scripts[0]
-    else:
-        matches = [s for s in scripts if s.stem == name]
-        if not matches:
-            names = ", ".join(s.stem for s in scripts)
-            raise ContentError([Problem(str(folder), 0, f"no example `{name}`; this lesson has: {names}")])
-        script = matches[0]
-    scenario = script.with_suffix(".yaml")
-    return script, scenario if scenario.is_file() else None
+        return examples[0].script, examples[0].scenario
+    for example in examples:
+        if example.name == name:
+            return example.script, example.scenario
+    names = ", ".join(e.name for e in examples)
+    raise ContentError([Problem(str(folder), 0, f"no example `{name}`; this lesson has: {names}")])

@@ -276,8 +276,7 @@ class ExampleRun:
         self._emit("exited", f"exit code {code}", exit_code=code)
         log: dict[tuple[str, int], list[LogEntry]] = {}
         if sandbox is not None:
-            values = _sandbox_values(sandbox, self.scenario)
-            log = _sandbox_log(sandbox, self.scenario)
+            log, values = _sandbox_log(sandbox, self.scenario)
         else:
             values = _real_cluster_values(bootstrap, self.scenario, start_offsets or {})
         outcome = compute_outcome(self.report, values)
@@ -322,22 +321,20 @@ def _decode(value: bytes | str | None) -> str | None:
     return value.decode("utf-8", "replace") if isinstance(value, (bytes, bytearray)) else str(value)
 
 
-def _sandbox_values(sb: Any, scenario: Scenario) -> dict[tuple[str, int], list[str]]:
-    partitions = {t.name: t.partitions for t in scenario.topics}
-    log: dict[tuple[str, int], list[str]] = {}
-    for topic in scenario.counted_topics:
-        for p in range(partitions.get(topic, 1)):
-            values = [_decode(r.value) for r in sb.records(topic, p, isolation="read_committed")]
-            log[(topic, p)] = [v for v in values if v is not None]
-    return log
-
-
-def _sandbox_log(sb: Any, scenario: Scenario) -> dict[tuple[str, int], list[LogEntry]]:
-    """Every record of every partition, marked committed or not, duplicates numbered."""
+def _sandbox_log(sb: Any, scenario: Scenario) -> tuple[dict[tuple[str, int], list[LogEntry]],
+                                                     dict[tuple[str, int], list[str]]]:
+    """Every record of every partition, marked committed or not, duplicates numbered; and the
+    values a read_committed reader sees in the counted topics (what the outcome is counted from)."""
     log: dict[tuple[str, int], list[LogEntry]] = {}
+    values: dict[tuple[str, int], list[str]] = {}
+    counted = set(scenario.counted_topics)
     for t in scenario.topics:
         for p in range(t.partitions):
-            committed = {r.offset for r in sb.records(t.name, p, isolation="read_committed")}
+            committed_records = sb.records(t.name, p, isolation="read_committed")
+            if t.name in counted:
+                decoded = (_decode(r.value) for r in committed_records)
+                values[(t.name, p)] = [v for v in decoded if v is not None]
+            committed = {r.offset for r in committed_records}
             copies: dict[str, int] = {}
             entries = []
             for r in sb.records(t.name, p, isolation="read_uncommitted"):
@@ -347,7 +344,7 @@ def _sandbox_log(sb: Any, scenario: Scenario) -> dict[tuple[str, int], list[LogE
                 entries.append(LogEntry(r.offset, value, r.offset in committed,
                                         copies.get(value, 0) if r.offset in committed else 0))
             log[(t.name, p)] = entries
-    return log
+    return log, values
 
 
 def _prepare_real_cluster(bootstrap: str, scenario: Scenario) -> dict[tuple[str, int], int]:

@@ -143,3 +143,14 @@ def test_on_a_real_cluster_nothing_is_injected_and_only_this_runs_messages_count
             (note,) = notes
             assert "faults are not injected" in note.text and "drop_requests" in note.text
         assert len(cluster.records("events", 0)) == 600
+
+
+def test_course_run_takes_the_examples_in_the_order_the_lesson_lists_them() -> None:
+    from engine.content import load_course
+    from engine.examples import find_example
+    from engine.paths import course_dir
+
+    lesson = next(l for l in load_course(course_dir()).lessons() if len(l.examples) > 1)
+    first, second = lesson.examples[:2]
+    assert find_example(lesson.id) == (first.script, first.scenario)
+    assert find_example(lesson.id, second.name) == (second.script, second.scenario)

@@ -105,8 +105,8 @@ def _report(result: CheckResult, as_json: bool) -> None:
     print(flush=True)
 
 
-def _check_and_record(ex: Exercise, args: argparse.Namespace, store: ProgressStore) -> CheckResult:
-    script = Workspace().ensure(ex)
+def _check_and_record(ex: Exercise, args: argparse.Namespace, store: ProgressStore, ws: Workspace) -> CheckResult:
+    script = ws.ensure(ex)  # a copy deleted while watching comes back as the starting script
     if not args.json:
         print(f"Checking {ex.name} ({script}) under: " + "; ".join(f.describe() for f in ex.scenario.faults),
               flush=True)
@@ -131,7 +131,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         ws.ensure(ex)
     # What each check runs is the file as of this moment: a save during the check counts as new.
     seen = {ex.name: _mtime(ws.path(ex)) for ex in targets}
-    results = [_check_and_record(ex, args, store) for ex in targets]
+    results = [_check_and_record(ex, args, store, ws) for ex in targets]
     for r in results:
         _report(r, args.json)
     if not args.watch:
@@ -143,7 +143,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             mtime = _mtime(ws.path(ex))
             if mtime != seen[ex.name]:
                 seen[ex.name] = mtime
-                _report(_check_and_record(ex, args, store), args.json)
+                _report(_check_and_record(ex, args, store, ws), args.json)
 
 
 def _mtime(path: Path) -> int:
@@ -170,8 +170,9 @@ def cmd_reset(args: argparse.Namespace) -> int:
     ex = _one(args)
     if ex is None:
         return 2
-    backup = Workspace().reset(ex)
-    print(f"{Workspace().path(ex)} is back to the starting script."
+    ws = Workspace()
+    backup = ws.reset(ex)
+    print(f"{ws.path(ex)} is back to the starting script."
           + (f" Your version is kept in {backup}." if backup else ""))
     return 0
 
