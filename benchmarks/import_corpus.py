@@ -20,7 +20,7 @@ from markdown_it import MarkdownIt
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from engine.importer import import_paths  # noqa: E402
+from engine.content.importer import import_paths  # noqa: E402
 
 LIMIT = 2.0
 

@@ -24,7 +24,7 @@ from course.widgets.messages import MarkDone, OpenLesson, RunExample, TakeQuiz
 from engine import paths
 from engine.model import Course, Quiz
 from engine.problems import ContentError
-from engine.progress import Progress, ProgressStore
+from engine.learner.progress import Progress, ProgressStore
 
 
 class CourseApp(App[None]):
@@ -61,7 +61,7 @@ class CourseApp(App[None]):
 
     @work(thread=True, exclusive=True, group="load")
     def load(self) -> None:
-        from engine.content import load_course
+        from engine.content.course import load_course
 
         store = self.store or ProgressStore()
         try:

@@ -1,6 +1,6 @@
 """The typed course model: Course -> Chapter -> Lesson -> blocks; Quiz -> Question -> Option.
 
-Everything the readers (engine.content, engine.quizdown, engine.quizfile) produce and everything
+Everything the readers (engine.content.course, engine.content.quizdown, engine.content.quizfile) produce and everything
 the app, the grader and the runner consume. Plain dataclasses: no parsing or I/O here.
 """
 

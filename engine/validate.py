@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.content import load_course
+from engine.content.course import load_course
 from engine.model import Course
 from engine.problems import ContentError, Problem, ProblemReport
 
@@ -23,12 +23,12 @@ class ValidationReport(ProblemReport):
 
 
 def check_course(root: Path) -> ValidationReport:
-    """Lessons, quizzes and links (engine.content), example scenarios and exercises of a course folder."""
+    """Lessons, quizzes and links (engine.content.course), example scenarios and exercises of a course folder."""
     course = load_course(root)
     problems = list(course.problems)
     problems.extend(_scenario_problems(course))
     if (root / "exercises").is_dir():
-        from engine.exercises import load_exercises
+        from engine.runs.exercises import load_exercises
 
         problems.extend(load_exercises(root)[1])
     report = ValidationReport(problems=_unique(problems))
@@ -42,7 +42,7 @@ def check_course(root: Path) -> ValidationReport:
 
 
 def _scenario_problems(course: Course) -> list[Problem]:
-    from engine.scenario import load_scenario
+    from engine.runs.scenario import load_scenario
 
     problems: list[Problem] = []
     for lesson in course.lessons():

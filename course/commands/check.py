@@ -9,9 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-from engine.exercises import CheckResult, Exercise, Workspace, check, load_exercises
-from engine.progress import ProgressStore
-from engine.runner import RunEvent
+from engine.runs.exercises import CheckResult, Exercise, Workspace, check, load_exercises
+from engine.learner.progress import ProgressStore
+from engine.runs.runner import RunEvent
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from course.commands.grade import course_root, load_quiz_ref
-from engine.export import FORMATS, ExportError, export_quizzes
+from engine.learner.export import FORMATS, ExportError, export_quizzes
 from engine.problems import ContentError
 
 

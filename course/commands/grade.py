@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from engine.grading import AnswerError, QuizGrade, check_answer, grade_quiz
+from engine.learner.grading import AnswerError, QuizGrade, check_answer, grade_quiz
 from engine.model import Quiz
 from engine.problems import ContentError, Problem
 
@@ -54,7 +54,7 @@ def main(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     grade = grade_quiz(quiz, answers)
     if args.record:
-        from engine.progress import ProgressStore
+        from engine.learner.progress import ProgressStore
 
         store = ProgressStore()
         with store.update() as progress:
@@ -103,14 +103,14 @@ def find_quiz_file(ref: str, root: Path) -> Path:
 
 
 def _quiz_id_of(path: Path) -> str | None:
-    from engine.quizfile import read_quiz
+    from engine.content.quizfile import read_quiz
 
     quiz, _ = read_quiz(path)
     return quiz.id if quiz else None
 
 
 def load_quiz_ref(ref: str, root: Path) -> Quiz:
-    from engine.quizfile import load_quiz
+    from engine.content.quizfile import load_quiz
 
     return load_quiz(find_quiz_file(ref, root))
 

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from engine.importer import import_paths
+from engine.content.importer import import_paths
 
 
 def register(sub: argparse._SubParsersAction) -> None:

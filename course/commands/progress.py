@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from engine.progress import Progress, ProgressStore
+from engine.learner.progress import Progress, ProgressStore
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,7 +36,7 @@ def main(args: argparse.Namespace) -> int:
 def _titles(args: argparse.Namespace) -> dict[str, str]:
     """Lesson and quiz titles by id, to print names rather than ids (empty if the course can't load)."""
     try:
-        from engine.content import load_course
+        from engine.content.course import load_course
         from engine.paths import course_dir
 
         course = load_course(Path(args.course) if getattr(args, "course", None) else course_dir())

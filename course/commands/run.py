@@ -7,10 +7,10 @@ import json
 import sys
 from pathlib import Path
 
-from engine.examples import find_example
+from engine.content.examples import find_example
 from engine.problems import ContentError
-from engine.runner import RunEvent, RunResult, run_example
-from engine.scenario import load_scenario
+from engine.runs.runner import RunEvent, RunResult, run_example
+from engine.runs.scenario import load_scenario
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -18,7 +18,7 @@ from textual.widgets import Button, Footer, Header, Markdown, Static
 
 from course.widgets.answers import AnswerWidget, answer_widget
 from course.widgets.feedback import question_feedback, quiz_summary
-from engine.grading import QuestionGrade, QuizGrade, grade_question, grade_quiz
+from engine.learner.grading import QuestionGrade, QuizGrade, grade_question, grade_quiz
 from engine.model import Question, Quiz
 
 KIND_HELP = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.grading import QuestionGrade, QuizGrade
+from engine.learner.grading import QuestionGrade, QuizGrade
 from engine.model import Question
 
 

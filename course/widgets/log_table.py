@@ -1,6 +1,6 @@
 """The partition log a run left behind, one record a row: duplicates and aborted records marked.
 
-Filled from `RunResult.log` (engine.runner.LogEntry): `copy > 1` is an extra copy of a value
+Filled from `RunResult.log` (engine.runs.runner.LogEntry): `copy > 1` is an extra copy of a value
 ("duplicate #2"), `committed False` a record a read_committed reader skips ("aborted").
 """
 
@@ -10,7 +10,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.widgets import DataTable
 
-from engine.runner import LogEntry
+from engine.runs.runner import LogEntry
 
 COLUMNS = ("topic", "partition", "offset", "value", "status")
 

@@ -5,7 +5,7 @@
 - a selector when the lesson has several examples; the script in an editable code editor;
 - the scenario's faults as checkboxes (all on by default; untick one to run without it);
 - Run (ctrl+r) saves the edited code to a copy, `data_dir()/runs/<lesson-id>/<example>.py`
-  (the lesson's own file is never written), and runs the copy with engine.runner in a thread
+  (the lesson's own file is never written), and runs the copy with engine.runs.runner in a thread
   worker; Stop (ctrl+t) sets the run's cancel event;
 - while it runs: the picture (lanes and arrows, course.widgets.run_picture), live counts in the
   tally, the example's output; at the end the outcome, the lesson's expectations met or not, and
@@ -44,8 +44,8 @@ from course.widgets.tally import Tally
 from engine import paths
 from engine.model import Example, Lesson
 from engine.problems import ContentError
-from engine.runner import RunEvent, RunResult, run_example
-from engine.scenario import Fault, Scenario, load_scenario
+from engine.runs.runner import RunEvent, RunResult, run_example
+from engine.runs.scenario import Fault, Scenario, load_scenario
 
 
 def copy_path(lesson_id: str, example: Example) -> Path:

@@ -1,6 +1,6 @@
 """The live picture of a run: lanes (producer, each broker, consumer) and rows of arrows.
 
-`PictureModel` turns the runner's events (engine.runner.RunEvent) into rows; it is plain Python
+`PictureModel` turns the runner's events (engine.runs.runner.RunEvent) into rows; it is plain Python
 (no Textual), fed on the UI thread. Only the meaningful events become rows (Produce, Fetch,
 commits, transaction steps, lost acks, dropped requests, retries answered from the dedup
 window, leader changes, ISR changes, brokers stopped and started, the runner's faults);
@@ -25,7 +25,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.geometry import Size
 from textual.widget import Widget
 
-from engine.runner import RunEvent
+from engine.runs.runner import RunEvent
 
 PRODUCER = "producer"
 CONSUMER = "consumer"
@@ -229,7 +229,7 @@ class PictureModel:
             self._add(Row("mark", f"group {d.get('group')} rebalances", dst=b, tone="warning"), significant=True)
 
     def finish(self, outcome: Any, exit_code: int | None = 0) -> None:
-        """The run's verdict at the bottom of the picture (`outcome`: engine.outcome.Outcome)."""
+        """The run's verdict at the bottom of the picture (`outcome`: engine.runs.outcome.Outcome)."""
         o = outcome
         if o.lost:
             ids = ", ".join(o.lost_ids[:6]) + (" …" if len(o.lost_ids) > 6 else "")

@@ -1,7 +1,7 @@
 """The tally of a run: sent, acknowledged, failed live from the example's reports; in the log,
 lost and duplicated from the outcome once it ends; then the lesson's expectations, met or not.
 
-The numbers are the engine's (engine.outcome): the tally only shows them.
+The numbers are the engine's (engine.runs.outcome): the tally only shows them.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
-from engine.outcome import Outcome
-from engine.scenario import Expectation
+from engine.runs.outcome import Outcome
+from engine.runs.scenario import Expectation
 
 # (name, label): the cells, in order.
 CELLS = [("sent", "sent"), ("acknowledged", "acked"), ("failed", "failed"), ("in_log", "in log"),

@@ -11,9 +11,9 @@ replica_fetcher (ReplicaFetcherThread), controller, broker, cluster, faults, eve
 sandbox (the synchronous `Sandbox` facade).
 """
 
-from .config import SandboxConfig
-from .errors import Errors
-from .events import Event
-from .sandbox import ConsumedRecord, Sandbox
+from engine.sandbox.config import SandboxConfig
+from engine.sandbox.common.errors import Errors
+from engine.sandbox.events import Event
+from engine.sandbox.sandbox import ConsumedRecord, Sandbox
 
 __all__ = ["ConsumedRecord", "Errors", "Event", "Sandbox", "SandboxConfig"]

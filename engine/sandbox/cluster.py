@@ -7,15 +7,15 @@ import importlib
 import time
 from typing import Callable
 
-from .broker import Broker
-from .coordinator_timer import partition_for
-from .errors import Errors
-from .records import control_batch
-from .config import SandboxConfig
-from .controller import Controller
-from .events import EventLog
-from .faults import FaultInjector
-from .replica_manager import ReplicaManager
+from engine.sandbox.server.broker_server import Broker
+from engine.sandbox.coordinator.timer import partition_for
+from engine.sandbox.common.errors import Errors
+from engine.sandbox.common.records import control_batch
+from engine.sandbox.config import SandboxConfig
+from engine.sandbox.server.controller import Controller
+from engine.sandbox.events import EventLog
+from engine.sandbox.faults import FaultInjector
+from engine.sandbox.replication.replica_manager import ReplicaManager
 
 # Kafka places a group or transactional id on a partition of __consumer_offsets /
 # __transaction_state (Java string hash mod 50); its coordinator is that partition's leader.
@@ -132,7 +132,7 @@ class Cluster:
 
 
 # Modules that, when present, define attach(cluster) to set up a coordinator.
-COORDINATOR_MODULES = ["engine.sandbox.group_handlers", "engine.sandbox.transaction_handlers"]
+COORDINATOR_MODULES = ["engine.sandbox.server.group_apis", "engine.sandbox.server.transaction_apis"]
 
 
 def attach_coordinators(cluster: Cluster) -> None:

@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 from enum import Enum
 
-from .events import EventLog
+from engine.sandbox.events import EventLog
 
 
 class Action(Enum):

@@ -16,12 +16,12 @@ from typing import Any, Callable, Literal
 
 from kafka.record.default_records import DefaultRecordBatch
 
-from .cluster import Cluster, attach_coordinators
-from .config import SandboxConfig
-from .controller import NO_LEADER, TopicError
-from .events import Event, EventLog
-from .faults import Action, FaultInjector
-from .producer_state import AbortedTxn
+from engine.sandbox.cluster import Cluster, attach_coordinators
+from engine.sandbox.config import SandboxConfig
+from engine.sandbox.server.controller import NO_LEADER, TopicError
+from engine.sandbox.events import Event, EventLog
+from engine.sandbox.faults import Action, FaultInjector
+from engine.sandbox.log.producer_state import AbortedTxn
 
 Isolation = Literal["read_committed", "read_uncommitted"]
 

@@ -1,4 +1,4 @@
-"""Helpers for the app's tests (imported as `apphelpers`: tests/app is on sys.path)."""
+"""Helpers for the app's tests ."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from typing import Any, Awaitable, Callable
 from textual.pilot import Pilot
 
 from course.app import CourseApp
+from tests.paths import FIXTURES
 
-FIXTURE_COURSE = Path(__file__).parent / "course"
+FIXTURE_COURSE = FIXTURES / "app_course"
 
 
 def run_async(test: Callable[..., Awaitable[None]]) -> Callable[..., None]:

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from apphelpers import FIXTURE_COURSE
+from tests.app.apphelpers import FIXTURE_COURSE
 
 
 @pytest.fixture(autouse=True)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from tests.paths import CORPUS
+
 from pathlib import Path
 
 import pytest
-from apphelpers import loaded, run_async, wait_for
+from tests.app.apphelpers import loaded, run_async, wait_for
 
 from course.app import CourseApp
 from course.screens.lesson import LessonScreen
@@ -16,10 +18,10 @@ from course.widgets.lesson_view import LessonView
 from course.widgets.messages import OpenLesson, TakeQuiz
 from engine.model import CodeGroup, Diagram
 
-BOOK = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "kafka"
+BOOK = CORPUS
 pytestmark = [
     pytest.mark.corpus,
-    pytest.mark.skipif(not BOOK.is_dir(), reason="../shared/corpus is absent"),
+    pytest.mark.skipif(not BOOK.is_dir(), reason=f"the book corpus is not at {CORPUS}"),
 ]
 
 

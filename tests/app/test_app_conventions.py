@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from apphelpers import loaded, run_async, wait_for
+from tests.app.apphelpers import loaded, run_async, wait_for
 from textual.command import CommandPalette
 
 from course.app import CourseApp

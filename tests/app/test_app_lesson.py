@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from apphelpers import loaded, run_async, saved, wait_for
+from tests.app.apphelpers import loaded, run_async, saved, wait_for
 from textual.widgets import Markdown, Static, TabbedContent, TextArea
 
 from course.app import CourseApp
@@ -15,7 +15,7 @@ from course.widgets.diagram import DiagramView
 from course.widgets.lesson_view import ShortcodeNote
 from course.widgets.messages import OpenLesson
 from course.widgets.problems import ProblemsPanel
-from engine.progress import ProgressStore
+from engine.learner.progress import ProgressStore
 
 
 async def open_lesson(pilot, lesson_id: str) -> LessonScreen:
@@ -165,7 +165,7 @@ async def test_done_is_saved_and_shown_in_the_outline(course_root: Path) -> None
 
 def test_lesson_links_are_listed_in_reading_order(course_root: Path) -> None:
     from course.screens.links import lesson_links
-    from engine.content import load_course
+    from engine.content.course import load_course
 
     course = load_course(course_root)
     assert lesson_links(course.lesson("01-first-steps")) == [("the acks lesson", "lesson:02-acks")]

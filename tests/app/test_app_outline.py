@@ -11,9 +11,9 @@ from course.screens.lesson import LessonScreen
 from course.screens.outline import OutlineScreen
 from course.widgets.outline import CourseOutline, LessonRef
 from course.widgets.problems import ProblemsPanel
-from engine.grading import grade_quiz
-from engine.progress import ProgressStore
-from apphelpers import loaded, run_async, saved, wait_for
+from engine.learner.grading import grade_quiz
+from engine.learner.progress import ProgressStore
+from tests.app.apphelpers import loaded, run_async, saved, wait_for
 
 
 def labels(app: CourseApp) -> dict[str, str]:

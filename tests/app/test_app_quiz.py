@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from apphelpers import loaded, run_async, saved, wait_for
+from tests.app.apphelpers import loaded, run_async, saved, wait_for
 from textual import events
 from textual.widgets import Button, Markdown, RadioSet, Static
 
@@ -14,7 +14,7 @@ from course.screens.quiz import QuestionView, QuizScreen, plan_attempt
 from course.widgets.answers import MultipleAnswer, OrderList
 from course.widgets.messages import OpenLesson
 from engine.model import Option, Question, Quiz, QuizOptions
-from engine.progress import ProgressStore
+from engine.learner.progress import ProgressStore
 
 
 def order_quiz(shuffle: bool = False) -> Quiz:
@@ -238,7 +238,7 @@ async def test_long_radio_labels_wrap_under_themselves() -> None:
 
 def test_order_feedback_marks_each_place() -> None:
     from course.widgets.feedback import question_feedback
-    from engine.grading import grade_question
+    from engine.learner.grading import grade_question
 
     question = order_quiz().questions[0]
     right = question_feedback(question, grade_question(question, [1, 2, 3, 4]), [2, 1, 3, 4])

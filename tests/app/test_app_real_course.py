@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from apphelpers import loaded, run_async, wait_for
+from tests.app.apphelpers import loaded, run_async, wait_for
 from textual.widgets import RadioButton
 
 from course.app import CourseApp
@@ -14,7 +14,7 @@ from course.widgets.code_group import CodeGroupTabs
 from course.widgets.lesson_view import LessonView
 from course.widgets.messages import OpenLesson, TakeQuiz
 from engine import paths
-from engine.grading import expected_answer
+from engine.learner.grading import expected_answer
 
 ROOT = paths.course_dir()
 pytestmark = pytest.mark.skipif(

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from apphelpers import FIXTURE_COURSE, loaded, run_async, wait_for
+from tests.app.apphelpers import FIXTURE_COURSE, loaded, run_async, wait_for
 from textual.app import App, ComposeResult
 from textual.widgets import Button, Footer, Log, Select, TabbedContent, TextArea
 
@@ -23,8 +23,8 @@ from course.widgets.run_panel import FaultBox, RunPanel, copy_path
 from course.widgets.run_picture import PictureModel, draw_row, lane_centres, theme_tones
 from course.widgets.tally import Tally
 from engine import paths
-from engine.content import load_course
-from engine.runner import RunEvent
+from engine.content.course import load_course
+from engine.runs.runner import RunEvent
 
 COURSE = paths.course_dir()
 LESSON4 = "04-acks-and-replication"
@@ -367,7 +367,7 @@ def test_the_panel_after_a_finished_run_100x32(snap_compare) -> None:
 
 def test_log_statuses_mark_duplicates_and_aborted_records() -> None:
     from course.widgets.log_table import status_of
-    from engine.runner import LogEntry
+    from engine.runs.runner import LogEntry
 
     assert status_of(LogEntry(0, "order-1", True, 1)) == "ok"
     assert status_of(LogEntry(1, "order-1", True, 2)) == "duplicate #2"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from apphelpers import FIXTURE_COURSE, loaded, wait_for
+from tests.app.apphelpers import FIXTURE_COURSE, loaded, wait_for
 
 from course.app import CourseApp
 from course.screens.lesson import LessonScreen

@@ -10,7 +10,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from apphelpers import FIXTURE_COURSE
+from tests.app.apphelpers import FIXTURE_COURSE
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 

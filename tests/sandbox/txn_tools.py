@@ -24,7 +24,7 @@ from engine.sandbox import Sandbox
 from .conftest import wait_for
 
 PIPELINE = Path(__file__).with_name("txn_pipeline.py")
-ROOT = Path(__file__).resolve().parents[2]
+from tests.paths import ROOT
 
 
 @dataclass

@@ -1,0 +1,211 @@
+"""Self-check exercises: a starting script the learner edits, a scenario with faults, a pass
+rule, hints, feedback that teaches, and a reference solution shown only after a pass.
+
+On disk (`exercises/<name>/`): `exercise.yaml`, `start.py`, `solution.py`, `scenario.yaml`.
+The learner's copy lives in the workspace (`<data dir>/exercises/<name>.py`, or
+$COURSE_WORKSPACE), where any editor can open it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine import paths
+from engine.runs.passrule import PassRule, RuleError, parse_rule
+from engine.problems import ContentError, Problem
+from engine.runs.runner import Listener, RunResult, run_example
+from engine.runs.scenario import METRICS, Scenario, load_scenario
+from engine.yamlsource import load_located
+
+FIELDS = {"title", "lesson", "description", "pass", "hints", "feedback"}
+
+
+@dataclass
+class Exercise:
+    name: str
+    title: str
+    folder: Path
+    scenario: Scenario
+    rule: PassRule
+    description: str = ""
+    lesson: str | None = None
+    hints: list[str] = field(default_factory=list)
+    feedback: dict[str, str] = field(default_factory=dict)  # metric -> message template
+
+    @property
+    def start(self) -> Path:
+        return self.folder / "start.py"
+
+    @property
+    def solution(self) -> Path:
+        return self.folder / "solution.py"
+
+
+def exercises_dir(root: Path | None = None) -> Path:
+    return (root or paths.course_dir()) / "exercises"
+
+
+def load_exercise(folder: Path) -> Exercise:
+    spec = folder / "exercise.yaml"
+    problems: list[Problem] = []
+    try:
+        data, loc = load_located(spec.read_text(encoding="utf-8"), str(spec))
+    except OSError as exc:
+        raise ContentError([Problem(str(spec), 0, f"cannot read the exercise: {exc.strerror}")]) from None
+    if not isinstance(data, dict):
+        raise ContentError([loc.problem((), "an exercise is a mapping with `title:`, `pass:` and `hints:`")])
+    for key in data:
+        if key not in FIELDS:
+            problems.append(loc.problem((key,), f"unknown field `{key}`; expected one of: {', '.join(sorted(FIELDS))}",
+                                        key=True))
+    for needed in ("start.py", "solution.py", "scenario.yaml"):
+        if not (folder / needed).is_file():
+            problems.append(Problem(str(folder), 0, f"missing {needed}: an exercise folder holds exercise.yaml, "
+                                                    "start.py, solution.py and scenario.yaml"))
+    title = data.get("title")
+    if not isinstance(title, str) or not title.strip():
+        problems.append(loc.problem(("title",), "write a `title:` that says what to achieve"))
+    rule = None
+    try:
+        rule = parse_rule(str(data.get("pass", "")), set(METRICS))
+    except RuleError as exc:
+        problems.append(loc.problem(("pass",), str(exc)))
+    hints = data.get("hints") or []
+    if not isinstance(hints, list) or not all(isinstance(h, str) for h in hints):
+        problems.append(loc.problem(("hints",), "`hints:` is a list of strings, the gentlest first"))
+        hints = []
+    feedback = data.get("feedback") or {}
+    if not isinstance(feedback, dict):
+        problems.append(loc.problem(("feedback",), "`feedback:` maps a count (e.g. `lost`) to a message"))
+        feedback = {}
+    for metric in feedback:
+        if metric not in METRICS and metric not in ("timeout", "crash"):
+            problems.append(loc.problem(("feedback", metric), f"`{metric}` is not counted; use one of: "
+                                                               f"{', '.join(METRICS)}, timeout, crash", key=True))
+    scenario = None
+    if (folder / "scenario.yaml").is_file():
+        try:
+            scenario = load_scenario(folder / "scenario.yaml")
+        except ContentError as exc:
+            problems.extend(exc.problems)
+    if problems or rule is None or scenario is None:
+        raise ContentError(problems)
+    return Exercise(folder.name, title.strip(), folder, scenario, rule, str(data.get("description") or ""),
+                    data.get("lesson"), list(hints), {str(k): str(v) for k, v in feedback.items()})
+
+
+def load_exercises(root: Path | None = None) -> tuple[list[Exercise], list[Problem]]:
+    """Every exercise of the course, in name order; a broken one is reported, not fatal."""
+    found, problems = [], []
+    base = exercises_dir(root)
+    for folder in sorted(p for p in base.glob("*/") if (p / "exercise.yaml").is_file()):
+        try:
+            found.append(load_exercise(folder))
+        except ContentError as exc:
+            problems.extend(exc.problems)
+    return found, problems
+
+
+# ---------------------------------------------------------------- the learner's workspace
+
+
+class Workspace:
+    """Where the learner's copies live: one editable script per exercise."""
+
+    def __init__(self, root: Path | None = None):
+        env = os.environ.get("COURSE_WORKSPACE")
+        self.root = root or (Path(env) if env else paths.data_dir() / "exercises")
+
+    def path(self, exercise: Exercise) -> Path:
+        return self.root / f"{exercise.name}.py"
+
+    def ensure(self, exercise: Exercise) -> Path:
+        """The learner's copy, made from the starting script the first time."""
+        target = self.path(exercise)
+        if not target.exists():
+            self.root.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(exercise.start, target)
+        return target
+
+    def reset(self, exercise: Exercise) -> Path | None:
+        """Back to the starting script; the learner's version is kept as `<name>.py.bak`."""
+        target = self.path(exercise)
+        backup = None
+        if target.exists():
+            backup = target.with_suffix(".py.bak")
+            shutil.copyfile(target, backup)
+            target.unlink()
+        self.ensure(exercise)
+        return backup
+
+
+# ---------------------------------------------------------------- checking
+
+
+@dataclass
+class CheckResult:
+    exercise: Exercise
+    script: Path
+    passed: bool
+    run: RunResult
+    feedback: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        o = self.run.outcome
+        return {"exercise": self.exercise.name, "passed": self.passed, "sent": o.sent,
+                "acknowledged": o.acknowledged, "lost": o.lost, "duplicates": o.duplicates,
+                "feedback": self.feedback}
+
+
+def check(exercise: Exercise, script: Path, *, bootstrap_servers: str | None = None,
+          listener: Listener | None = None) -> CheckResult:
+    """Run `script` under the exercise's scenario and grade it by the pass rule."""
+    run = run_example(script, exercise.scenario, bootstrap_servers=bootstrap_servers, listener=listener,
+                      sandbox_events=listener is not None)
+    values = {m: run.outcome.get(m) for m in METRICS}
+    crashed = run.exit_code not in (0, None) and not run.timed_out
+    passed = run.exit_code == 0 and not run.timed_out and exercise.rule.holds(values)
+    return CheckResult(exercise, script, passed, run, _feedback(exercise, run, values, crashed, passed))
+
+
+def _feedback(ex: Exercise, run: RunResult, values: dict[str, int], crashed: bool, passed: bool) -> list[str]:
+    facts = dict(values, faults="; ".join(run.faults) or "no faults", timeout=f"{ex.scenario.timeout:g}",
+                 stopped=_stopped_brokers(run), exit_code=run.exit_code)
+    if passed:
+        return [f"Passed: {ex.rule.text} holds ({_counts(values, ex.rule)})."]
+    out = []
+    if run.timed_out:
+        out.append(_fill(ex.feedback.get("timeout", "Your script did not finish within {timeout} s and was "
+                                                    "stopped. Does it wait for something that never comes?"), facts))
+    elif crashed:
+        tail = [line for line in run.output if line.strip()][-3:]
+        out.append(_fill(ex.feedback.get("crash", "Your script stopped with exit code {exit_code}."), facts)
+                   + (" Its last words: " + " / ".join(tail) if tail else ""))
+    failing = ex.rule.failing_parts(values)
+    for part in failing:
+        metric = next((m for m in METRICS if m in part.split()), None)
+        message = ex.feedback.get(metric or "", f"`{part}` does not hold: {metric} = {values.get(metric or '', '?')}.")
+        out.append(_fill(message, facts))
+    if not out:
+        out.append(f"Not yet: `{ex.rule.text}` does not hold ({_counts(values, ex.rule)}).")
+    return out
+
+
+def _counts(values: dict[str, int], rule: PassRule) -> str:
+    return ", ".join(f"{name} = {values[name]}" for name in sorted(rule.names))
+
+
+def _stopped_brokers(run: RunResult) -> str:
+    stopped = [f.rsplit("broker ", 1)[-1] for f in run.faults if f.startswith("stop_broker")]
+    return ("broker " + ", ".join(stopped)) if stopped else "the leader"
+
+
+def _fill(template: str, facts: dict[str, Any]) -> str:
+    try:
+        return template.format(**facts)
+    except (KeyError, IndexError, ValueError):
+        return template  # a template naming an unknown fact is shown as written

@@ -1,0 +1,401 @@
+"""Runs a lesson's example as a subprocess against a fresh sandbox (or a real cluster), applies
+the scenario's faults when their triggers fire, streams what happens, and counts the outcome.
+
+The example never learns it is being watched: it gets BOOTSTRAP_SERVERS and prints its report
+lines (CONTRIBUTING.md). The outcome is computed from the log and those lines (engine.runs.outcome).
+
+    result = run_example(Path("lessons/04-acks-and-replication/examples/acks-1.py"),
+                         load_scenario(...), on_event=print)
+    result.outcome.lost, result.timed_out, result.faults
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Literal
+
+from engine.runs.outcome import ClientReport, Outcome, compute_outcome, parse_report_line
+from engine.runs.scenario import Expectation, Fault, Scenario
+
+RunEventKind = Literal["started", "output", "report", "fault", "sandbox", "exited", "timeout", "note"]
+
+
+@dataclass(frozen=True)
+class RunEvent:
+    """One thing that happened during a run, in the order it happened (streamed to the app)."""
+
+    kind: RunEventKind
+    time: float  # seconds since the run started
+    text: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One record of a partition as the run left it (for the log table)."""
+
+    offset: int
+    value: str
+    committed: bool  # False: a read_committed reader skips it (aborted, or beyond the LSO)
+    copy: int  # among committed records: 1 for the first copy of this value, 2 for the next; 0 if skipped
+
+
+@dataclass
+class RunResult:
+    script: Path
+    outcome: Outcome
+    exit_code: int | None
+    timed_out: bool
+    duration: float
+    faults: list[str]  # the faults applied, described, in order
+    output: list[str]  # the example's own output lines
+    events: list[RunEvent]
+    checks: list[tuple[Expectation, int, bool]]  # the scenario's expectations, met or not
+    target: str  # "sandbox" or the bootstrap servers of a real cluster
+    log: dict[tuple[str, int], list[LogEntry]] = field(default_factory=dict)  # sandbox runs only
+
+    @property
+    def expectations_met(self) -> bool:
+        return all(ok for _, _, ok in self.checks)
+
+    def to_json(self) -> dict[str, Any]:
+        o = self.outcome
+        return {
+            "script": str(self.script),
+            "target": self.target,
+            "sent": o.sent,
+            "acknowledged": o.acknowledged,
+            "failed": o.failed,
+            "in_log": o.in_log,
+            "lost": o.lost,
+            "duplicates": o.duplicates,
+            "log_duplicates": o.log_duplicates,
+            "reordered": o.reordered,
+            "processed": o.processed,
+            "unprocessed": o.unprocessed,
+            "lost_ids": o.lost_ids,
+            "duplicate_ids": o.duplicate_ids,
+            "exit_code": self.exit_code,
+            "timed_out": self.timed_out,
+            "duration": round(self.duration, 3),
+            "faults": self.faults,
+            "expectations": [{"expect": str(e), "actual": a, "met": ok} for e, a, ok in self.checks],
+            "events": [{"kind": e.kind, "time": round(e.time, 4), "text": e.text, **e.data} for e in self.events],
+        }
+
+
+Listener = Callable[[RunEvent], None]
+
+
+class ExampleRun:
+    """One run. `run()` blocks until the example exits or is killed; events stream to `listener`."""
+
+    POLL = 0.02  # how often pending triggers are checked (seconds)
+
+    def __init__(self, script: Path, scenario: Scenario | None = None, *, bootstrap_servers: str | None = None,
+                 timeout: float | None = None, listener: Listener | None = None,
+                 cancel: threading.Event | None = None, python: str = sys.executable,
+                 sandbox_events: bool = True):
+        self.script = Path(script)
+        self.scenario = scenario or Scenario(title=self.script.stem)
+        self.bootstrap_servers = bootstrap_servers
+        self.timeout = timeout if timeout is not None else self.scenario.timeout
+        self.listener = listener
+        self.cancel = cancel or threading.Event()
+        self.python = python
+        self.sandbox_events = sandbox_events
+        self.report = ClientReport()
+        self.events: list[RunEvent] = []
+        self.output: list[str] = []
+        self.faults_applied: list[str] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._appended: dict[str, int] = {}  # records appended per topic (sandbox events)
+        self._t0 = time.monotonic()
+        self._pending: list[Fault] = list(self.scenario.faults)
+        self._fault_lock = threading.RLock()
+        self._sandbox: Any = None
+        self._stopped: list[int] = []
+
+    # ------------------------------------------------------------ events
+
+    def _emit(self, kind: RunEventKind, text: str = "", **data: Any) -> None:
+        event = RunEvent(kind, time.monotonic() - self._t0, text, data)
+        with self._lock:
+            self.events.append(event)
+        if self.listener is not None:
+            try:
+                self.listener(event)
+            except Exception:  # a broken listener never breaks the run
+                pass
+
+    def _on_sandbox_event(self, event: Any) -> None:
+        if event.kind == "append" and not event.details.get("control"):
+            # Leader appends of data batches (markers are control batches, not records).
+            topic = event.details.get("topic")
+            count = int(event.details["last_offset"]) - int(event.details["base_offset"]) + 1
+            with self._lock:
+                self._appended[topic] = self._appended.get(topic, 0) + count
+            # Applied here, on the sandbox's own thread, before it handles the next request:
+            # a record-count trigger fires at the same point in the stream on every run.
+            self._apply_due(self._sandbox, kinds=("records",))
+        if self.sandbox_events:
+            self._emit("sandbox", event.describe(), broker=event.broker, event=event.kind,
+                       details=_plain(event.details))
+
+    # ------------------------------------------------------------ triggers
+
+    def _fired(self, fault: Fault) -> bool:
+        when = fault.when
+        if when.kind == "start":
+            return True
+        if when.kind == "seconds":
+            return time.monotonic() - self._t0 >= when.value
+        with self._lock:
+            if when.kind == "records":
+                return self._appended.get(when.topic or "", 0) >= when.value
+            counts = {"sent": len(self.report.sent), "acked": len(self.report.acked),
+                      "processed": len(self.report.processed)}
+        return counts[when.kind] >= when.value
+
+    def _apply_due(self, sandbox: Any, kinds: tuple[str, ...] | None = None) -> None:
+        with self._fault_lock:
+            due = [f for f in self._pending if (kinds is None or f.when.kind in kinds) and self._fired(f)]
+            for fault in due:
+                self._pending.remove(fault)
+        for fault in due:
+            self._apply(sandbox, fault)
+
+    def _apply(self, sb: Any, fault: Fault) -> None:
+        detail = ""
+        if fault.action == "stop_broker":
+            broker = sb.leader(fault.topic, fault.partition) if fault.broker == "leader" else int(fault.broker)
+            sb.stop_broker(broker)
+            self._stopped.append(broker)
+            detail = f"broker {broker}"
+        elif fault.action == "start_broker":
+            if fault.broker == "stopped":
+                if not self._stopped:
+                    self._emit("note", "start_broker: no broker was stopped")
+                    return
+                broker = self._stopped.pop()
+            else:
+                broker = int(fault.broker)
+            sb.start_broker(broker)
+            detail = f"broker {broker}"
+        elif fault.action in ("lose_acks", "drop_requests"):
+            getattr(sb, fault.action)(fault.count, api=fault.api)
+        else:
+            getattr(sb, fault.action)()
+        text = f"{fault.describe()}" + (f": {detail}" if detail else "")
+        self.faults_applied.append(text)
+        self._emit("fault", text, action=fault.action, line=fault.line)
+
+    # ------------------------------------------------------------ the process
+
+    def _read(self, stream: Any, name: str) -> None:
+        for raw in iter(stream.readline, ""):
+            line = raw.rstrip("\n")
+            report = parse_report_line(line) if name == "stdout" else None
+            if report is not None:
+                with self._lock:
+                    self.report.add(report)
+                self._emit("report", line, verb=report.verb, id=report.id)
+                self._wake.set()
+            else:
+                with self._lock:
+                    self.output.append(line)
+                self._emit("output", line, stream=name)
+        stream.close()
+
+    def _spawn(self, bootstrap: str) -> subprocess.Popen:
+        env = dict(os.environ, BOOTSTRAP_SERVERS=bootstrap, PYTHONUNBUFFERED="1")
+        return subprocess.Popen(
+            [self.python, "-u", str(self.script.resolve())], cwd=str(self.script.resolve().parent),
+            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            encoding="utf-8", errors="replace", start_new_session=True,  # its own group: killed whole
+        )
+
+    def _supervise(self, proc: subprocess.Popen, sandbox: Any) -> tuple[int | None, bool]:
+        deadline = self._t0 + self.timeout
+        while True:
+            self._apply_due(sandbox)
+            code = proc.poll()
+            if code is not None:
+                return code, False
+            if self.cancel.is_set() or time.monotonic() >= deadline:
+                _kill_group(proc)
+                return proc.returncode, not self.cancel.is_set()
+            self._wake.wait(self.POLL)
+            self._wake.clear()
+
+    def run(self) -> RunResult:
+        self._t0 = time.monotonic()
+        if self.bootstrap_servers:
+            return self._run_on(None, self.bootstrap_servers)
+        from engine.sandbox import Sandbox  # imported here: a real-cluster run needs none of it
+
+        with Sandbox(brokers=self.scenario.brokers) as sb:
+            for t in self.scenario.topics:
+                sb.create_topic(t.name, partitions=t.partitions, replication_factor=t.replication_factor,
+                                min_insync_replicas=t.min_insync_replicas)
+            self._sandbox = sb
+            unsubscribe = sb.subscribe(self._on_sandbox_event)
+            try:
+                return self._run_on(sb, sb.bootstrap_servers)
+            finally:
+                unsubscribe()
+
+    def _run_on(self, sandbox: Any, bootstrap: str) -> RunResult:
+        start_offsets = None if sandbox is not None else _prepare_real_cluster(bootstrap, self.scenario)
+        if sandbox is None and self._pending:
+            # Nothing is injected into a real cluster: say so once, up front.
+            skipped = "; ".join(f.describe() for f in self._pending)
+            self._pending.clear()
+            self._emit("note", f"on a real cluster the scenario's faults are not injected ({skipped})")
+        self._apply_due(sandbox)  # `when: start` faults, before the first request
+        proc = self._spawn(bootstrap)
+        self._emit("started", f"{self.script.name} against {'the sandbox' if sandbox else bootstrap}",
+                   pid=proc.pid, bootstrap_servers=bootstrap)
+        readers = [threading.Thread(target=self._read, args=(s, n), daemon=True)
+                   for s, n in ((proc.stdout, "stdout"), (proc.stderr, "stderr"))]
+        for r in readers:
+            r.start()
+        code, timed_out = self._supervise(proc, sandbox)
+        for r in readers:
+            r.join(timeout=5)
+        if timed_out:
+            self._emit("timeout", f"killed after {self.timeout:g} s: the example did not finish in time")
+        self._emit("exited", f"exit code {code}", exit_code=code)
+        log: dict[tuple[str, int], list[LogEntry]] = {}
+        if sandbox is not None:
+            log, values = _sandbox_log(sandbox, self.scenario)
+        else:
+            values = _real_cluster_values(bootstrap, self.scenario, start_offsets or {})
+        outcome = compute_outcome(self.report, values)
+        checks = [(e, outcome.get(e.metric), e.holds(outcome.get(e.metric))) for e in self.scenario.expect]
+        return RunResult(self.script, outcome, code, timed_out, time.monotonic() - self._t0,
+                         list(self.faults_applied), list(self.output), list(self.events), checks,
+                         "sandbox" if sandbox is not None else bootstrap, log)
+
+
+def run_example(script: Path, scenario: Scenario | None = None, **kwargs: Any) -> RunResult:
+    return ExampleRun(script, scenario, **kwargs).run()
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _kill_group(proc: subprocess.Popen, grace: float = 2.0) -> None:
+    """SIGTERM the example's whole process group, then SIGKILL what is left after `grace`."""
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def _plain(details: dict[str, Any]) -> dict[str, Any]:
+    """Event details made JSON-safe (bytes and odd types as text)."""
+    out = {}
+    for k, v in details.items():
+        out[k] = v if isinstance(v, (str, int, float, bool, type(None), list, dict)) else str(v)
+    return out
+
+
+def _decode(value: bytes | str | None) -> str | None:
+    if value is None:
+        return None
+    return value.decode("utf-8", "replace") if isinstance(value, (bytes, bytearray)) else str(value)
+
+
+def _sandbox_log(sb: Any, scenario: Scenario) -> tuple[dict[tuple[str, int], list[LogEntry]],
+                                                     dict[tuple[str, int], list[str]]]:
+    """Every record of every partition, marked committed or not, duplicates numbered; and the
+    values a read_committed reader sees in the counted topics (what the outcome is counted from)."""
+    log: dict[tuple[str, int], list[LogEntry]] = {}
+    values: dict[tuple[str, int], list[str]] = {}
+    counted = set(scenario.counted_topics)
+    for t in scenario.topics:
+        for p in range(t.partitions):
+            committed_records = sb.records(t.name, p, isolation="read_committed")
+            if t.name in counted:
+                decoded = (_decode(r.value) for r in committed_records)
+                values[(t.name, p)] = [v for v in decoded if v is not None]
+            committed = {r.offset for r in committed_records}
+            copies: dict[str, int] = {}
+            entries = []
+            for r in sb.records(t.name, p, isolation="read_uncommitted"):
+                value = _decode(r.value) or ""
+                if r.offset in committed:
+                    copies[value] = copies.get(value, 0) + 1
+                entries.append(LogEntry(r.offset, value, r.offset in committed,
+                                        copies.get(value, 0) if r.offset in committed else 0))
+            log[(t.name, p)] = entries
+    return log, values
+
+
+def _prepare_real_cluster(bootstrap: str, scenario: Scenario) -> dict[tuple[str, int], int]:
+    """Create the scenario's topics if missing and note where each partition ends now,
+    so only this run's messages are counted."""
+    from confluent_kafka import Consumer, TopicPartition
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    existing = admin.list_topics(timeout=10).topics
+    new = [NewTopic(t.name, t.partitions, t.replication_factor,
+                    config={"min.insync.replicas": str(t.min_insync_replicas)})
+           for t in scenario.topics if t.name not in existing]
+    for future in admin.create_topics(new).values() if new else []:
+        future.result(timeout=30)
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "course-runner", "enable.auto.commit": False})
+    try:
+        ends = {}
+        for t in scenario.topics:
+            for p in range(t.partitions):
+                _, high = consumer.get_watermark_offsets(TopicPartition(t.name, p), timeout=10)
+                ends[(t.name, p)] = high
+        return ends
+    finally:
+        consumer.close()
+
+
+def _real_cluster_values(bootstrap: str, scenario: Scenario,
+                         start: dict[tuple[str, int], int]) -> dict[tuple[str, int], list[str]]:
+    """Read this run's records back with a read_committed consumer."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "course-runner",
+                         "enable.auto.commit": False, "isolation.level": "read_committed"})
+    log: dict[tuple[str, int], list[str]] = {}
+    try:
+        parts = {t.name: t.partitions for t in scenario.topics}
+        assignment = [TopicPartition(t, p, start.get((t, p), 0))
+                      for t in scenario.counted_topics for p in range(parts.get(t, 1))]
+        ends = {(tp.topic, tp.partition): consumer.get_watermark_offsets(tp, timeout=10)[1] for tp in assignment}
+        consumer.assign(assignment)
+        done = {k for k, end in ends.items() if start.get(k, 0) >= end}
+        deadline = time.monotonic() + 30
+        while len(done) < len(ends) and time.monotonic() < deadline:
+            msg = consumer.poll(0.5)
+            if msg is not None and not msg.error():
+                log.setdefault((msg.topic(), msg.partition()), []).append(_decode(msg.value()) or "")
+            # Positions, not message offsets: transaction markers take offsets too.
+            for tp in consumer.position([tp for tp in assignment if (tp.topic, tp.partition) not in done]):
+                if tp.offset >= ends[(tp.topic, tp.partition)]:
+                    done.add((tp.topic, tp.partition))
+        return log
+    finally:
+        consumer.close()

@@ -1,0 +1,97 @@
+"""The one adapter over kafka-python's wire codec (pinned in pyproject.toml).
+
+kafka-python 3 ships every Kafka JSON schema with a per-version codec that also works
+server-side, but: it registers responses only (we build the api_key -> request map), it
+lowers every schema's minimum version to 0 (we read the real range from the JSON's
+`validVersions`), and `encode(version=...)` on a response crashes (we pass `version=` to
+the constructor). Everything else in the sandbox goes through this module.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import struct
+from dataclasses import dataclass
+from typing import Any
+
+import kafka.protocol as _kp
+from kafka.protocol.api_message import ApiMessage
+
+from engine.sandbox.common.errors import Errors
+
+_HEADER = struct.Struct(">hhi")
+
+
+def _load_messages() -> tuple[dict[int, type], dict[int, type]]:
+    for package in ("metadata", "producer", "consumer", "admin"):
+        module = importlib.import_module(f"{_kp.__name__}.{package}")
+        for info in pkgutil.iter_modules(module.__path__):
+            importlib.import_module(f"{module.__name__}.{info.name}")
+    requests: dict[int, type] = {}
+    responses: dict[int, type] = {}
+
+    def walk(cls: type) -> Any:
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from walk(sub)
+
+    for cls in walk(ApiMessage):
+        if getattr(cls, "_class_version", None) is not None:   # a version-pinned alias
+            continue
+        try:
+            (requests if cls.is_request() else responses)[cls.API_KEY] = cls
+        except Exception:   # abstract helpers without an API key
+            continue
+    return requests, responses
+
+
+REQUESTS, RESPONSES = _load_messages()
+
+
+def schema_versions(api_key: int) -> tuple[int, int]:
+    """The schema's real (min, max) from its JSON `validVersions` ("3-13" or "0")."""
+    text = str(REQUESTS[api_key]._json["validVersions"])
+    low, _, high = text.partition("-")
+    return int(low), int(high or low)
+
+
+API_NAMES: dict[int, str] = {k: c.__name__.removesuffix("Request") for k, c in REQUESTS.items()}
+API_KEYS: dict[str, int] = {name: key for key, name in API_NAMES.items()}
+
+
+@dataclass(frozen=True)
+class RequestHeader:
+    api_key: int
+    api_version: int
+    correlation_id: int
+
+    @property
+    def api_name(self) -> str:
+        return API_NAMES.get(self.api_key, f"api{self.api_key}")
+
+
+def peek_header(frame: bytes) -> RequestHeader:
+    """The fixed part of every request header; raises struct.error on a short frame."""
+    return RequestHeader(*_HEADER.unpack_from(frame))
+
+
+def decode_request(header: RequestHeader, frame: bytes) -> Any:
+    return REQUESTS[header.api_key].decode(frame, version=header.api_version, header=True)
+
+
+def response_class(api_key: int) -> type:
+    return RESPONSES[api_key]
+
+
+def encode_response(api_key: int, version: int, correlation_id: int, fields: dict[str, Any]) -> bytes:
+    """A framed response (size prefix, header, body) for `fields`."""
+    response = RESPONSES[api_key](version=version, **fields)
+    response.with_header(correlation_id=correlation_id)
+    return response.encode(header=True, framed=True)
+
+
+def api_versions_body(supported: dict[int, tuple[int, int]], error: Errors = Errors.NONE) -> dict[str, Any]:
+    entry = RESPONSES[18].ApiVersion
+    keys = [entry(api_key=k, min_version=lo, max_version=hi) for k, (lo, hi) in sorted(supported.items())]
+    return dict(error_code=int(error), api_keys=keys, throttle_time_ms=0)

@@ -1,0 +1,117 @@
+"""Per-partition producer state (Kafka's ProducerStateManager), idempotence per KIP-98/KIP-360.
+
+For every producer id: its epoch, last sequence and the last 5 batches appended. A batch whose
+sequence range is one of those 5 (same epoch) is a duplicate: Kafka answers with the original
+offset and writes nothing. Otherwise, as Kafka 3.x's ProducerAppendInfo checks it:
+- an epoch older than the known one: INVALID_PRODUCER_EPOCH;
+- a new epoch must start at sequence 0, else OUT_OF_ORDER_SEQUENCE_NUMBER, or
+  UNKNOWN_PRODUCER_ID when the broker has no record of the producer at all;
+- the same epoch must continue at last sequence + 1, else OUT_OF_ORDER_SEQUENCE_NUMBER.
+DUPLICATE_SEQUENCE_NUMBER is defined in errors.py but, like modern Kafka, never returned.
+
+It also tracks transactions from the batches themselves (so followers agree): the first offset
+of each producer's open transaction (for the last stable offset) and the aborted ranges (for
+read_committed Fetch). The transaction coordinator only writes markers; this module reacts.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from engine.sandbox.common.errors import Errors
+from engine.sandbox.common.records import ABORT_MARKER, BatchHeader, control_type
+
+WINDOW = 5
+NO_EPOCH = -1
+INT32_MAX = 2**31 - 1
+
+
+@dataclass(frozen=True, slots=True)
+class BatchMetadata:
+    first_seq: int
+    last_seq: int
+    base_offset: int
+
+
+@dataclass(slots=True)
+class ProducerEntry:
+    epoch: int = NO_EPOCH
+    batches: deque[BatchMetadata] = field(default_factory=lambda: deque(maxlen=WINDOW))
+
+    @property
+    def last_seq(self) -> int:
+        return self.batches[-1].last_seq if self.batches else -1
+
+
+@dataclass(frozen=True, slots=True)
+class AbortedTxn:
+    producer_id: int
+    first_offset: int
+    last_offset: int       # the abort marker's offset
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    error: Errors = Errors.NONE
+    duplicate_of: int | None = None      # base offset of the original batch
+
+
+class ProducerStateManager:
+    def __init__(self) -> None:
+        self.producers: dict[int, ProducerEntry] = {}
+        self.ongoing: dict[int, int] = {}            # producer id -> first offset of open txn
+        self.aborted: list[AbortedTxn] = []
+
+    def check(self, h: BatchHeader) -> Verdict:
+        """Validate a client's batch before it is appended (leader side)."""
+        if h.producer_id < 0:
+            return Verdict()
+        entry = self.producers.get(h.producer_id)
+        if entry is not None and h.producer_epoch < entry.epoch:
+            return Verdict(Errors.INVALID_PRODUCER_EPOCH)
+        if entry is not None and h.producer_epoch == entry.epoch:
+            for meta in entry.batches:
+                if meta.first_seq == h.base_sequence and meta.last_seq == h.last_sequence:
+                    return Verdict(duplicate_of=meta.base_offset)
+        if h.base_sequence < 0:     # idempotent producers always send a sequence
+            return Verdict(Errors.INVALID_REQUEST) if h.is_control else Verdict()
+        if entry is None or h.producer_epoch != entry.epoch:
+            if h.base_sequence != 0:
+                known = entry is not None and entry.epoch != NO_EPOCH
+                return Verdict(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER if known else Errors.UNKNOWN_PRODUCER_ID)
+            return Verdict()
+        last = entry.last_seq
+        if h.base_sequence != last + 1 and not (h.base_sequence == 0 and last == INT32_MAX):
+            return Verdict(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER)
+        return Verdict()
+
+    def on_append(self, h: BatchHeader, data: bytes | bytearray) -> None:
+        """Update state from a batch now in the log (leader or follower)."""
+        pid = h.producer_id
+        if pid < 0:
+            return
+        if h.is_control:
+            first = self.ongoing.pop(pid, None)
+            if first is not None and control_type(data) == ABORT_MARKER:
+                self.aborted.append(AbortedTxn(pid, first, h.base_offset))
+            entry = self.producers.get(pid)
+            if entry is None or h.producer_epoch > entry.epoch:
+                # A marker at a bumped epoch (fencing abort) fences the old epoch here too; the
+                # new epoch starts at sequence 0.
+                self.producers[pid] = ProducerEntry(epoch=h.producer_epoch)
+            return
+        entry = self.producers.get(pid)
+        if entry is None or entry.epoch != h.producer_epoch:
+            entry = self.producers[pid] = ProducerEntry(epoch=h.producer_epoch)
+        if h.base_sequence >= 0:
+            entry.batches.append(BatchMetadata(h.base_sequence, h.last_sequence, h.base_offset))
+        if h.is_transactional and pid not in self.ongoing:
+            self.ongoing[pid] = h.base_offset
+
+    def first_unstable_offset(self) -> int | None:
+        return min(self.ongoing.values()) if self.ongoing else None
+
+    def aborted_since(self, fetch_offset: int, upper_bound: int) -> list[AbortedTxn]:
+        """Aborted transactions overlapping [fetch_offset, upper_bound)."""
+        return [a for a in self.aborted if a.last_offset >= fetch_offset and a.first_offset < upper_bound]

@@ -1,0 +1,253 @@
+"""One replica of one partition on one broker (Kafka's Partition): its log, its producer
+state, its high watermark and, while it leads, what it knows of its followers.
+
+The leader advances the high watermark to the smallest log end offset in the ISR, adds a
+follower to the ISR when it has caught up to the high watermark, and removes it when it has
+not caught up for `replica_lag_time_max_ms` (`shrink_isr`, called periodically).
+Delayed produces (acks=all) wait here until the high watermark passes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+from engine.sandbox.server.controller import Controller, PartitionState
+from engine.sandbox.common.errors import Errors
+from engine.sandbox.events import EventLog
+from engine.sandbox.log.unified_log import Log, LogEntry
+from engine.sandbox.log.producer_state import ProducerStateManager
+from engine.sandbox.common.records import BatchHeader, InvalidRecordBatch, iter_headers
+
+
+@dataclass
+class FollowerState:
+    log_end_offset: int = -1
+    last_caught_up: float = field(default_factory=time.monotonic)
+    last_fetch_leader_leo: int = 0
+    last_fetch_time: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class AppendResult:
+    error: Errors
+    base_offset: int = -1
+    last_offset: int = -1
+    log_start_offset: int = 0
+    message: str | None = None
+
+
+@dataclass
+class DelayedProduce:
+    required_offset: int
+    future: asyncio.Future[Errors]
+
+
+class Partition:
+    def __init__(self, broker_id: int, state: PartitionState, controller: Controller,
+                 events: EventLog, lag_time_s: float) -> None:
+        self.broker_id = broker_id
+        self.state = state
+        self.topic = state.topic
+        self.index = state.index
+        self.controller = controller
+        self.events = events
+        self.lag_time_s = lag_time_s
+        self.log = Log()
+        self.producer_state = ProducerStateManager()
+        self.high_watermark = 0
+        self.is_leader = False
+        self.leader_epoch = -1
+        self.followers: dict[int, FollowerState] = {}
+        self._delayed: list[DelayedProduce] = []
+        self._changed = asyncio.Event()
+
+    # --- leadership ---------------------------------------------------------------
+    def make_leader(self) -> None:
+        self.is_leader = True
+        self.leader_epoch = self.state.leader_epoch
+        self.log.assign_epoch_start(self.leader_epoch)
+        self.followers = {b: FollowerState() for b in self.state.replicas if b != self.broker_id}
+        self.maybe_advance_high_watermark()
+        self.notify()
+
+    def make_follower(self) -> None:
+        self.is_leader = False
+        self.leader_epoch = self.state.leader_epoch
+        self.followers = {}
+        self.fail_delayed(Errors.NOT_LEADER_OR_FOLLOWER)
+        self.notify()
+
+    def fail_delayed(self, error: Errors) -> None:
+        for delayed in self._delayed:
+            if not delayed.future.done():
+                delayed.future.set_result(error)
+        self._delayed = []
+
+    # --- waking fetchers ------------------------------------------------------------
+    def notify(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    def changed(self) -> asyncio.Event:
+        """An event set at the next append or high-watermark move."""
+        return self._changed
+
+    # --- leader: produce --------------------------------------------------------------
+    def append_records_to_leader(self, records: bytes, required_acks: int) -> AppendResult:
+        if not self.is_leader:
+            return AppendResult(Errors.NOT_LEADER_OR_FOLLOWER)
+        isr = self.state.isr
+        if required_acks == -1 and len(isr) < self.state.min_insync_replicas:
+            return AppendResult(Errors.NOT_ENOUGH_REPLICAS,
+                                message=f"ISR {isr} is smaller than min.insync.replicas={self.state.min_insync_replicas}")
+        buf = bytearray(records)
+        try:
+            headers = list(iter_headers(buf))
+        except InvalidRecordBatch as exc:
+            return AppendResult(Errors.CORRUPT_MESSAGE, message=str(exc))
+        if not headers:
+            return AppendResult(Errors.CORRUPT_MESSAGE, message="no record batch")
+        for h in headers:
+            if h.is_control:
+                return AppendResult(Errors.INVALID_REQUEST, message="clients cannot write control batches")
+            verdict = self.producer_state.check(h)
+            if verdict.duplicate_of is not None:
+                # Kafka answers a retried batch with where it already is, and writes nothing.
+                self.events.emit(self.broker_id, "duplicate", topic=self.topic, partition=self.index,
+                                 producer_id=h.producer_id, sequence=h.base_sequence, offset=verdict.duplicate_of)
+                return AppendResult(Errors.NONE, verdict.duplicate_of, verdict.duplicate_of + h.last_offset_delta,
+                                    self.log.log_start_offset)
+            if verdict.error != Errors.NONE:
+                self.events.emit(self.broker_id, "produce_error", topic=self.topic, partition=self.index,
+                                 error=verdict.error.name, producer_id=h.producer_id,
+                                 producer_epoch=h.producer_epoch, sequence=h.base_sequence)
+                return AppendResult(verdict.error)
+        first = last = -1
+        for h in headers:
+            batch = buf if len(headers) == 1 else buf[h.position:h.position + h.size]
+            stored = self.log.append_as_leader(batch, h, self.leader_epoch)
+            self.producer_state.on_append(stored, batch)
+            first = stored.base_offset if first < 0 else first
+            last = stored.last_offset
+        self.events.emit(self.broker_id, "append", topic=self.topic, partition=self.index,
+                         base_offset=first, last_offset=last, leader_epoch=self.leader_epoch,
+                         producer_id=headers[0].producer_id, sequence=headers[0].base_sequence)
+        self.maybe_advance_high_watermark()
+        self.notify()
+        return AppendResult(Errors.NONE, first, last, self.log.log_start_offset)
+
+    def append_control_batch(self, batch: bytearray) -> BatchHeader:
+        """Write a transaction marker as leader (for the transaction coordinator)."""
+        from engine.sandbox.common.records import read_header
+
+        stored = self.log.append_as_leader(batch, read_header(batch), self.leader_epoch)
+        self.producer_state.on_append(stored, batch)
+        self.events.emit(self.broker_id, "append", topic=self.topic, partition=self.index,
+                         base_offset=stored.base_offset, last_offset=stored.last_offset,
+                         leader_epoch=self.leader_epoch, producer_id=stored.producer_id, control=True)
+        self.maybe_advance_high_watermark()
+        self.notify()
+        return stored
+
+    def wait_for_high_watermark(self, required_offset: int) -> asyncio.Future[Errors]:
+        future: asyncio.Future[Errors] = asyncio.get_running_loop().create_future()
+        self._delayed.append(DelayedProduce(required_offset, future))
+        self._complete_delayed()
+        return future
+
+    def _complete_delayed(self) -> None:
+        if not self._delayed:
+            return
+        hw = self.high_watermark
+        enough = len(self.state.isr) >= self.state.min_insync_replicas
+        waiting = []
+        for delayed in self._delayed:
+            if delayed.future.done():
+                continue
+            if hw >= delayed.required_offset:
+                delayed.future.set_result(Errors.NONE if enough else Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND)
+            else:
+                waiting.append(delayed)
+        self._delayed = waiting
+
+    # --- leader: followers --------------------------------------------------------------
+    def fetch_for_follower(self, replica_id: int, fetch_offset: int, max_bytes: int) -> tuple[Errors, list[LogEntry], int]:
+        """A follower's fetch (its fetch offset is its log end offset): returns batches and the HW."""
+        if not self.is_leader:
+            return Errors.NOT_LEADER_OR_FOLLOWER, [], -1
+        follower = self.followers.setdefault(replica_id, FollowerState())
+        now = time.monotonic()
+        leo = self.log.log_end_offset
+        if fetch_offset >= leo:
+            follower.last_caught_up = now
+        elif fetch_offset >= follower.last_fetch_leader_leo:
+            follower.last_caught_up = follower.last_fetch_time
+        follower.last_fetch_leader_leo = leo
+        follower.last_fetch_time = now
+        follower.log_end_offset = fetch_offset
+        if replica_id not in self.state.isr and fetch_offset >= self.high_watermark \
+                and fetch_offset >= self._epoch_start_offset():
+            self.controller.alter_isr(self.state, self.state.isr + [replica_id], reason="caught up")
+        self.maybe_advance_high_watermark()
+        return Errors.NONE, self.log.read(fetch_offset, max_bytes, leo), self.high_watermark
+
+    def _epoch_start_offset(self) -> int:
+        return self.log.end_offset_for_epoch(self.leader_epoch - 1)[1] if self.leader_epoch > 0 else 0
+
+    def shrink_isr(self) -> None:
+        if not self.is_leader:
+            return
+        now = time.monotonic()
+        lagging = [b for b in self.state.isr if b != self.broker_id and b in self.followers
+                   and now - self.followers[b].last_caught_up > self.lag_time_s]
+        if lagging:
+            self.controller.alter_isr(self.state, [b for b in self.state.isr if b not in lagging],
+                                      reason=f"lagged more than {self.lag_time_s:g}s")
+            self.maybe_advance_high_watermark()
+            self._complete_delayed()
+
+    def maybe_advance_high_watermark(self) -> None:
+        if not self.is_leader:
+            return
+        ends = [self.log.log_end_offset]
+        for b in self.state.isr:
+            if b != self.broker_id:
+                follower = self.followers.get(b)
+                ends.append(follower.log_end_offset if follower else -1)
+        new_hw = min(ends)
+        if new_hw > self.high_watermark:
+            self.high_watermark = new_hw
+            self.events.emit(self.broker_id, "hw", topic=self.topic, partition=self.index, high_watermark=new_hw)
+            self._complete_delayed()
+            self.notify()
+
+    # --- follower ---------------------------------------------------------------------
+    def truncate_to(self, offset: int, reason: str) -> None:
+        removed = self.log.truncate_to(offset)
+        if removed:
+            self.events.emit(self.broker_id, "truncate", topic=self.topic, partition=self.index,
+                             offset=self.log.log_end_offset, records_removed=removed, reason=reason)
+            self._rebuild_producer_state()
+        self.high_watermark = min(self.high_watermark, self.log.log_end_offset)
+
+    def _rebuild_producer_state(self) -> None:
+        self.producer_state = ProducerStateManager()
+        for entry in self.log.entries():
+            self.producer_state.on_append(entry.header, entry.data)
+
+    def append_as_follower(self, entries: list[LogEntry], leader_hw: int) -> None:
+        for entry in entries:
+            batch = bytearray(entry.data)
+            stored = self.log.append_as_follower(batch)
+            self.producer_state.on_append(stored, batch)
+        new_hw = min(leader_hw, self.log.log_end_offset)
+        if new_hw > self.high_watermark:
+            self.high_watermark = new_hw
+        self.notify()
+
+    # --- reads ------------------------------------------------------------------------
+    def last_stable_offset(self) -> int:
+        first_open = self.producer_state.first_unstable_offset()
+        return self.high_watermark if first_open is None else min(first_open, self.high_watermark)

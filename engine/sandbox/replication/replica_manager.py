@@ -1,0 +1,146 @@
+"""A broker's replicas (Kafka's ReplicaManager): appends with acks 0/1/all, reads for Fetch,
+the follower fetchers, and the periodic ISR check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Callable
+
+from engine.sandbox.server.controller import NO_LEADER, Controller, PartitionState
+from engine.sandbox.common.errors import Errors
+from engine.sandbox.events import EventLog
+from engine.sandbox.log.unified_log import LogEntry
+from engine.sandbox.replication.partition import AppendResult, Partition
+from engine.sandbox.replication.replica_fetcher import ReplicaFetcher
+
+READ_UNCOMMITTED = 0
+READ_COMMITTED = 1
+
+
+@dataclass
+class FetchResult:
+    error: Errors
+    entries: list[LogEntry]
+    high_watermark: int = -1
+    last_stable_offset: int = -1
+    log_start_offset: int = -1
+    aborted: list[tuple[int, int]] | None = None     # (producer id, first offset)
+
+    @property
+    def size(self) -> int:
+        return sum(e.header.size for e in self.entries)
+
+
+class ReplicaManager:
+    def __init__(self, broker_id: int, controller: Controller, events: EventLog,
+                 replication_enabled: asyncio.Event, lag_time_s: float,
+                 peers: Callable[[int], "ReplicaManager | None"]) -> None:
+        self.broker_id = broker_id
+        self.controller = controller
+        self.events = events
+        self.replication_enabled = replication_enabled
+        self.lag_time_s = lag_time_s
+        self.peers = peers          # broker id -> its ReplicaManager while it runs
+        self.partitions: dict[tuple[str, int], Partition] = {}
+        self.fetchers: dict[tuple[str, int], ReplicaFetcher] = {}
+        self.online = False
+        self._isr_task: asyncio.Task[None] | None = None
+
+    # --- lifecycle ------------------------------------------------------------------
+    def startup(self) -> None:
+        self.online = True
+        self._isr_task = asyncio.get_running_loop().create_task(self._isr_check())
+
+    def shutdown(self) -> None:
+        self.online = False
+        if self._isr_task:
+            self._isr_task.cancel()
+        for fetcher in self.fetchers.values():
+            fetcher.stop()
+        self.fetchers.clear()
+        for partition in self.partitions.values():   # the log survives, like a disk
+            partition.is_leader = False
+            partition.fail_delayed(Errors.NOT_LEADER_OR_FOLLOWER)
+
+    async def _isr_check(self) -> None:
+        while True:
+            await asyncio.sleep(max(self.lag_time_s / 4, 0.05))
+            for partition in list(self.partitions.values()):
+                partition.shrink_isr()
+
+    # --- metadata from the controller ---------------------------------------------------
+    def on_partition_change(self, state: PartitionState) -> None:
+        key = (state.topic, state.index)
+        partition = self.partitions.get(key)
+        if partition is None:
+            partition = self.partitions[key] = Partition(self.broker_id, state, self.controller,
+                                                         self.events, self.lag_time_s)
+        fetcher = self.fetchers.pop(key, None)
+        if fetcher:
+            fetcher.stop()
+        if state.leader == self.broker_id:
+            partition.make_leader()
+        else:
+            partition.make_follower()
+            if state.leader != NO_LEADER:
+                self.fetchers[key] = ReplicaFetcher(partition, state.leader, self._leader_replica,
+                                                    self.replication_enabled, self.events)
+
+    def _leader_replica(self, topic: str, index: int, leader_id: int) -> Partition | None:
+        peer = self.peers(leader_id)
+        return peer.partitions.get((topic, index)) if peer is not None and peer.online else None
+
+    def partition(self, topic: str, index: int) -> Partition | None:
+        return self.partitions.get((topic, index))
+
+    def leader_partition(self, topic: str, index: int) -> tuple[Errors, Partition | None]:
+        if self.controller.partition(topic, index) is None:
+            return Errors.UNKNOWN_TOPIC_OR_PARTITION, None
+        partition = self.partitions.get((topic, index))
+        if partition is None or not partition.is_leader:
+            return Errors.NOT_LEADER_OR_FOLLOWER, None
+        return Errors.NONE, partition
+
+    # --- produce ------------------------------------------------------------------------
+    async def append_records(self, topic: str, index: int, records: bytes, required_acks: int,
+                             timeout_ms: int) -> AppendResult:
+        error, partition = self.leader_partition(topic, index)
+        if partition is None:
+            return AppendResult(error)
+        result = partition.append_records_to_leader(records, required_acks)
+        if result.error != Errors.NONE or required_acks != -1:
+            return result
+        waiter = partition.wait_for_high_watermark(result.last_offset + 1)
+        try:
+            result.error = await asyncio.wait_for(waiter, max(timeout_ms, 1) / 1000)
+        except TimeoutError:
+            result.error = Errors.REQUEST_TIMED_OUT
+        if result.error != Errors.NONE:
+            self.events.emit(self.broker_id, "produce_error", topic=topic, partition=index,
+                             error=result.error.name, base_offset=result.base_offset)
+        return result
+
+    # --- fetch --------------------------------------------------------------------------
+    def read(self, topic: str, index: int, offset: int, max_bytes: int, isolation: int,
+             current_leader_epoch: int = -1) -> FetchResult:
+        error, partition = self.leader_partition(topic, index)
+        if partition is None:
+            return FetchResult(error, [])
+        if current_leader_epoch >= 0 and current_leader_epoch != partition.leader_epoch:
+            epoch_error = (Errors.FENCED_LEADER_EPOCH if current_leader_epoch < partition.leader_epoch
+                           else Errors.UNKNOWN_LEADER_EPOCH)
+            return FetchResult(epoch_error, [])
+        log = partition.log
+        hw = partition.high_watermark
+        lso = partition.last_stable_offset()
+        if offset < log.log_start_offset or offset > log.log_end_offset:
+            return FetchResult(Errors.OFFSET_OUT_OF_RANGE, [], hw, lso, log.log_start_offset)
+        upper = lso if isolation == READ_COMMITTED else hw
+        entries = log.read(offset, max_bytes, upper)
+        aborted = None
+        if isolation == READ_COMMITTED:
+            aborted = [(a.producer_id, a.first_offset)
+                       for a in partition.producer_state.aborted_since(offset, upper)]
+        return FetchResult(Errors.NONE, entries, hw, lso, log.log_start_offset, aborted)

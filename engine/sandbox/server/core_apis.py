@@ -1,0 +1,292 @@
+"""Handlers for the cluster, produce and fetch APIs (the non-group part of KafkaApis)."""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+import time
+from typing import TYPE_CHECKING, Any
+
+from engine.sandbox.server.controller import NO_LEADER, TopicError
+from engine.sandbox.common.errors import Errors
+from engine.sandbox.log.unified_log import UNDEFINED_EPOCH, UNDEFINED_OFFSET
+from engine.sandbox.common.protocol import RequestHeader, api_versions_body, response_class
+from engine.sandbox.replication.replica_manager import READ_COMMITTED
+from engine.sandbox.server.api_handlers import handles
+
+if TYPE_CHECKING:
+    from engine.sandbox.server.kafka_apis import KafkaApis
+
+EARLIEST_TIMESTAMP = -2
+LATEST_TIMESTAMP = -1
+MAX_TIMESTAMP = -3
+GROUP_KEY, TRANSACTION_KEY = 0, 1
+
+
+@handles("ApiVersions", 0, 3)
+async def api_versions(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
+    return api_versions_body(apis.supported_versions())
+
+
+@handles("Metadata", 0, 12)
+async def metadata(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
+    R = response_class(3)
+    cluster = apis.cluster
+    controller = cluster.controller
+    if req.topics is None:
+        names = sorted(controller.topics)
+    else:
+        names = [t.name for t in req.topics if t.name]
+    allow_auto = bool(getattr(req, "allow_auto_topic_creation", True))
+    topics = []
+    for name in names:
+        topic = controller.topics.get(name)
+        if topic is None and allow_auto and cluster.config.auto_create_topics_enable:
+            topic = auto_create(apis, name)
+        if topic is None:
+            topics.append(R.MetadataResponseTopic(error_code=Errors.UNKNOWN_TOPIC_OR_PARTITION, name=name,
+                                                  is_internal=False, partitions=[]))
+            continue
+        partitions = []
+        for p in topic.partitions:
+            offline = [b for b in p.replicas if b not in controller.live]
+            partitions.append(R.MetadataResponseTopic.MetadataResponsePartition(
+                error_code=Errors.LEADER_NOT_AVAILABLE if p.leader == NO_LEADER else Errors.NONE,
+                partition_index=p.index, leader_id=p.leader, leader_epoch=p.leader_epoch,
+                replica_nodes=list(p.replicas), isr_nodes=list(p.isr), offline_replicas=offline))
+        topics.append(R.MetadataResponseTopic(error_code=Errors.NONE, name=name, topic_id=topic.topic_id,
+                                              is_internal=False, partitions=partitions))
+    brokers = [R.MetadataResponseBroker(node_id=b.broker_id, host=b.host, port=b.port, rack=None)
+               for b in cluster.registered_brokers()]
+    live = sorted(controller.live)
+    return dict(throttle_time_ms=0, brokers=brokers, cluster_id=controller.cluster_id,
+                controller_id=live[0] if live else -1, topics=topics)
+
+
+def auto_create(apis: "KafkaApis", name: str) -> Any:
+    cluster = apis.cluster
+    try:
+        return cluster.controller.create_topic(
+            name, cluster.config.num_partitions, cluster.default_replication_factor(),
+            cluster.config.min_insync_replicas)
+    except TopicError:
+        return None
+
+
+@handles("CreateTopics", 2, 7)
+async def create_topics(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
+    R = response_class(19)
+    cluster = apis.cluster
+    results = []
+    for t in req.topics:
+        configs = {c.name: c.value for c in (t.configs or [])}
+        partitions = t.num_partitions if t.num_partitions > 0 else cluster.config.num_partitions
+        rf = t.replication_factor if t.replication_factor > 0 else cluster.default_replication_factor()
+        error, message, topic = Errors.NONE, None, None
+        try:
+            min_isr = int(configs.get("min.insync.replicas", cluster.config.min_insync_replicas))
+            if t.assignments:
+                raise TopicError(Errors.INVALID_REQUEST, "manual replica assignment is not supported here")
+            if req.validate_only:
+                if t.name in cluster.controller.topics:
+                    raise TopicError(Errors.TOPIC_ALREADY_EXISTS, f"topic {t.name!r} already exists")
+            else:
+                topic = cluster.controller.create_topic(t.name, partitions, rf, min_isr)
+        except TopicError as exc:
+            error, message = exc.error, str(exc)
+        except ValueError:
+            error, message = Errors.INVALID_CONFIG, "min.insync.replicas must be an integer"
+        results.append(R.CreatableTopicResult(
+            name=t.name, topic_id=topic.topic_id if topic else None, error_code=error, error_message=message,
+            num_partitions=partitions if not error else -1, replication_factor=rf if not error else -1,
+            configs=[]))
+    return dict(throttle_time_ms=0, topics=results)
+
+
+@handles("Produce", 3, 9)
+async def produce(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any] | None:
+    R = response_class(0)
+    rm = apis.broker.replica_manager
+    acks = req.acks
+    jobs = []
+    keys = []
+    for td in req.topic_data:
+        for pd in td.partition_data:
+            keys.append((td.name, pd.index))
+            if acks not in (0, 1, -1):
+                jobs.append(_failed(Errors.INVALID_REQUIRED_ACKS))
+            elif pd.records is None:
+                jobs.append(_failed(Errors.CORRUPT_MESSAGE))
+            else:
+                jobs.append(rm.append_records(td.name, pd.index, pd.records, acks, req.timeout_ms))
+    results = await asyncio.gather(*jobs)
+    if acks == 0:
+        return None     # acks=0: the producer never reads a response
+    by_topic: dict[str, list[Any]] = {}
+    for (name, index), result in zip(keys, results):
+        by_topic.setdefault(name, []).append(R.TopicProduceResponse.PartitionProduceResponse(
+            index=index, error_code=result.error, base_offset=result.base_offset, log_append_time_ms=-1,
+            log_start_offset=result.log_start_offset, record_errors=[], error_message=result.message))
+    return dict(responses=[R.TopicProduceResponse(name=n, partition_responses=p) for n, p in by_topic.items()],
+                throttle_time_ms=0)
+
+
+async def _failed(error: Errors) -> Any:
+    from engine.sandbox.replication.partition import AppendResult
+    return AppendResult(error)
+
+
+@handles("Fetch", 4, 12)
+async def fetch(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
+    R = response_class(1)
+    rm = apis.broker.replica_manager
+    deadline = time.monotonic() + max(req.max_wait_ms, 0) / 1000
+    isolation = req.isolation_level
+    while True:
+        waits = []
+        topics = []
+        total = 0
+        any_error = False
+        budget = req.max_bytes if req.max_bytes > 0 else 1 << 30
+        for ft in req.topics:
+            parts = []
+            for fp in ft.partitions:
+                partition = rm.partition(ft.topic, fp.partition)
+                if partition is not None:
+                    waits.append(partition.changed())
+                max_bytes = max(min(fp.partition_max_bytes, budget), 1)
+                result = rm.read(ft.topic, fp.partition, fp.fetch_offset, max_bytes, isolation,
+                                 getattr(fp, "current_leader_epoch", -1))
+                size = result.size
+                total += size
+                budget -= size
+                any_error = any_error or result.error != Errors.NONE
+                aborted = None
+                if isolation == READ_COMMITTED and result.aborted is not None:
+                    aborted = [R.FetchableTopicResponse.PartitionData.AbortedTransaction(producer_id=p, first_offset=o)
+                               for p, o in result.aborted]
+                parts.append(R.FetchableTopicResponse.PartitionData(
+                    partition_index=fp.partition, error_code=result.error, high_watermark=result.high_watermark,
+                    last_stable_offset=result.last_stable_offset, log_start_offset=result.log_start_offset,
+                    aborted_transactions=aborted, preferred_read_replica=-1,
+                    records=b"".join([e.data for e in result.entries])))
+            topics.append(R.FetchableTopicResponse(topic=ft.topic, partitions=parts))
+        remaining = deadline - time.monotonic()
+        if total >= max(req.min_bytes, 1) or any_error or remaining <= 0 or not apis.broker.running:
+            return dict(throttle_time_ms=0, error_code=0, session_id=0, responses=topics)
+        await _wait_any(waits, remaining)
+
+
+async def _wait_any(events: list[asyncio.Event], timeout: float) -> None:
+    if not events:
+        await asyncio.sleep(timeout)
+        return
+    waiters = [asyncio.ensure_future(e.wait()) for e in {id(e): e for e in events}.values()]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waiters:
+            w.cancel()
+
+
+@handles("ListOffsets", 1, 7)
+async def list_offsets(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
+    R = response_class(2)
+    rm = apis.broker.replica_manager
+    isolation = getattr(req, "isolation_level", 0)
+    out = []
+    for t in req.topics:
+        parts = []
+        for p in t.partitions:
+            error, partition = rm.leader_partition(t.name, p.partition_index)
+            offset, timestamp, epoch = -1, -1, -1
+            current = getattr(p, "current_leader_epoch", -1)
+            if partition is not None and current >= 0 and current != partition.leader_epoch:
+                error = Errors.FENCED_LEADER_EPOCH if current < partition.leader_epoch else Errors.UNKNOWN_LEADER_EPOCH
+            elif partition is not None:
+                epoch = partition.leader_epoch
+                if p.timestamp == EARLIEST_TIMESTAMP:
+                    offset = partition.log.log_start_offset
+                elif p.timestamp == LATEST_TIMESTAMP:
+                    offset = partition.last_stable_offset() if isolation == READ_COMMITTED else partition.high_watermark
+                else:
+                    offset, timestamp = _offset_for_timestamp(partition, p.timestamp)
+            parts.append(R.ListOffsetsTopicResponse.ListOffsetsPartitionResponse(
+                partition_index=p.partition_index, error_code=error, timestamp=timestamp, offset=offset,
+                leader_epoch=epoch))
+        out.append(R.ListOffsetsTopicResponse(name=t.name, partitions=parts))
+    return dict(throttle_time_ms=0, topics=out)
+
+
+def _offset_for_timestamp(partition: Any, timestamp: int) -> tuple[int, int]:
+    """The first batch (below the HW) whose max timestamp reaches `timestamp`: batch precision,
+    read from batch headers only. MAX_TIMESTAMP (-3) picks the batch with the largest one."""
+    best = (-1, -1)
+    for entry in partition.log.read(0, 1 << 62, partition.high_watermark):
+        max_ts, = struct.unpack_from(">q", entry.data, 35)
+        if timestamp == MAX_TIMESTAMP:
+            if max_ts > best[1]:
+                best = (entry.header.base_offset, max_ts)
+        elif max_ts >= timestamp:
+            return entry.header.base_offset, max_ts
+    return best
+
+
+@handles("OffsetForLeaderEpoch", 2, 4)
+async def offset_for_leader_epoch(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
+    R = response_class(23)
+    rm = apis.broker.replica_manager
+    out = []
+    for t in req.topics:
+        parts = []
+        for p in t.partitions:
+            error, partition = rm.leader_partition(t.topic, p.partition)
+            epoch, end = UNDEFINED_EPOCH, UNDEFINED_OFFSET
+            if partition is not None:
+                current = p.current_leader_epoch
+                if current >= 0 and current != partition.leader_epoch:
+                    error = (Errors.FENCED_LEADER_EPOCH if current < partition.leader_epoch
+                             else Errors.UNKNOWN_LEADER_EPOCH)
+                else:
+                    epoch, end = partition.log.end_offset_for_epoch(p.leader_epoch)
+            parts.append(R.OffsetForLeaderTopicResult.EpochEndOffset(
+                error_code=error, partition=p.partition, leader_epoch=epoch, end_offset=end))
+        out.append(R.OffsetForLeaderTopicResult(topic=t.topic, partitions=parts))
+    return dict(throttle_time_ms=0, topics=out)
+
+
+@handles("InitProducerId", 0, 4)
+async def init_producer_id(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
+    cluster = apis.cluster
+    if req.transactional_id is not None:
+        coordinator = cluster.transaction_coordinator
+        if coordinator is None:
+            return dict(throttle_time_ms=0, error_code=Errors.COORDINATOR_NOT_AVAILABLE, producer_id=-1,
+                        producer_epoch=-1)
+        return await coordinator.handle_init_producer_id(apis, header, req)
+    # Without a transactional id Kafka always hands out a fresh producer id, epoch 0.
+    producer_id = cluster.next_producer_id()
+    apis.events.emit(apis.broker.broker_id, "producer_id", producer_id=producer_id, producer_epoch=0)
+    return dict(throttle_time_ms=0, error_code=Errors.NONE, producer_id=producer_id, producer_epoch=0)
+
+
+@handles("FindCoordinator", 0, 4)
+async def find_coordinator(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
+    R = response_class(10)
+    cluster = apis.cluster
+    key_type = getattr(req, "key_type", GROUP_KEY)
+    keys = list(req.coordinator_keys) if header.api_version >= 4 else [req.key]
+    available = cluster.group_coordinator if key_type == GROUP_KEY else cluster.transaction_coordinator
+    found = []
+    for key in keys:
+        broker = cluster.coordinator_for(key) if available is not None else None
+        if broker is None:
+            found.append((key, Errors.COORDINATOR_NOT_AVAILABLE, -1, "", -1))
+        else:
+            found.append((key, Errors.NONE, broker.broker_id, broker.host, broker.port))
+    if header.api_version >= 4:
+        return dict(throttle_time_ms=0, coordinators=[
+            R.Coordinator(key=k, node_id=n, host=h, port=p, error_code=e, error_message=None)
+            for k, e, n, h, p in found])
+    k, e, n, h, p = found[0]
+    return dict(throttle_time_ms=0, error_code=e, error_message=None, node_id=n, host=h, port=p)

@@ -1,0 +1,102 @@
+"""A broker's request dispatch (Kafka's KafkaApis): decode, apply faults, call the registered
+handler, encode. Emits a `request` and a `response` event for each request.
+"""
+
+from __future__ import annotations
+
+import struct
+import time
+from typing import TYPE_CHECKING, Any
+
+from engine.sandbox.common import protocol
+from engine.sandbox.common.errors import Errors
+from engine.sandbox.faults import Action
+from engine.sandbox.network.socket_server import CloseConnection, Connection
+from engine.sandbox.server.api_handlers import registry
+
+if TYPE_CHECKING:
+    from engine.sandbox.server.broker_server import Broker
+
+API_VERSIONS = 18
+
+
+class KafkaApis:
+    def __init__(self, broker: "Broker") -> None:
+        self.broker = broker
+        self.cluster = broker.cluster
+        self.events = broker.cluster.events
+        self.handlers = registry()
+
+    def supported_versions(self) -> dict[int, tuple[int, int]]:
+        return {k: (h.min_version, h.max_version) for k, h in self.handlers.items()}
+
+    async def handle(self, frame: bytes, connection: Connection) -> bytes | None:
+        broker_id = self.broker.broker_id
+        try:
+            header = protocol.peek_header(frame)
+        except struct.error:
+            raise CloseConnection() from None
+        handler = self.handlers.get(header.api_key)
+        if header.api_key == API_VERSIONS and (handler is None or header.api_version > handler.max_version):
+            # KIP-511: answer an unknown ApiVersions version with v0, the error and our ranges.
+            body = protocol.api_versions_body(self.supported_versions(), Errors.UNSUPPORTED_VERSION)
+            return protocol.encode_response(API_VERSIONS, 0, header.correlation_id, body)
+        if handler is None or not handler.min_version <= header.api_version <= handler.max_version:
+            self.events.emit(broker_id, "bad_request", peer=connection.peer, api_key=header.api_key,
+                             api_version=header.api_version, reason="unsupported API or version")
+            raise CloseConnection()
+        try:
+            request = protocol.decode_request(header, frame)
+        except Exception as exc:
+            self.events.emit(broker_id, "bad_request", peer=connection.peer, api=handler.name,
+                             api_version=header.api_version, reason=f"undecodable: {exc!r}"[:200])
+            raise CloseConnection() from None
+        action = self.cluster.faults.on_request(broker_id, handler.name, header.correlation_id)
+        client_id = getattr(getattr(request, "header", None), "client_id", None)
+        self.events.emit(broker_id, "request", api=handler.name, version=header.api_version,
+                         correlation_id=header.correlation_id, client_id=client_id,
+                         **({"dropped": True} if action is Action.DROP else {}))
+        if action is Action.DROP:
+            raise CloseConnection()
+        started = time.monotonic()
+        fields = await handler.fn(self, header, request)
+        if action is Action.LOSE_ACK:
+            self.events.emit(broker_id, "response", api=handler.name, correlation_id=header.correlation_id,
+                             lost=True)
+            raise CloseConnection()
+        if fields is None:
+            return None
+        self.events.emit(broker_id, "response", api=handler.name, correlation_id=header.correlation_id,
+                         ms=round((time.monotonic() - started) * 1000, 1), errors=_errors_in(fields))
+        return protocol.encode_response(header.api_key, header.api_version, header.correlation_id, fields)
+
+
+def _errors_in(fields: dict[str, Any]) -> list[str]:
+    """The non-zero error codes anywhere in a response, by name (for the event log)."""
+    found: set[int] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif isinstance(value, (bytes, str)) or value is None:
+            return
+        elif hasattr(type(value), "__slots__"):  # kafka-python's data containers keep fields in slots
+            walk({name: getattr(value, name, None) for name in type(value).__slots__})
+        elif hasattr(value, "__dict__"):
+            walk(vars(value))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if key.endswith("error_code") and isinstance(item, int) and item:
+                    found.add(item)
+                elif isinstance(item, (list, dict)) or hasattr(item, "__dict__"):
+                    walk(item)
+
+    walk(fields)
+    names = []
+    for code in sorted(found):
+        try:
+            names.append(Errors(code).name)
+        except ValueError:
+            names.append(str(code))
+    return names
