@@ -1,21 +1,27 @@
-"""The cluster on its event loop: brokers, controller, faults, events, producer ids."""
+"""The cluster on its event loop, and its wiring: the controller, the brokers (each building its
+own replica manager, request dispatch and coordinators), the state the coordinators share (what
+the internal topics hold), the election of coordinator partitions, transaction markers, faults,
+events and producer ids."""
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import time
 from typing import Callable
 
-from engine.sandbox.server.broker_server import Broker
-from engine.sandbox.coordinator.timer import partition_for
 from engine.sandbox.common.errors import Errors
 from engine.sandbox.common.records import control_batch
 from engine.sandbox.config import SandboxConfig
-from engine.sandbox.server.controller import Controller
+from engine.sandbox.coordinator.group.group_metadata_manager import GroupMetadataManager
+from engine.sandbox.coordinator.timer import partition_for
+from engine.sandbox.coordinator.transaction.transaction_coordinator import MarkerWriteError
+from engine.sandbox.coordinator.transaction.transaction_state_manager import (ProducerIdManager,
+                                                                              TransactionStateManager)
 from engine.sandbox.events import EventLog
 from engine.sandbox.faults import FaultInjector
 from engine.sandbox.replication.replica_manager import ReplicaManager
+from engine.sandbox.server.broker_server import Broker
+from engine.sandbox.server.controller import Controller
 
 # Kafka places a group or transactional id on a partition of __consumer_offsets /
 # __transaction_state (Java string hash mod 50); its coordinator is that partition's leader.
@@ -23,8 +29,14 @@ from engine.sandbox.replication.replica_manager import ReplicaManager
 # broker from broker_ids[p % n] on, so leadership moves when a broker stops, as it would.
 COORDINATOR_PARTITIONS = 50
 
+# How long one attempt at writing a transaction's markers waits for replication before the
+# coordinator retries the partitions that did not make it (a leader that stopped fails at once).
+MARKER_ATTEMPT_TIMEOUT_S = 10.0
+
 
 class Cluster:
+    """The brokers and everything they share; `Sandbox` drives it from its own thread."""
+
     def __init__(self, brokers: int, config: SandboxConfig, events: EventLog, faults: FaultInjector) -> None:
         if brokers < 1:
             raise ValueError("a cluster needs at least one broker")
@@ -35,21 +47,33 @@ class Cluster:
         self.replication_enabled = asyncio.Event()
         self.replication_enabled.set()
         self._next_producer_id = 1000
+        # What __consumer_offsets and __transaction_state would hold, shared by every broker's
+        # coordinators: a group's offsets and a transaction outlive the broker that coordinated
+        # them, as if those topics were replicated. Both ids come from one allocator.
+        self.group_metadata = GroupMetadataManager(num_partitions=COORDINATOR_PARTITIONS)
+        self.transaction_state = TransactionStateManager(
+            num_partitions=COORDINATOR_PARTITIONS, partitioner=partition_for,
+            producer_ids=ProducerIdManager(source=self.next_producer_id))
         self.brokers: dict[int, Broker] = {}
-        self.group_coordinator = None          # set by group_handlers when that module is present
-        self.transaction_coordinator = None    # issue 4
         self._broker_count = brokers
         # Called after a broker starts or stops (coordinators re-elect their partitions).
         self.membership_listeners: list[Callable[[], None]] = []
 
     async def start(self, base_port: int | None) -> None:
+        """Build and start every broker, then elect the coordinators, and re-elect them from
+        now on whenever a broker starts or stops (so a group or transaction follows its
+        internal-topic partition to the broker that leads it)."""
         for broker_id in range(1, self._broker_count + 1):
             port = 0 if base_port is None else base_port + broker_id - 1
             self.brokers[broker_id] = Broker(broker_id, self, port)
         for broker in self.brokers.values():
             await broker.start()
+        self.membership_listeners.append(self._elect_group_coordinators)
+        self.membership_listeners.append(self._elect_transaction_coordinators)
+        self.membership_changed()
 
     def shutdown(self) -> None:
+        """Stop every broker's network and replication (the loop's tasks are cancelled after)."""
         for broker in self.brokers.values():
             if broker.running:
                 broker.running = False
@@ -123,24 +147,55 @@ class Cluster:
                 failed.append(tp)
         return failed
 
+    async def send_txn_markers(self, producer_id: int, producer_epoch: int, commit: bool,
+                               partitions: list[tuple[str, int]], coordinator_epoch: int) -> None:
+        """The transaction coordinators' `write_markers` (Kafka's TransactionMarkerChannelManager):
+        one attempt at every partition, raising MarkerWriteError with those to retry."""
+        failed = await self.write_markers(producer_id, producer_epoch, commit, partitions, coordinator_epoch,
+                                          timeout_s=MARKER_ATTEMPT_TIMEOUT_S)
+        if failed:
+            raise MarkerWriteError(failed)
+
     def membership_changed(self) -> None:
+        """A broker started or stopped: tell the listeners (the coordinator elections)."""
         for listener in list(self.membership_listeners):
             listener()
 
+    def _elect_group_coordinators(self) -> None:
+        """Each running broker's group coordinator takes the __consumer_offsets partitions it
+        now leads (loading their groups) and gives up those it lost."""
+        for broker_id, broker in self.brokers.items():
+            coordinator = broker.group_coordinator
+            owned = self.coordinator_partitions(broker_id) if broker.running else set()
+            lost = coordinator.owned_partitions - owned
+            if lost:
+                coordinator.on_resignation(lost)
+            gained = owned - coordinator.owned_partitions
+            if gained:
+                coordinator.on_election(gained)
+
+    def _elect_transaction_coordinators(self) -> None:
+        """The same for __transaction_state: a new coordinator finishes the transactions it
+        finds between Prepare* and Complete* (markers resent: never half-applied)."""
+        owned_now = {broker_id: self.coordinator_partitions(broker_id) if broker.running else set()
+                     for broker_id, broker in self.brokers.items()}
+        # Every resignation first, so no two brokers ever own a partition at once.
+        for broker_id, broker in self.brokers.items():
+            tc = broker.transaction_coordinator
+            lost = set(tc.owned) - owned_now[broker_id]
+            if not broker.running:
+                tc.shutdown()
+            elif lost:
+                tc.on_resignation(lost)
+        for broker_id, broker in self.brokers.items():
+            tc = broker.transaction_coordinator
+            if not broker.running:
+                continue
+            if not tc.running:
+                tc.startup()
+            gained = owned_now[broker_id] - set(tc.owned)
+            if gained:
+                tc.on_election(gained)
+
     def default_replication_factor(self) -> int:
         return self.config.default_replication_factor or min(3, len(self.controller.broker_ids))
-
-
-# Modules that, when present, define attach(cluster) to set up a coordinator.
-COORDINATOR_MODULES = ["engine.sandbox.server.group_apis", "engine.sandbox.server.transaction_apis"]
-
-
-def attach_coordinators(cluster: Cluster) -> None:
-    for name in COORDINATOR_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.attach(cluster)

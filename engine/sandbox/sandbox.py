@@ -16,7 +16,7 @@ from typing import Any, Callable, Literal
 
 from kafka.record.default_records import DefaultRecordBatch
 
-from engine.sandbox.cluster import Cluster, attach_coordinators
+from engine.sandbox.cluster import Cluster
 from engine.sandbox.config import SandboxConfig
 from engine.sandbox.server.controller import NO_LEADER, TopicError
 from engine.sandbox.events import Event, EventLog
@@ -64,7 +64,6 @@ class Sandbox:
         async def boot() -> None:
             self._cluster = Cluster(self.broker_count, self.config, self._events, self._faults)
             await self._cluster.start(self.base_port)
-            attach_coordinators(self._cluster)
 
         try:
             self._run(boot())

@@ -80,7 +80,7 @@ def pipeline_args(client: str, sb: Sandbox, input: str, output: str, group: str,
 def committed_total(sb: Sandbox, group: str) -> int:
     """Sum of the group's committed offsets (what the pipeline has finished, transactions committed)."""
     def read() -> int:
-        return sum(o.offset for o in sb.cluster.group_coordinator.committed(group).values())
+        return sum(o.offset for o in sb.cluster.group_metadata.committed(group).values())
     return sb._run(read)
 
 

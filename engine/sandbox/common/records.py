@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Iterator
 
-from kafka.record.default_records import DefaultRecordBatchBuilder
+from kafka.record.default_records import DefaultRecordBatch, DefaultRecordBatchBuilder
 
 HEADER_SIZE = 61
 TRANSACTIONAL_BIT = 0x10
@@ -113,7 +113,5 @@ def control_batch(producer_id: int, producer_epoch: int, commit: bool, coordinat
 
 def control_type(batch: bytes | bytearray | memoryview) -> int:
     """COMMIT_MARKER or ABORT_MARKER for a control batch (its one record's key)."""
-    from kafka.record.default_records import DefaultRecordBatch
-
     record = next(iter(DefaultRecordBatch(bytes(batch))))
     return struct.unpack(">hh", record.key)[1]

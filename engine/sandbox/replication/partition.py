@@ -18,7 +18,7 @@ from engine.sandbox.common.errors import Errors
 from engine.sandbox.events import EventLog
 from engine.sandbox.log.unified_log import Log, LogEntry
 from engine.sandbox.log.producer_state import ProducerStateManager
-from engine.sandbox.common.records import BatchHeader, InvalidRecordBatch, iter_headers
+from engine.sandbox.common.records import BatchHeader, InvalidRecordBatch, iter_headers, read_header
 
 
 @dataclass
@@ -140,8 +140,6 @@ class Partition:
 
     def append_control_batch(self, batch: bytearray) -> BatchHeader:
         """Write a transaction marker as leader (for the transaction coordinator)."""
-        from engine.sandbox.common.records import read_header
-
         stored = self.log.append_as_leader(batch, read_header(batch), self.leader_epoch)
         self.producer_state.on_append(stored, batch)
         self.events.emit(self.broker_id, "append", topic=self.topic, partition=self.index,

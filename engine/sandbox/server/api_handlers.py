@@ -1,68 +1,84 @@
-"""Registering API handlers: what KafkaApis dispatches to, and the versions it advertises.
+"""The broker's API table: every request KafkaApis answers, with its version range and handler.
 
-A handler is `async fn(apis, header, request) -> dict | None`: the response's fields (the
-adapter adds the header) or None for no response (acks=0). Register one with
+Like the `match` in Kafka's `KafkaApis.handle` and librdkafka's mock-cluster handler table
+(`rdkafka_mock_handlers.c`), this is one literal list: ApiVersions advertises exactly these ranges,
+and a request for any other API or version closes the connection. Each range is checked against
+the message schema's `validVersions` when this module is imported, so a typo cannot advertise a
+version the codec cannot read or write.
 
-    @handles("Produce", 3, 9)
-    async def produce(apis, header, request): ...
-
-in a module listed in HANDLER_MODULES; ApiVersions advertises exactly what is registered, and
-registration refuses a range outside the schema's real `validVersions`. Modules load in list
-order and a later registration of the same API replaces an earlier one (the transaction module
-may take over InitProducerId; core_handlers' version delegates a transactional id to
-`cluster.transaction_coordinator.handle_init_producer_id(apis, header, request)`).
+A handler is `async fn(apis, header, request) -> dict | None`: the response's fields (the codec
+adds the header), or None for no response at all (Produce with acks=0).
 """
 
 from __future__ import annotations
 
-import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from engine.sandbox.common.protocol import API_KEYS, RequestHeader, schema_versions
+from engine.sandbox.server import core_apis, group_apis, transaction_apis
 
 if TYPE_CHECKING:
     from engine.sandbox.server.kafka_apis import KafkaApis
 
 HandlerFn = Callable[["KafkaApis", RequestHeader, Any], Awaitable[dict[str, Any] | None]]
 
-# Modules whose @handles functions make up a broker's API; issue 4 adds its transaction module.
-HANDLER_MODULES = [
-    "engine.sandbox.server.core_apis",
-    "engine.sandbox.server.group_apis",
-    "engine.sandbox.server.transaction_apis",
-]
-
 
 @dataclass(frozen=True)
 class ApiHandler:
-    api_key: int
+    """One row of the table: an API by its protocol name, the versions served, and the handler."""
+
     name: str
     min_version: int
     max_version: int
     fn: HandlerFn
+    api_key: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.name not in API_KEYS:
+            raise ValueError(f"no Kafka API is named {self.name!r} in the protocol schemas")
+        api_key = API_KEYS[self.name]
+        low, high = schema_versions(api_key)
+        if not low <= self.min_version <= self.max_version <= high:
+            raise ValueError(f"{self.name} v{self.min_version}-{self.max_version} is outside its "
+                             f"schema's validVersions v{low}-{high}")
+        object.__setattr__(self, "api_key", api_key)
 
 
-_REGISTRY: dict[int, ApiHandler] = {}
+# Versions follow what the handlers implement and both course clients drive: librdkafka 2.x and
+# kafka-python 3 (the transaction APIs stop before KIP-890's versions, which add server-side
+# partition verification).
+API_HANDLERS: tuple[ApiHandler, ...] = (
+    ApiHandler("ApiVersions", 0, 3, core_apis.api_versions),
+    ApiHandler("Metadata", 0, 12, core_apis.metadata),
+    ApiHandler("CreateTopics", 2, 7, core_apis.create_topics),
+    ApiHandler("Produce", 3, 9, core_apis.produce),
+    ApiHandler("Fetch", 4, 12, core_apis.fetch),
+    ApiHandler("ListOffsets", 1, 7, core_apis.list_offsets),
+    ApiHandler("OffsetForLeaderEpoch", 2, 4, core_apis.offset_for_leader_epoch),
+    ApiHandler("FindCoordinator", 0, 4, core_apis.find_coordinator),
+    ApiHandler("JoinGroup", 0, 7, group_apis.join_group),
+    ApiHandler("SyncGroup", 0, 5, group_apis.sync_group),
+    ApiHandler("Heartbeat", 0, 4, group_apis.heartbeat),
+    ApiHandler("LeaveGroup", 0, 4, group_apis.leave_group),
+    ApiHandler("OffsetCommit", 2, 8, group_apis.offset_commit),
+    ApiHandler("OffsetFetch", 1, 7, group_apis.offset_fetch),
+    ApiHandler("InitProducerId", 0, 4, transaction_apis.init_producer_id),
+    ApiHandler("AddPartitionsToTxn", 0, 3, transaction_apis.add_partitions_to_txn),
+    ApiHandler("AddOffsetsToTxn", 0, 3, transaction_apis.add_offsets_to_txn),
+    ApiHandler("TxnOffsetCommit", 0, 3, transaction_apis.txn_offset_commit),
+    ApiHandler("EndTxn", 0, 3, transaction_apis.end_txn),
+)
 
 
-def handles(name: str, min_version: int, max_version: int) -> Callable[[HandlerFn], HandlerFn]:
-    api_key = API_KEYS[name]
-    low, high = schema_versions(api_key)
-    if not low <= min_version <= max_version <= high:
-        raise ValueError(f"{name} v{min_version}-{max_version} is outside its schema's v{low}-{high}")
-
-    def register(fn: HandlerFn) -> HandlerFn:
-        _REGISTRY[api_key] = ApiHandler(api_key, name, min_version, max_version, fn)
-        return fn
-    return register
+def handlers_by_key(table: tuple[ApiHandler, ...]) -> dict[int, ApiHandler]:
+    """Index a handler table by API key, refusing an API listed twice (which row would win?)."""
+    by_key: dict[int, ApiHandler] = {}
+    for handler in table:
+        if handler.api_key in by_key:
+            raise ValueError(f"{handler.name} appears twice in the API table")
+        by_key[handler.api_key] = handler
+    return by_key
 
 
-def registry() -> dict[int, ApiHandler]:
-    for module in HANDLER_MODULES:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:      # a real import error inside an existing module
-                raise
-    return dict(_REGISTRY)
+HANDLERS: dict[int, ApiHandler] = handlers_by_key(API_HANDLERS)

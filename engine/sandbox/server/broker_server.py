@@ -1,19 +1,25 @@
-"""One broker: its socket server, its replicas and its request dispatch."""
+"""One broker (Kafka's BrokerServer): its socket server, replica manager, request dispatch and
+coordinators, all built here as BrokerServer.startup builds them."""
 
 from __future__ import annotations
 
+import functools
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from engine.sandbox.server.kafka_apis import KafkaApis
+from engine.sandbox.coordinator.group.group_coordinator import GroupConfig, GroupCoordinator
+from engine.sandbox.coordinator.transaction.transaction_coordinator import TransactionCoordinator
 from engine.sandbox.network.socket_server import LOOPBACK, SocketServer
 from engine.sandbox.replication.replica_manager import ReplicaManager
+from engine.sandbox.server.kafka_apis import KafkaApis
 
 if TYPE_CHECKING:
     from engine.sandbox.cluster import Cluster
 
 
 class Broker:
+    """A broker of the sandbox cluster, listening on 127.0.0.1; `stop()` is a crash, `start()` a restart."""
+
     def __init__(self, broker_id: int, cluster: "Cluster", port: int = 0) -> None:
         self.broker_id = broker_id
         self.cluster = cluster
@@ -22,15 +28,29 @@ class Broker:
         self.replica_manager = ReplicaManager(
             broker_id, cluster.controller, cluster.events, cluster.replication_enabled,
             cluster.config.replica_lag_time_max_ms / 1000, cluster.running_replica_manager)
+        # The coordinators work over the cluster's shared internal-topic state (what
+        # __consumer_offsets and __transaction_state hold); `Cluster` elects which of those
+        # partitions each broker leads, so which groups and transactional ids it coordinates.
+        emit = functools.partial(cluster.events.emit, broker_id)
+        self.group_coordinator = GroupCoordinator(
+            broker_id, cluster.group_metadata, emit=emit,
+            config=GroupConfig(initial_rebalance_delay_ms=cluster.config.group_initial_rebalance_delay_ms))
+        # Transactional offsets go from the transaction coordinator to this broker's group
+        # coordinator (TxnOffsetCommit arrives at the group's coordinator) and are completed in
+        # the shared offsets store when the transaction's markers are written.
+        self.transaction_coordinator = TransactionCoordinator(
+            broker_id, cluster.transaction_state, cluster.send_txn_markers,
+            self.group_coordinator.txn_commit_offsets, cluster.group_metadata.complete_txn_offsets,
+            emit=emit)
         self.apis = KafkaApis(self)
         self.server = SocketServer(broker_id, self.apis.handle, cluster.events, cluster.config.message_max_bytes)
         self.running = False
         self.stopped_at: float | None = None        # time.monotonic() of the last stop
-        self.group_coordinator: Any = None          # set by group_handlers.attach
-        self.transaction_coordinator: Any = None    # issue 4
         cluster.controller.register(broker_id, self.replica_manager)
 
     async def start(self) -> None:
+        """Listen, resume replication and rejoin the cluster (the controller and the coordinator
+        elections see it come back)."""
         self.port = await self.server.start(self.port)
         self.running = True
         self.stopped_at = None
@@ -45,8 +65,7 @@ class Broker:
         self.stopped_at = time.monotonic()
         self.server.stop_now()
         self.replica_manager.shutdown()
-        if self.group_coordinator is not None:
-            self.group_coordinator.shutdown()
+        self.group_coordinator.shutdown()
         self.cluster.events.emit(self.broker_id, "broker_stopped", port=self.port)
         self.cluster.controller.broker_stopped(self.broker_id)
         self.cluster.membership_changed()

@@ -11,8 +11,8 @@ from engine.sandbox.server.controller import NO_LEADER, TopicError
 from engine.sandbox.common.errors import Errors
 from engine.sandbox.log.unified_log import UNDEFINED_EPOCH, UNDEFINED_OFFSET
 from engine.sandbox.common.protocol import RequestHeader, api_versions_body, response_class
+from engine.sandbox.replication.partition import AppendResult
 from engine.sandbox.replication.replica_manager import READ_COMMITTED
-from engine.sandbox.server.api_handlers import handles
 
 if TYPE_CHECKING:
     from engine.sandbox.server.kafka_apis import KafkaApis
@@ -20,15 +20,12 @@ if TYPE_CHECKING:
 EARLIEST_TIMESTAMP = -2
 LATEST_TIMESTAMP = -1
 MAX_TIMESTAMP = -3
-GROUP_KEY, TRANSACTION_KEY = 0, 1
 
 
-@handles("ApiVersions", 0, 3)
 async def api_versions(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
     return api_versions_body(apis.supported_versions())
 
 
-@handles("Metadata", 0, 12)
 async def metadata(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
     R = response_class(3)
     cluster = apis.cluster
@@ -73,7 +70,6 @@ def auto_create(apis: "KafkaApis", name: str) -> Any:
         return None
 
 
-@handles("CreateTopics", 2, 7)
 async def create_topics(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
     R = response_class(19)
     cluster = apis.cluster
@@ -103,7 +99,6 @@ async def create_topics(apis: "KafkaApis", header: RequestHeader, req: Any) -> d
     return dict(throttle_time_ms=0, topics=results)
 
 
-@handles("Produce", 3, 9)
 async def produce(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any] | None:
     R = response_class(0)
     rm = apis.broker.replica_manager
@@ -131,12 +126,10 @@ async def produce(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[st
                 throttle_time_ms=0)
 
 
-async def _failed(error: Errors) -> Any:
-    from engine.sandbox.replication.partition import AppendResult
+async def _failed(error: Errors) -> AppendResult:
     return AppendResult(error)
 
 
-@handles("Fetch", 4, 12)
 async def fetch(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
     R = response_class(1)
     rm = apis.broker.replica_manager
@@ -189,7 +182,6 @@ async def _wait_any(events: list[asyncio.Event], timeout: float) -> None:
             w.cancel()
 
 
-@handles("ListOffsets", 1, 7)
 async def list_offsets(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
     R = response_class(2)
     rm = apis.broker.replica_manager
@@ -232,7 +224,6 @@ def _offset_for_timestamp(partition: Any, timestamp: int) -> tuple[int, int]:
     return best
 
 
-@handles("OffsetForLeaderEpoch", 2, 4)
 async def offset_for_leader_epoch(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
     R = response_class(23)
     rm = apis.broker.replica_manager
@@ -255,31 +246,13 @@ async def offset_for_leader_epoch(apis: "KafkaApis", header: RequestHeader, req:
     return dict(throttle_time_ms=0, topics=out)
 
 
-@handles("InitProducerId", 0, 4)
-async def init_producer_id(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
-    cluster = apis.cluster
-    if req.transactional_id is not None:
-        coordinator = cluster.transaction_coordinator
-        if coordinator is None:
-            return dict(throttle_time_ms=0, error_code=Errors.COORDINATOR_NOT_AVAILABLE, producer_id=-1,
-                        producer_epoch=-1)
-        return await coordinator.handle_init_producer_id(apis, header, req)
-    # Without a transactional id Kafka always hands out a fresh producer id, epoch 0.
-    producer_id = cluster.next_producer_id()
-    apis.events.emit(apis.broker.broker_id, "producer_id", producer_id=producer_id, producer_epoch=0)
-    return dict(throttle_time_ms=0, error_code=Errors.NONE, producer_id=producer_id, producer_epoch=0)
-
-
-@handles("FindCoordinator", 0, 4)
 async def find_coordinator(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
     R = response_class(10)
     cluster = apis.cluster
-    key_type = getattr(req, "key_type", GROUP_KEY)
     keys = list(req.coordinator_keys) if header.api_version >= 4 else [req.key]
-    available = cluster.group_coordinator if key_type == GROUP_KEY else cluster.transaction_coordinator
     found = []
     for key in keys:
-        broker = cluster.coordinator_for(key) if available is not None else None
+        broker = cluster.coordinator_for(key)
         if broker is None:
             found.append((key, Errors.COORDINATOR_NOT_AVAILABLE, -1, "", -1))
         else:

@@ -1,57 +1,24 @@
-"""Wire handlers for the classic consumer-group APIs, over `group_coordinator.GroupCoordinator`
-(FindCoordinator for groups lives in core_handlers and asks `cluster.coordinator_for`).
-
-`attach(cluster)` gives every broker its GroupCoordinator, all sharing one
-GroupMetadataManager (what `__consumer_offsets` would hold), and re-elects the coordinator
-partitions whenever a broker starts or stops, so a group moves with its coordinator.
-"""
+"""Wire handlers for the classic consumer-group APIs, each over the receiving broker's
+`GroupCoordinator` (FindCoordinator for groups lives in core_apis and asks
+`Cluster.coordinator_for`; the coordinators themselves are built by `Broker` and re-elected by
+`Cluster`)."""
 
 from __future__ import annotations
 
-import functools
 from typing import TYPE_CHECKING, Any
 
 from engine.sandbox.common.errors import Errors
-from engine.sandbox.coordinator.group.group_coordinator import GroupConfig, GroupCoordinator
-from engine.sandbox.coordinator.group.group_metadata_manager import GroupMetadataManager
 from engine.sandbox.common.protocol import RequestHeader, response_class
-from engine.sandbox.server.api_handlers import handles
+from engine.sandbox.coordinator.group.group_coordinator import GroupCoordinator
 
 if TYPE_CHECKING:
-    from engine.sandbox.cluster import Cluster
     from engine.sandbox.server.kafka_apis import KafkaApis
-
-from engine.sandbox.cluster import COORDINATOR_PARTITIONS
-
-
-def attach(cluster: "Cluster") -> None:
-    manager = GroupMetadataManager(num_partitions=COORDINATOR_PARTITIONS)
-    config = GroupConfig(initial_rebalance_delay_ms=cluster.config.group_initial_rebalance_delay_ms)
-    for broker_id, broker in cluster.brokers.items():
-        broker.group_coordinator = GroupCoordinator(
-            broker_id, manager, emit=functools.partial(cluster.events.emit, broker_id), config=config)
-    cluster.group_coordinator = manager
-
-    def elect() -> None:
-        for broker_id, broker in cluster.brokers.items():
-            coordinator: GroupCoordinator = broker.group_coordinator
-            owned = cluster.coordinator_partitions(broker_id) if broker.running else set()
-            lost = coordinator.owned_partitions - owned
-            if lost:
-                coordinator.on_resignation(lost)
-            gained = owned - coordinator.owned_partitions
-            if gained:
-                coordinator.on_election(gained)
-
-    cluster.membership_listeners.append(elect)
-    elect()
 
 
 def _coordinator(apis: "KafkaApis") -> GroupCoordinator:
     return apis.broker.group_coordinator
 
 
-@handles("JoinGroup", 0, 7)
 async def join_group(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
     R = response_class(11)
     v = header.api_version
@@ -67,7 +34,6 @@ async def join_group(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict
                 leader=result.leader_id, member_id=result.member_id, members=members)
 
 
-@handles("SyncGroup", 0, 5)
 async def sync_group(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
     v = header.api_version
     result = await _coordinator(apis).sync_group(
@@ -79,7 +45,6 @@ async def sync_group(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict
                 protocol_name=result.protocol_name, assignment=result.assignment)
 
 
-@handles("Heartbeat", 0, 4)
 async def heartbeat(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
     error = _coordinator(apis).heartbeat(
         req.group_id, req.member_id, getattr(req, "group_instance_id", None) if header.api_version >= 3 else None,
@@ -87,7 +52,6 @@ async def heartbeat(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[
     return dict(throttle_time_ms=0, error_code=error)
 
 
-@handles("LeaveGroup", 0, 4)
 async def leave_group(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
     R = response_class(13)
     v = header.api_version
@@ -101,7 +65,6 @@ async def leave_group(apis: "KafkaApis", header: RequestHeader, req: Any) -> dic
         for m in result.members])
 
 
-@handles("OffsetCommit", 2, 8)
 async def offset_commit(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
     R = response_class(8)
     controller = apis.cluster.controller
@@ -129,7 +92,6 @@ async def offset_commit(apis: "KafkaApis", header: RequestHeader, req: Any) -> d
         for t in req.topics])
 
 
-@handles("OffsetFetch", 1, 7)
 async def offset_fetch(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
     R = response_class(9)
     v = header.api_version

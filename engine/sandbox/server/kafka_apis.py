@@ -1,5 +1,6 @@
-"""A broker's request dispatch (Kafka's KafkaApis): decode, apply faults, call the registered
-handler, encode. Emits a `request` and a `response` event for each request.
+"""A broker's request dispatch (Kafka's KafkaApis): decode, apply faults, call the handler the
+API table (`api_handlers.HANDLERS`) names, encode. Emits a `request` and a `response` event for
+each request.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from engine.sandbox.common import protocol
 from engine.sandbox.common.errors import Errors
 from engine.sandbox.faults import Action
 from engine.sandbox.network.socket_server import CloseConnection, Connection
-from engine.sandbox.server.api_handlers import registry
+from engine.sandbox.server.api_handlers import HANDLERS, ApiHandler
 
 if TYPE_CHECKING:
     from engine.sandbox.server.broker_server import Broker
@@ -21,16 +22,21 @@ API_VERSIONS = 18
 
 
 class KafkaApis:
-    def __init__(self, broker: "Broker") -> None:
+    """One broker's request handler: the SocketServer hands it each request frame in turn."""
+
+    def __init__(self, broker: "Broker", handlers: dict[int, ApiHandler] = HANDLERS) -> None:
         self.broker = broker
         self.cluster = broker.cluster
         self.events = broker.cluster.events
-        self.handlers = registry()
+        self.handlers = handlers
 
     def supported_versions(self) -> dict[int, tuple[int, int]]:
+        """The version range of each API key, as ApiVersions advertises it."""
         return {k: (h.min_version, h.max_version) for k, h in self.handlers.items()}
 
     async def handle(self, frame: bytes, connection: Connection) -> bytes | None:
+        """Answer one request frame: the response frame, None for none (acks=0), or
+        CloseConnection for what Kafka would disconnect on (unknown API or version, bad frame)."""
         broker_id = self.broker.broker_id
         try:
             header = protocol.peek_header(frame)

@@ -11,6 +11,7 @@ import pytest
 
 from engine.sandbox import Sandbox
 from engine.sandbox.common.protocol import REQUESTS, RESPONSES, schema_versions
+from engine.sandbox.server.api_handlers import API_HANDLERS
 
 from ..client_drivers import Outcome, ProducerUnderTest, log_values
 from ..conftest import wait_for
@@ -46,6 +47,7 @@ def test_api_versions_are_honest() -> None:
         response = RESPONSES[18].decode(body, version=3, header=True)
         assert response.error_code == 0
         ranges = {k.api_key: (k.min_version, k.max_version) for k in response.api_keys}
+        assert ranges == {h.api_key: (h.min_version, h.max_version) for h in API_HANDLERS}   # the table, exactly
         for api_key, (low, high) in ranges.items():
             real_low, real_high = schema_versions(api_key)
             assert real_low <= low <= high <= real_high, api_key

@@ -49,7 +49,8 @@ class Harness:
         self.state = state or TransactionStateManager(num_partitions=1)
         self.markers = Markers()
         config.setdefault("marker_retry_backoff_ms", 0)
-        self.tc = TransactionCoordinator(1, self.state, self.markers, self.gc,
+        self.tc = TransactionCoordinator(1, self.state, self.markers, self.gc.txn_commit_offsets,
+                                         self.group_manager.complete_txn_offsets,
                                          emit=lambda kind, **d: self.events.append((kind, d)),
                                          timer=self.timer, config=TransactionConfig(**config))
         self.tc.on_election([0])

@@ -3,16 +3,17 @@
 TxnOffsetCommit). Wire-independent: plain values in, dataclasses with Kafka error codes out.
 
 One `TransactionCoordinator` per broker; all share the cluster-owned `TransactionStateManager`
-(every transactional.id's TransactionMetadata, coordinator epochs, producer ids) and the
-cluster-owned `GroupMetadataManager` (through `group_coordinator.manager`). A transactional id
-belongs to the coordinator elected for its `__transaction_state` partition
+(every transactional.id's TransactionMetadata, coordinator epochs, producer ids). A transactional
+id belongs to the coordinator elected for its `__transaction_state` partition
 (`state.partition_for(tid)`); others answer NOT_COORDINATOR.
 
-Setting up (the broker / cluster code):
+Setting up (the broker does this; `Cluster` re-elects on membership changes):
 
     state = TransactionStateManager(num_partitions=50,
                                     producer_ids=ProducerIdManager(source=cluster.next_producer_id))
-    tc = TransactionCoordinator(broker_id, state, write_markers, group_coordinator,
+    tc = TransactionCoordinator(broker_id, state, write_markers,
+                                group_coordinator.txn_commit_offsets,    # stage TxnOffsetCommit
+                                group_metadata.complete_txn_offsets,     # the marker reached them
                                 emit=functools.partial(events.emit, broker_id))
     tc.on_election(partitions)     # leads these __transaction_state partitions now: bumps their
                                    # coordinator epoch and finishes any transaction it finds in
@@ -31,8 +32,15 @@ when all are written; raise `MarkerWriteError(failed_partitions)` to have only t
 after `marker_retry_backoff_ms` (any other exception retries the whole call). Raise it with
 `error=Errors.TRANSACTION_COORDINATOR_FENCED` if a newer coordinator epoch was seen: this
 coordinator then gives up. A marker can be repeated after a coordinator move: tolerate that.
-Offsets of the transaction (TxnOffsetCommit) are completed by the coordinator itself through
-the group metadata manager, not through `write_markers`.
+
+Offsets sent in a transaction are the group coordinator's business; this coordinator only hands
+them over, through two callables rather than a reference to the group coordinator (in Kafka
+the marker written to `__consumer_offsets` is what reaches the group side):
+`txn_commit_offsets(group_id, producer_id, producer_epoch, member_id, group_instance_id,
+generation_id, offsets) -> {(topic, p): Errors}` stages a TxnOffsetCommit's offsets once the
+transaction checks pass (Kafka's handleTxnCommitOffsets), and `complete_txn_offsets(producer_id,
+producer_epoch, group_ids, commit)` makes them committed or drops them once the markers are
+written (Kafka's onTransactionCompleted).
 
 Request handlers (`version` = the request's API version, for PRODUCER_FENCED vs
 INVALID_PRODUCER_EPOCH; None = newest):
@@ -76,13 +84,16 @@ from typing import Any, Awaitable, Callable
 
 from engine.sandbox.coordinator.timer import SystemTimer, Timer, TimerHandle
 from engine.sandbox.common.errors import Errors
-from engine.sandbox.coordinator.group.group_coordinator import GroupCoordinator
 from engine.sandbox.coordinator.transaction.transaction_metadata import (NO_PRODUCER_EPOCH, NO_PRODUCER_ID, TopicPartition,
                                                  TransactionMetadata, TransactionState, is_epoch_exhausted)
 from engine.sandbox.coordinator.transaction.transaction_state_manager import TransactionStateManager
 
 Emit = Callable[..., Any]
 WriteMarkers = Callable[[int, int, bool, list[TopicPartition], int], Awaitable[None]]
+TxnOffsets = dict[TopicPartition, tuple[int, str | None, int]]     # (offset, metadata, leader epoch)
+# The group coordinator's side of transactional offsets (see the module docstring).
+TxnCommitOffsets = Callable[[str, int, int, str, str | None, int, TxnOffsets], dict[TopicPartition, Errors]]
+CompleteTxnOffsets = Callable[[int, int, list[str], bool], object]
 S = TransactionState
 
 # The request version from which a fenced producer gets PRODUCER_FENCED (KIP-588); older
@@ -141,12 +152,14 @@ class EndTxnResult:
 
 class TransactionCoordinator:
     def __init__(self, broker_id: int, state: TransactionStateManager, write_markers: WriteMarkers,
-                 group_coordinator: GroupCoordinator | None = None, emit: Emit | None = None,
-                 timer: Timer | None = None, config: TransactionConfig | None = None) -> None:
+                 txn_commit_offsets: TxnCommitOffsets, complete_txn_offsets: CompleteTxnOffsets,
+                 emit: Emit | None = None, timer: Timer | None = None,
+                 config: TransactionConfig | None = None) -> None:
         self.broker_id = broker_id
         self.state = state
         self.write_markers = write_markers
-        self.group_coordinator = group_coordinator
+        self.txn_commit_offsets = txn_commit_offsets
+        self.complete_txn_offsets = complete_txn_offsets
         self.config = config or TransactionConfig()
         self.timer: Timer = timer or SystemTimer()
         self._emit_fn = emit
@@ -180,6 +193,11 @@ class TransactionCoordinator:
             if not self.is_coordinator_for(tid):
                 task.cancel()
                 del self._marker_tasks[tid]
+
+    @property
+    def running(self) -> bool:
+        """Whether `startup()` ran since the last `shutdown()` (the timeout-abort check is armed)."""
+        return self._running
 
     def startup(self) -> None:
         self._running = True
@@ -327,15 +345,13 @@ class TransactionCoordinator:
 
     def txn_offset_commit(self, transactional_id: str, group_id: str, producer_id: int, producer_epoch: int,
                           member_id: str, group_instance_id: str | None, generation_id: int,
-                          offsets: dict[TopicPartition, tuple[int, str | None, int]]) -> dict[TopicPartition, Errors]:
+                          offsets: TxnOffsets) -> dict[TopicPartition, Errors]:
         """TxnOffsetCommit, as received by the group's coordinator: the transaction is read from the
         cluster-owned state (this broker need not coordinate it), then the group coordinator stages
         the offsets under the producer id until the transaction ends."""
         def all_(err: Errors) -> dict[TopicPartition, Errors]:
             return {tp: err for tp in offsets}
 
-        if self.group_coordinator is None:
-            return all_(Errors.COORDINATOR_NOT_AVAILABLE)
         txn = self.state.get(transactional_id)
         if txn is None or txn.producer_id != producer_id:
             return all_(Errors.INVALID_PRODUCER_ID_MAPPING)
@@ -346,8 +362,8 @@ class TransactionCoordinator:
             return all_(Errors.INVALID_PRODUCER_EPOCH)
         if txn.state is not S.ONGOING or group_id not in txn.groups:
             return all_(Errors.INVALID_TXN_STATE)   # no AddOffsetsToTxn for this group in this transaction
-        return self.group_coordinator.txn_commit_offsets(group_id, producer_id, producer_epoch, member_id,
-                                                         group_instance_id, generation_id, offsets)
+        return self.txn_commit_offsets(group_id, producer_id, producer_epoch, member_id,
+                                       group_instance_id, generation_id, offsets)
 
     # ------------------------------------------------------------------ EndTxn
 
@@ -455,9 +471,9 @@ class TransactionCoordinator:
         if txn is None:
             return
         groups = sorted(txn.groups)
-        if groups and self.group_coordinator is not None:
+        if groups:
             # The marker reaching __consumer_offsets: staged offsets become committed, or vanish.
-            self.group_coordinator.manager.complete_txn_offsets(producer_id, epoch, groups, commit)
+            self.complete_txn_offsets(producer_id, epoch, groups, commit)
         self._emit("txn_markers_written", txn, commit=commit, producer_id=producer_id, epoch=epoch,
                    partitions=_names(txn.partitions), groups=groups, coordinator_epoch=coordinator_epoch)
         txn.complete(self._now())
