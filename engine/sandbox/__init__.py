@@ -1,14 +1,27 @@
-"""The sandbox: a mini Kafka cluster on 127.0.0.1 that real clients use (DESIGN.md section 3).
+"""The sandbox: a mini Kafka cluster on 127.0.0.1 that real clients (librdkafka, kafka-python)
+talk to over Kafka's wire protocol, with faults a lesson can inject.
 
-One Kafka concept per module, named as Kafka names it:
-protocol (the codec adapter), errors, records (batch headers, control batches), network
-(SocketServer), kafka_apis + request_handlers + core_handlers + group_handlers + transaction_handlers
-(KafkaApis), group_coordinator and transaction_coordinator (with their metadata, state managers and
-coordinator_timer),
-log (UnifiedLog + offset index + leader epoch cache), producer_state (ProducerStateManager),
-partition (Partition: HW, ISR, delayed produce), replica_manager (ReplicaManager),
-replica_fetcher (ReplicaFetcherThread), controller, broker, cluster, faults, events, and
-sandbox (the synchronous `Sandbox` facade).
+Entry point: `sandbox.Sandbox`, the synchronous facade lessons, runners, tests and the CLI use
+(start/stop, topics, brokers, faults, events, what a consumer would read). It runs a
+`cluster.Cluster` on its own asyncio loop; the Cluster is the wiring: it builds the brokers,
+holds what they share (the controller's metadata, the internal topics' state, producer ids),
+elects the coordinators when a broker starts or stops, and writes transaction markers.
+
+Packages, one Kafka concept per module and named as Kafka names it:
+- `common`: the wire codec over kafka-python (`protocol`), error codes (`errors`), record-batch
+  headers and control batches (`records`);
+- `network`: `SocketServer`, size-prefixed frames on 127.0.0.1;
+- `log`: the partition log with its offset index and leader-epoch cache (`unified_log`), and the
+  idempotent and transactional producer state (`producer_state`);
+- `replication`: `Partition` (high watermark, ISR, delayed produce), `ReplicaManager`, the
+  follower fetcher (`replica_fetcher`);
+- `server`: `Broker` (`broker_server`), request dispatch (`kafka_apis`), the API table
+  (`api_handlers`) and its handlers (`core_apis`, `group_apis`, `transaction_apis`), the KRaft
+  controller's metadata (`controller`);
+- `coordinator`: the consumer-group coordinator (`group`), the transaction coordinator
+  (`transaction`) and the `timer` both run on.
+Beside them: `config` (SandboxConfig, named after broker configs), `faults` (lost acks, dropped
+requests) and `events` (the event log lessons show).
 """
 
 from engine.sandbox.config import SandboxConfig

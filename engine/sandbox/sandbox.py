@@ -1,4 +1,4 @@
-"""`Sandbox`: the cluster as lessons, tests and the CLI drive it (DESIGN.md section 3).
+"""`Sandbox`: the cluster as lessons, tests and the CLI drive it.
 
 The cluster lives on its own asyncio loop in a background thread, so synchronous code (tests,
 lesson runners, the CLI) can use it while real clients talk to it over 127.0.0.1. Each public
@@ -119,7 +119,7 @@ class Sandbox:
             raise RuntimeError("the sandbox is not running")
         return self._cluster
 
-    # --- the contract of DESIGN.md ------------------------------------------------------
+    # --- what lessons, runners and tests use ------------------------------------------
     @property
     def bootstrap_servers(self) -> str:
         return self.cluster.bootstrap_servers

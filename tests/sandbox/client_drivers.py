@@ -1,5 +1,5 @@
 """The two real clients under test behind one small interface, and outcome counting
-(DESIGN.md section 4: lost = acknowledged but not read back read_committed; duplicate = an
+(the delivery matrix's terms: lost = acknowledged but not read back read_committed; duplicate = an
 id read more than once)."""
 
 from __future__ import annotations

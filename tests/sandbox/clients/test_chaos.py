@@ -1,4 +1,4 @@
-"""The chaos test of issue 4: a transactional read-process-write pipeline (its own process, running
+"""The chaos test: a transactional read-process-write pipeline (its own process, running
 confluent-kafka) moves 20,100 messages over 3 partitions while the test injects lost acks, dropped
 requests, a stopped-and-restarted broker (coordinator of the transaction and the group) and a SIGKILLed-and-restarted
 pipeline process (twice: once caught mid-transaction with its records written, once wherever it

@@ -1,4 +1,4 @@
-"""The seam issue 4 builds on: transactional batches hold read_committed at the LSO, and
+"""The seam transactions build on: transactional batches hold read_committed at the LSO, and
 `Cluster.write_markers` closes them on every replica (commit visible, abort hidden)."""
 
 from __future__ import annotations

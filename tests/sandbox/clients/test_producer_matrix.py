@@ -1,4 +1,4 @@
-"""Matrix rows P1-P6 (DESIGN.md section 4) with confluent-kafka and kafka-python."""
+"""Delivery-matrix rows P1-P6 (producer settings against faults) with confluent-kafka and kafka-python."""
 
 from __future__ import annotations
 

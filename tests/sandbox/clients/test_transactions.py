@@ -1,4 +1,4 @@
-"""Transactions with real clients (DESIGN.md section 4, rows C3, C4, C5), and the faults of issue 4:
+"""Transactions with real clients (delivery-matrix rows C3, C4, C5), and the faults they must survive:
 a producer process killed between its sends and its commit, a zombie with the same
 transactional.id, a transaction left open past transaction.timeout.ms, the coordinator's broker
 stopped while a transaction is open and while its markers are being written."""

@@ -8,7 +8,7 @@ One `GroupCoordinator` per broker; all of them share the cluster-owned
 to the coordinator elected for its `__consumer_offsets` partition
 (`manager.partition_for(group_id)`); any other broker's coordinator answers NOT_COORDINATOR.
 
-Setting up (the broker / cluster code):
+Setting up (`Broker` does this; `Cluster` re-elects on membership changes):
 
     manager = GroupMetadataManager(num_partitions=50)            # one per cluster
     gc = GroupCoordinator(broker_id, manager, emit=functools.partial(events.emit, broker_id))
@@ -51,7 +51,7 @@ group_join_complete, group_sync, group_rebalance_complete, group_member_removed 
 offset_commit, txn_offset_commit, group_loaded / group_unloaded (coordinator moved).
 
 Timers: `timer=` defaults to `SystemTimer()` (the running asyncio loop); pass a
-`coordinator_timer.ManualTimer` to drive session/rebalance timeouts by hand (tests). Call
+`coordinator.timer.ManualTimer` to drive session/rebalance timeouts by hand (tests). Call
 `on_election` on the loop: loading a group arms its members' session timers.
 
 Not modelled: static membership beyond recording `group.instance.id` (static members are
