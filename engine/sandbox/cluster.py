@@ -81,10 +81,12 @@ class Cluster:
                 broker.replica_manager.shutdown()
 
     def running_replica_manager(self, broker_id: int) -> ReplicaManager | None:
+        """A running broker's replica manager (None while it is stopped): how followers reach leaders."""
         broker = self.brokers.get(broker_id)
         return broker.replica_manager if broker is not None and broker.running else None
 
     def live_brokers(self) -> list[Broker]:
+        """The running brokers, by id."""
         return [b for _, b in sorted(self.brokers.items()) if b.running]
 
     def registered_brokers(self) -> list[Broker]:
@@ -98,13 +100,16 @@ class Cluster:
 
     @property
     def bootstrap_servers(self) -> str:
+        """host:port of every broker, as a client's bootstrap.servers setting."""
         return ",".join(f"{b.host}:{b.port}" for _, b in sorted(self.brokers.items()))
 
     def next_producer_id(self) -> int:
+        """The next producer id, shared by idempotent and transactional producers (never reused)."""
         self._next_producer_id += 1
         return self._next_producer_id
 
     def coordinator_partition_leader(self, partition: int) -> Broker | None:
+        """The broker leading an internal-topic partition: the first running one from its home broker on."""
         ids = self.controller.broker_ids
         for step in range(len(ids)):
             broker = self.brokers.get(ids[(partition + step) % len(ids)])
@@ -198,4 +203,5 @@ class Cluster:
                 tc.on_election(gained)
 
     def default_replication_factor(self) -> int:
+        """default.replication.factor for auto-created topics (default: min(3, brokers))."""
         return self.config.default_replication_factor or min(3, len(self.controller.broker_ids))

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class SandboxConfig:
+    """The sandbox cluster's settings; each field names the broker config it stands for."""
+
     message_max_bytes: int = 1_048_588           # message.max.bytes (also caps a request frame here)
     replica_lag_time_max_ms: int = 10_000        # replica.lag.time.max.ms (Kafka: 30 s)
     auto_create_topics_enable: bool = True       # auto.create.topics.enable

@@ -26,12 +26,15 @@ Listener = Callable[["Event"], None]
 
 @dataclass(frozen=True)
 class Event:
+    """One thing the cluster did, on a broker or on the controller (kinds listed above)."""
+
     time: float                  # time.time() when it happened
     broker: int | None           # the broker it happened on (None: the cluster/controller)
     kind: str
     details: dict[str, Any] = field(default_factory=dict)
 
     def describe(self) -> str:
+        """One log line: time, where, kind, details (the `course sandbox` output)."""
         stamp = time.strftime("%H:%M:%S", time.localtime(self.time)) + f".{int(self.time * 1000) % 1000:03d}"
         where = "cluster " if self.broker is None else f"broker {self.broker}"
         text = " ".join(f"{k}={v}" for k, v in self.details.items())
@@ -47,6 +50,7 @@ class EventLog:
         self._lock = threading.Lock()
 
     def emit(self, broker: int | None, kind: str, **details: Any) -> Event:
+        """Record an event and hand it to every listener (a failing listener is ignored)."""
         event = Event(time.time(), broker, kind, details)
         with self._lock:
             self._events.append(event)
@@ -59,6 +63,7 @@ class EventLog:
         return event
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call `listener` with each new event from now on; returns a function that unsubscribes."""
         with self._lock:
             self._listeners.append(listener)
 
@@ -69,6 +74,7 @@ class EventLog:
         return unsubscribe
 
     def snapshot(self) -> list[Event]:
+        """Every event so far, oldest first."""
         with self._lock:
             return list(self._events)
 

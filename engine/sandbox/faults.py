@@ -3,7 +3,8 @@
 `lose_acks(n, api)`: the next n matching requests are applied, then their connection is cut
 before the response goes out (the client sees a lost ack and retries).
 `drop_requests(n, api)`: the next n matching requests are discarded unapplied and their
-connection cut. Broker and replication faults live in cluster.py, which owns those parts.
+connection cut. Broker and replication faults (stop_broker, pause_replication) act on the
+cluster directly, through the Sandbox facade.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from engine.sandbox.events import EventLog
 
 
 class Action(Enum):
+    """What happens to a request: delivered, applied but its response lost, or dropped unapplied."""
+
     DELIVER = "deliver"
     LOSE_ACK = "lose_ack"
     DROP = "drop"
@@ -29,12 +32,15 @@ class _Pending:
 
 
 class FaultInjector:
+    """The armed request faults, consumed in order by matching requests on any broker."""
+
     def __init__(self, events: EventLog) -> None:
         self.events = events
         self._pending: list[_Pending] = []
         self._lock = threading.Lock()     # armed from the caller's thread, consumed on the loop
 
     def arm(self, action: Action, count: int, api: str | None) -> None:
+        """Arm `action` for the next `count` requests of `api` (None: any API)."""
         if count < 1:
             raise ValueError("count must be at least 1")
         with self._lock:
@@ -42,6 +48,7 @@ class FaultInjector:
         self.events.emit(None, "fault", fault=action.value, count=count, api=api or "any")
 
     def clear(self) -> None:
+        """Disarm every fault not yet struck."""
         with self._lock:
             self._pending.clear()
 

@@ -9,7 +9,6 @@ event listener reacting to an event), it runs the work there directly.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import threading
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Literal
@@ -28,6 +27,8 @@ Isolation = Literal["read_committed", "read_uncommitted"]
 
 @dataclass(frozen=True)
 class ConsumedRecord:
+    """One record as a consumer would get it, with the id of the producer that wrote it."""
+
     offset: int
     key: bytes | None
     value: bytes | None
@@ -37,6 +38,8 @@ class ConsumedRecord:
 
 
 class Sandbox:
+    """A mini Kafka cluster on 127.0.0.1 run from synchronous code; see the module docstring."""
+
     def __init__(self, brokers: int = 3, base_port: int | None = None, config: SandboxConfig | None = None,
                  **settings: Any) -> None:
         """`settings` override SandboxConfig fields, e.g. replica_lag_time_max_ms=500."""
@@ -51,7 +54,7 @@ class Sandbox:
 
     # --- lifecycle --------------------------------------------------------------------
     def start(self) -> "Sandbox":
-        ready: concurrent.futures.Future[None] = concurrent.futures.Future()
+        """Start the loop thread and every broker, elect the coordinators; returns self (or raises, cleaned up)."""
         self._loop = asyncio.new_event_loop()
 
         def run() -> None:
@@ -73,6 +76,7 @@ class Sandbox:
         return self
 
     def close(self) -> None:
+        """Stop every broker, cancel the loop's tasks and end its thread; safe to call twice."""
         if self._loop is None:
             return
         loop, self._loop = self._loop, None
@@ -115,6 +119,7 @@ class Sandbox:
 
     @property
     def cluster(self) -> Cluster:
+        """The running Cluster, for tests and tools that reach inside (use from the loop thread)."""
         if self._cluster is None:
             raise RuntimeError("the sandbox is not running")
         return self._cluster
@@ -122,10 +127,12 @@ class Sandbox:
     # --- what lessons, runners and tests use ------------------------------------------
     @property
     def bootstrap_servers(self) -> str:
+        """The brokers' host:port list, as a client's bootstrap.servers."""
         return self.cluster.bootstrap_servers
 
     @property
     def events(self) -> list[Event]:
+        """Every event so far (a copy), oldest first."""
         return self._events.snapshot()
 
     def subscribe(self, listener: Callable[[Event], None]) -> Callable[[], None]:
@@ -134,6 +141,7 @@ class Sandbox:
 
     def create_topic(self, name: str, partitions: int = 1, replication_factor: int | None = None,
                      min_insync_replicas: int | None = None) -> None:
+        """Create a topic as CreateTopics would (ValueError naming the Kafka error if refused)."""
         cluster = self.cluster
         rf = replication_factor or cluster.default_replication_factor()
         min_isr = self.config.min_insync_replicas if min_insync_replicas is None else min_insync_replicas
@@ -146,13 +154,16 @@ class Sandbox:
         self._run(create)
 
     def leader(self, topic: str, partition: int = 0) -> int | None:
+        """The partition's leader broker id (None while it is offline)."""
         state = self._state(topic, partition)
         return None if state.leader == NO_LEADER else state.leader
 
     def isr(self, topic: str, partition: int = 0) -> list[int]:
+        """The partition's in-sync replicas: the brokers an acks=all write waits for."""
         return list(self._state(topic, partition).isr)
 
     def replicas(self, topic: str, partition: int = 0) -> list[int]:
+        """The brokers holding a replica of the partition, preferred leader first."""
         return list(self._state(topic, partition).replicas)
 
     def _state(self, topic: str, partition: int) -> Any:
@@ -162,24 +173,29 @@ class Sandbox:
         return state
 
     def lose_acks(self, count: int = 1, api: str | None = "Produce") -> None:
+        """The next `count` requests of `api` are applied but their response is lost (the client retries)."""
         self._faults.arm(Action.LOSE_ACK, count, api)
 
     def drop_requests(self, count: int = 1, api: str | None = "Produce") -> None:
+        """The next `count` requests of `api` are discarded unapplied and their connection cut."""
         self._faults.arm(Action.DROP, count, api)
 
     def pause_replication(self) -> None:
+        """Followers stop fetching: the ISR shrinks after replica.lag.time.max.ms and the HW stalls."""
         def pause() -> None:
             self.cluster.replication_enabled.clear()
             self._events.emit(None, "fault", fault="pause_replication")
         self._run(pause)
 
     def resume_replication(self) -> None:
+        """Followers fetch again and catch up (back into the ISR)."""
         def resume() -> None:
             self.cluster.replication_enabled.set()
             self._events.emit(None, "fault", fault="resume_replication")
         self._run(resume)
 
     def stop_broker(self, broker_id: int) -> None:
+        """Crash a broker: leaders and coordinators move, its logs stay for a restart."""
         def stop() -> None:
             broker = self.cluster.brokers[broker_id]
             if broker.running:
@@ -188,6 +204,7 @@ class Sandbox:
         self._run(stop)
 
     def start_broker(self, broker_id: int) -> None:
+        """Restart a stopped broker: it truncates to its leaders' logs, catches up and rejoins the ISR."""
         async def start() -> None:
             broker = self.cluster.brokers[broker_id]
             if not broker.running:
@@ -196,9 +213,11 @@ class Sandbox:
         self._run(start())
 
     def broker_running(self, broker_id: int) -> bool:
+        """Whether the broker is up."""
         return self.cluster.brokers[broker_id].running
 
     def high_watermark(self, topic: str, partition: int = 0) -> int:
+        """The partition leader's high watermark: records below it are replicated to the ISR (-1 offline)."""
         def hw() -> int:
             part = self._leader_replica(topic, partition)
             return part.high_watermark if part else -1

@@ -6,6 +6,8 @@ from enum import IntEnum
 
 
 class Errors(IntEnum):
+    """Kafka's protocol error codes; `Errors(code).name` is what clients and events print."""
+
     UNKNOWN_SERVER_ERROR = -1
     NONE = 0
     OFFSET_OUT_OF_RANGE = 1

@@ -62,12 +62,15 @@ API_KEYS: dict[str, int] = {name: key for key, name in API_NAMES.items()}
 
 @dataclass(frozen=True)
 class RequestHeader:
+    """The fixed start of every request: API key, API version and correlation id."""
+
     api_key: int
     api_version: int
     correlation_id: int
 
     @property
     def api_name(self) -> str:
+        """The API's protocol name (e.g. Produce), for events."""
         return API_NAMES.get(self.api_key, f"api{self.api_key}")
 
 
@@ -77,10 +80,12 @@ def peek_header(frame: bytes) -> RequestHeader:
 
 
 def decode_request(header: RequestHeader, frame: bytes) -> Any:
+    """The whole request (header and body) decoded with kafka-python's codec at the header's version."""
     return REQUESTS[header.api_key].decode(frame, version=header.api_version, header=True)
 
 
 def response_class(api_key: int) -> type:
+    """The response message class of an API, whose nested classes build the response's fields."""
     return RESPONSES[api_key]
 
 
@@ -92,6 +97,7 @@ def encode_response(api_key: int, version: int, correlation_id: int, fields: dic
 
 
 def api_versions_body(supported: dict[int, tuple[int, int]], error: Errors = Errors.NONE) -> dict[str, Any]:
+    """The ApiVersions response fields advertising these version ranges (also KIP-511's v0 fallback)."""
     entry = RESPONSES[18].ApiVersion
     keys = [entry(api_key=k, min_version=lo, max_version=hi) for k, (lo, hi) in sorted(supported.items())]
     return dict(error_code=int(error), api_keys=keys, throttle_time_ms=0)

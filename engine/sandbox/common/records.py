@@ -32,6 +32,8 @@ class InvalidRecordBatch(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class BatchHeader:
+    """The fields of a v2 record batch header the broker needs, read without decoding records."""
+
     position: int          # where the batch starts in the buffer it was read from
     size: int              # whole batch, in bytes
     base_offset: int
@@ -45,22 +47,27 @@ class BatchHeader:
 
     @property
     def last_offset(self) -> int:
+        """The offset of the batch's last record."""
         return self.base_offset + self.last_offset_delta
 
     @property
     def last_sequence(self) -> int:
+        """The sequence number of the batch's last record (idempotent producers)."""
         return self.base_sequence + self.last_offset_delta
 
     @property
     def is_transactional(self) -> bool:
+        """Whether the batch belongs to a transaction (attributes bit 4): it is held back by the LSO."""
         return bool(self.attributes & TRANSACTIONAL_BIT)
 
     @property
     def is_control(self) -> bool:
+        """Whether this is a control batch (attributes bit 5): a COMMIT or ABORT marker."""
         return bool(self.attributes & CONTROL_BIT)
 
 
 def read_header(buf: bytes | bytearray | memoryview, pos: int = 0) -> BatchHeader:
+    """The header of the batch at `pos`, checked for magic 2 and a plausible length."""
     if len(buf) - pos < HEADER_SIZE:
         raise InvalidRecordBatch("truncated batch header")
     base_offset, = _I64.unpack_from(buf, pos)
@@ -77,6 +84,7 @@ def read_header(buf: bytes | bytearray | memoryview, pos: int = 0) -> BatchHeade
 
 
 def iter_headers(buf: bytes | bytearray | memoryview) -> Iterator[BatchHeader]:
+    """The headers of every batch in a produce or fetched buffer, in order."""
     pos = 0
     while pos < len(buf):
         header = read_header(buf, pos)

@@ -17,22 +17,31 @@ from typing import Callable, Protocol
 
 
 class TimerHandle(Protocol):
-    def cancel(self) -> None: ...
+    """A scheduled callback that can be cancelled (a completed or abandoned delayed operation)."""
+
+    def cancel(self) -> None:
+        """Do not run the callback."""
 
 
 class Timer(Protocol):
-    def time(self) -> float: ...
+    """A clock with delayed callbacks, driving the coordinators' session, rebalance and txn timeouts."""
 
-    def call_later(self, delay: float, callback: Callable[[], None]) -> TimerHandle: ...
+    def time(self) -> float:
+        """Now, in seconds (monotonic)."""
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> TimerHandle:
+        """Run `callback` after `delay` seconds."""
 
 
 class SystemTimer:
     """Real time, on the asyncio loop that is running when a timer is first set."""
 
     def time(self) -> float:
+        """The running loop's monotonic clock."""
         return asyncio.get_running_loop().time()
 
     def call_later(self, delay: float, callback: Callable[[], None]) -> TimerHandle:
+        """The loop's call_later (a negative delay runs as soon as possible)."""
         return asyncio.get_running_loop().call_later(max(delay, 0.0), callback)
 
 
@@ -56,9 +65,11 @@ class ManualTimer:
         self._seq = itertools.count()
 
     def time(self) -> float:
+        """The time `advance()` has reached."""
         return self.now
 
     def call_later(self, delay: float, callback: Callable[[], None]) -> TimerHandle:
+        """Queue `callback` to fire when `advance()` passes now + `delay`."""
         entry = ManualTimer._Entry(self.now + max(delay, 0.0), next(self._seq), callback)
         heapq.heappush(self._queue, entry)
         return entry
@@ -78,6 +89,7 @@ class ManualTimer:
         return fired
 
     def pending(self) -> int:
+        """How many timers are set and not cancelled."""
         return sum(1 for e in self._queue if not e.cancelled)
 
 

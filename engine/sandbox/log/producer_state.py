@@ -29,6 +29,8 @@ INT32_MAX = 2**31 - 1
 
 @dataclass(frozen=True, slots=True)
 class BatchMetadata:
+    """One of a producer's last five batches: its sequence range and offset, for spotting a retried duplicate."""
+
     first_seq: int
     last_seq: int
     base_offset: int
@@ -36,16 +38,21 @@ class BatchMetadata:
 
 @dataclass(slots=True)
 class ProducerEntry:
+    """What a partition knows of one producer id: its current epoch and its last five batches."""
+
     epoch: int = NO_EPOCH
     batches: deque[BatchMetadata] = field(default_factory=lambda: deque(maxlen=WINDOW))
 
     @property
     def last_seq(self) -> int:
+        """The sequence number of the producer's last record here (-1 before any)."""
         return self.batches[-1].last_seq if self.batches else -1
 
 
 @dataclass(frozen=True, slots=True)
 class AbortedTxn:
+    """An aborted transaction's offset range, returned by read_committed Fetch so consumers skip it."""
+
     producer_id: int
     first_offset: int
     last_offset: int       # the abort marker's offset
@@ -53,11 +60,15 @@ class AbortedTxn:
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
+    """The idempotence check of one batch: accept, refuse with an error, or a duplicate of an earlier batch."""
+
     error: Errors = Errors.NONE
     duplicate_of: int | None = None      # base offset of the original batch
 
 
 class ProducerStateManager:
+    """One partition's producer state (Kafka's ProducerStateManager); see the module docstring."""
+
     def __init__(self) -> None:
         self.producers: dict[int, ProducerEntry] = {}
         self.ongoing: dict[int, int] = {}            # producer id -> first offset of open txn
@@ -110,6 +121,7 @@ class ProducerStateManager:
             self.ongoing[pid] = h.base_offset
 
     def first_unstable_offset(self) -> int | None:
+        """The first offset of the oldest open transaction here (None if none): caps the LSO."""
         return min(self.ongoing.values()) if self.ongoing else None
 
     def aborted_since(self, fetch_offset: int, upper_bound: int) -> list[AbortedTxn]:

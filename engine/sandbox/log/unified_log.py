@@ -19,11 +19,15 @@ UNDEFINED_OFFSET = -1
 
 @dataclass(frozen=True, slots=True)
 class LogEntry:
+    """One record batch in the log, kept as the bytes a Fetch returns."""
+
     header: BatchHeader    # as stamped in the log (base offset, leader epoch)
     data: bytearray
 
 
 class Log:
+    """One replica's partition log (Kafka's UnifiedLog): batches, offset index and leader-epoch cache."""
+
     def __init__(self) -> None:
         self._entries: list[LogEntry] = []
         self._last_offsets: list[int] = []            # offset index, parallel to _entries
@@ -90,11 +94,13 @@ class Log:
         return out
 
     def entries(self) -> list[LogEntry]:
+        """Every batch in the log, oldest first (to rebuild producer state after a truncation)."""
         return list(self._entries)
 
     # --- leader epochs ----------------------------------------------------------
     @property
     def latest_epoch(self) -> int:
+        """The newest leader epoch in the epoch cache (-1 while empty)."""
         return self._epochs[-1][0] if self._epochs else UNDEFINED_EPOCH
 
     def end_offset_for_epoch(self, epoch: int) -> tuple[int, int]:

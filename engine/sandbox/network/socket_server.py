@@ -26,6 +26,8 @@ class CloseConnection(Exception):
 
 
 class Connection:
+    """One client connection; requests on it are answered one at a time, in order, as Kafka does."""
+
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader = reader
         self.writer = writer
@@ -33,12 +35,15 @@ class Connection:
         self.peer = f"{peer[0]}:{peer[1]}" if peer else "?"
 
     def abort(self) -> None:
+        """Cut the connection at once (RST, no goodbye), as a crash or an injected fault does."""
         transport = self.writer.transport
         if transport is not None and not transport.is_closing():
             transport.abort()
 
 
 class SocketServer:
+    """One broker's listener on 127.0.0.1 (Kafka's SocketServer); see the module docstring."""
+
     def __init__(self, broker_id: int, handler: FrameHandler, events: EventLog, message_max_bytes: int) -> None:
         self.broker_id = broker_id
         self.handler = handler
@@ -49,6 +54,7 @@ class SocketServer:
         self._connections: set[Connection] = set()
 
     async def start(self, port: int) -> int:
+        """Listen on `port` (0: any free one); returns the port bound."""
         self._server = await asyncio.start_server(self._serve, LOOPBACK, port, reuse_address=True)
         self.port = self._server.sockets[0].getsockname()[1]
         return self.port

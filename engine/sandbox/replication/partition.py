@@ -23,6 +23,8 @@ from engine.sandbox.common.records import BatchHeader, InvalidRecordBatch, iter_
 
 @dataclass
 class FollowerState:
+    """What a leader knows of a follower (Kafka's Replica): its log end offset, when it last caught up."""
+
     log_end_offset: int = -1
     last_caught_up: float = field(default_factory=time.monotonic)
     last_fetch_leader_leo: int = 0
@@ -31,6 +33,8 @@ class FollowerState:
 
 @dataclass
 class AppendResult:
+    """The outcome of a produce to one partition: an error code, or the offsets the batches got."""
+
     error: Errors
     base_offset: int = -1
     last_offset: int = -1
@@ -40,11 +44,15 @@ class AppendResult:
 
 @dataclass
 class DelayedProduce:
+    """An acks=all produce parked until the high watermark reaches `required_offset` (Kafka's DelayedProduce)."""
+
     required_offset: int
     future: asyncio.Future[Errors]
 
 
 class Partition:
+    """One replica of one partition on one broker (Kafka's Partition); see the module docstring."""
+
     def __init__(self, broker_id: int, state: PartitionState, controller: Controller,
                  events: EventLog, lag_time_s: float) -> None:
         self.broker_id = broker_id
@@ -65,6 +73,7 @@ class Partition:
 
     # --- leadership ---------------------------------------------------------------
     def make_leader(self) -> None:
+        """Become leader at the controller's new leader epoch: start an epoch in the log, track the followers."""
         self.is_leader = True
         self.leader_epoch = self.state.leader_epoch
         self.log.assign_epoch_start(self.leader_epoch)
@@ -73,6 +82,7 @@ class Partition:
         self.notify()
 
     def make_follower(self) -> None:
+        """Become a follower: parked acks=all produces fail with NOT_LEADER_OR_FOLLOWER."""
         self.is_leader = False
         self.leader_epoch = self.state.leader_epoch
         self.followers = {}
@@ -80,6 +90,7 @@ class Partition:
         self.notify()
 
     def fail_delayed(self, error: Errors) -> None:
+        """Answer every parked acks=all produce with `error` (leadership lost)."""
         for delayed in self._delayed:
             if not delayed.future.done():
                 delayed.future.set_result(error)
@@ -87,6 +98,7 @@ class Partition:
 
     # --- waking fetchers ------------------------------------------------------------
     def notify(self) -> None:
+        """Wake long-polling fetches waiting on this partition (new data or a high-watermark move)."""
         self._changed.set()
         self._changed = asyncio.Event()
 
@@ -96,6 +108,7 @@ class Partition:
 
     # --- leader: produce --------------------------------------------------------------
     def append_records_to_leader(self, records: bytes, required_acks: int) -> AppendResult:
+        """Produce as leader: min.insync.replicas (acks=all), idempotence checks (KIP-98), then append."""
         if not self.is_leader:
             return AppendResult(Errors.NOT_LEADER_OR_FOLLOWER)
         isr = self.state.isr
@@ -150,6 +163,7 @@ class Partition:
         return stored
 
     def wait_for_high_watermark(self, required_offset: int) -> asyncio.Future[Errors]:
+        """A future set once the HW passes `required_offset`: acks=all's wait for the ISR."""
         future: asyncio.Future[Errors] = asyncio.get_running_loop().create_future()
         self._delayed.append(DelayedProduce(required_offset, future))
         self._complete_delayed()
@@ -195,6 +209,7 @@ class Partition:
         return self.log.end_offset_for_epoch(self.leader_epoch - 1)[1] if self.leader_epoch > 0 else 0
 
     def shrink_isr(self) -> None:
+        """Drop followers that have not caught up for replica.lag.time.max.ms from the ISR."""
         if not self.is_leader:
             return
         now = time.monotonic()
@@ -207,6 +222,7 @@ class Partition:
             self._complete_delayed()
 
     def maybe_advance_high_watermark(self) -> None:
+        """Move the high watermark to the smallest log end offset in the ISR (leader only)."""
         if not self.is_leader:
             return
         ends = [self.log.log_end_offset]
@@ -223,6 +239,7 @@ class Partition:
 
     # --- follower ---------------------------------------------------------------------
     def truncate_to(self, offset: int, reason: str) -> None:
+        """Cut the log back to `offset` (a follower diverged from the new leader's epoch history)."""
         removed = self.log.truncate_to(offset)
         if removed:
             self.events.emit(self.broker_id, "truncate", topic=self.topic, partition=self.index,
@@ -236,6 +253,7 @@ class Partition:
             self.producer_state.on_append(entry.header, entry.data)
 
     def append_as_follower(self, entries: list[LogEntry], leader_hw: int) -> None:
+        """Append batches fetched from the leader, keeping their offsets; adopt the leader's HW up to our end."""
         for entry in entries:
             batch = bytearray(entry.data)
             stored = self.log.append_as_follower(batch)
@@ -247,5 +265,6 @@ class Partition:
 
     # --- reads ------------------------------------------------------------------------
     def last_stable_offset(self) -> int:
+        """The LSO: the first offset of the oldest open transaction, or the HW; read_committed reads below it."""
         first_open = self.producer_state.first_unstable_offset()
         return self.high_watermark if first_open is None else min(first_open, self.high_watermark)

@@ -23,6 +23,8 @@ LeaderLookup = Callable[[str, int, int], Partition | None]   # (topic, partition
 
 
 class ReplicaFetcher:
+    """One follower replica's fetch loop from its leader (Kafka's ReplicaFetcherThread); see above."""
+
     def __init__(self, replica: Partition, leader_id: int, lookup: LeaderLookup,
                  replication_enabled: asyncio.Event, events: EventLog) -> None:
         self.replica = replica
@@ -33,6 +35,7 @@ class ReplicaFetcher:
         self.task = asyncio.get_running_loop().create_task(self._run(), name=f"fetcher-{replica.topic}-{replica.index}")
 
     def stop(self) -> None:
+        """Stop fetching (leadership changed, or the broker stopped)."""
         self.task.cancel()
 
     async def _run(self) -> None:

@@ -21,6 +21,8 @@ READ_COMMITTED = 1
 
 @dataclass
 class FetchResult:
+    """A consumer's read of one partition: batches up to the HW (or LSO), the offsets, aborted transactions."""
+
     error: Errors
     entries: list[LogEntry]
     high_watermark: int = -1
@@ -30,10 +32,13 @@ class FetchResult:
 
     @property
     def size(self) -> int:
+        """The bytes of record batches in the result (counted against Fetch's max_bytes)."""
         return sum(e.header.size for e in self.entries)
 
 
 class ReplicaManager:
+    """One broker's replicas (Kafka's ReplicaManager); see the module docstring."""
+
     def __init__(self, broker_id: int, controller: Controller, events: EventLog,
                  replication_enabled: asyncio.Event, lag_time_s: float,
                  peers: Callable[[int], "ReplicaManager | None"]) -> None:
@@ -50,10 +55,12 @@ class ReplicaManager:
 
     # --- lifecycle ------------------------------------------------------------------
     def startup(self) -> None:
+        """The broker started: its replicas serve followers again and the periodic ISR shrink check runs."""
         self.online = True
         self._isr_task = asyncio.get_running_loop().create_task(self._isr_check())
 
     def shutdown(self) -> None:
+        """The broker crashed: stop fetchers and the ISR check, fail parked acks=all produces; logs stay."""
         self.online = False
         if self._isr_task:
             self._isr_task.cancel()
@@ -72,6 +79,7 @@ class ReplicaManager:
 
     # --- metadata from the controller ---------------------------------------------------
     def on_partition_change(self, state: PartitionState) -> None:
+        """Metadata from the controller: lead the partition, or follow its leader with a fetcher."""
         key = (state.topic, state.index)
         partition = self.partitions.get(key)
         if partition is None:
@@ -93,9 +101,11 @@ class ReplicaManager:
         return peer.partitions.get((topic, index)) if peer is not None and peer.online else None
 
     def partition(self, topic: str, index: int) -> Partition | None:
+        """This broker's replica of a partition, leader or follower (None if it has none)."""
         return self.partitions.get((topic, index))
 
     def leader_partition(self, topic: str, index: int) -> tuple[Errors, Partition | None]:
+        """The replica if this broker leads it, else UNKNOWN_TOPIC_OR_PARTITION or NOT_LEADER_OR_FOLLOWER."""
         if self.controller.partition(topic, index) is None:
             return Errors.UNKNOWN_TOPIC_OR_PARTITION, None
         partition = self.partitions.get((topic, index))
@@ -106,6 +116,7 @@ class ReplicaManager:
     # --- produce ------------------------------------------------------------------------
     async def append_records(self, topic: str, index: int, records: bytes, required_acks: int,
                              timeout_ms: int) -> AppendResult:
+        """Produce to one partition with acks 0/1/all; acks=all waits for the ISR up to timeout_ms."""
         error, partition = self.leader_partition(topic, index)
         if partition is None:
             return AppendResult(error)
@@ -125,6 +136,7 @@ class ReplicaManager:
     # --- fetch --------------------------------------------------------------------------
     def read(self, topic: str, index: int, offset: int, max_bytes: int, isolation: int,
              current_leader_epoch: int = -1) -> FetchResult:
+        """Fetch for a consumer: up to the HW, or the LSO with aborted transactions for read_committed (KIP-98)."""
         error, partition = self.leader_partition(topic, index)
         if partition is None:
             return FetchResult(error, [])

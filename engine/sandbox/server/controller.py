@@ -19,6 +19,8 @@ NO_LEADER = -1
 
 @dataclass
 class PartitionState:
+    """A partition's record in the cluster metadata: replicas, leader, leader epoch, ISR, min.insync.replicas."""
+
     topic: str
     index: int
     replicas: list[int]
@@ -30,6 +32,8 @@ class PartitionState:
 
 @dataclass
 class Topic:
+    """A topic's record in the cluster metadata: its id and partitions."""
+
     name: str
     topic_id: uuid.UUID
     partitions: list[PartitionState] = field(default_factory=list)
@@ -38,16 +42,23 @@ class Topic:
 
 
 class PartitionListener(Protocol):
-    def on_partition_change(self, state: PartitionState) -> None: ...
+    """What a broker implements to hear of leadership and ISR changes (Kafka: the metadata publisher)."""
+
+    def on_partition_change(self, state: PartitionState) -> None:
+        """The partition's leader, epoch or ISR changed: become leader or follower accordingly."""
 
 
 class TopicError(Exception):
+    """A topic request the controller refuses, with the Kafka error code CreateTopics answers."""
+
     def __init__(self, error: Errors, message: str) -> None:
         super().__init__(message)
         self.error = error
 
 
 class Controller:
+    """The cluster's metadata and leader elections (Kafka's KRaft controller); see the module docstring."""
+
     def __init__(self, broker_ids: list[int], events: EventLog) -> None:
         self.broker_ids = sorted(broker_ids)
         self.live: set[int] = set()
@@ -60,6 +71,7 @@ class Controller:
     # --- topics -----------------------------------------------------------------
     def create_topic(self, name: str, partitions: int, replication_factor: int,
                      min_insync_replicas: int = 1) -> Topic:
+        """CreateTopics: assign replicas round-robin over the brokers, first live replica leads."""
         if name in self.topics:
             raise TopicError(Errors.TOPIC_ALREADY_EXISTS, f"topic {name!r} already exists")
         if not name or len(name) > 249 or any(not (c.isalnum() or c in "._-") for c in name):
@@ -87,19 +99,23 @@ class Controller:
         return topic
 
     def partition(self, topic: str, index: int) -> PartitionState | None:
+        """A partition's metadata (None for an unknown topic or partition)."""
         t = self.topics.get(topic)
         if t is None or not 0 <= index < len(t.partitions):
             return None
         return t.partitions[index]
 
     def all_partitions(self) -> list[PartitionState]:
+        """Every partition of every topic."""
         return [p for t in self.topics.values() for p in t.partitions]
 
     # --- brokers ----------------------------------------------------------------
     def register(self, broker_id: int, listener: PartitionListener) -> None:
+        """Tell this broker's replica manager about partition changes from now on."""
         self.listeners[broker_id] = listener
 
     def broker_started(self, broker_id: int) -> None:
+        """A broker (re)joined: it hears of its partitions, and leads any offline one it was last in sync for."""
         self.live.add(broker_id)
         for state in self.all_partitions():
             if broker_id not in state.replicas:
@@ -110,6 +126,7 @@ class Controller:
                 self._publish(state, only=broker_id)
 
     def broker_stopped(self, broker_id: int) -> None:
+        """A broker died: elect a new leader from the ISR for what it led (never unclean); drop it from ISRs."""
         self.live.discard(broker_id)
         for state in self.all_partitions():
             if broker_id not in state.replicas:
@@ -134,6 +151,7 @@ class Controller:
         self._publish(state)
 
     def alter_isr(self, state: PartitionState, isr: list[int], reason: str = "") -> None:
+        """AlterPartition: the leader changes the ISR (a follower caught up or fell behind)."""
         if sorted(isr) == sorted(state.isr):
             return
         kind = "isr_shrink" if len(isr) < len(state.isr) else "isr_expand"

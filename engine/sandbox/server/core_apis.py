@@ -23,10 +23,12 @@ MAX_TIMESTAMP = -3
 
 
 async def api_versions(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
+    """ApiVersions: the API table's version ranges, what clients negotiate every request version from."""
     return api_versions_body(apis.supported_versions())
 
 
 async def metadata(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
+    """Metadata: brokers, controller, each partition's leader, epoch, replicas and ISR (auto-creating topics)."""
     R = response_class(3)
     cluster = apis.cluster
     controller = cluster.controller
@@ -61,6 +63,7 @@ async def metadata(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[s
 
 
 def auto_create(apis: "KafkaApis", name: str) -> Any:
+    """auto.create.topics.enable: create a topic a client asked Metadata for (None if the name is refused)."""
     cluster = apis.cluster
     try:
         return cluster.controller.create_topic(
@@ -71,6 +74,7 @@ def auto_create(apis: "KafkaApis", name: str) -> Any:
 
 
 async def create_topics(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
+    """CreateTopics: partitions, replication factor and min.insync.replicas (validate_only too)."""
     R = response_class(19)
     cluster = apis.cluster
     results = []
@@ -100,6 +104,7 @@ async def create_topics(apis: "KafkaApis", header: RequestHeader, req: Any) -> d
 
 
 async def produce(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any] | None:
+    """Produce: append each partition's batches with the request's acks; no response at all for acks=0."""
     R = response_class(0)
     rm = apis.broker.replica_manager
     acks = req.acks
@@ -131,6 +136,7 @@ async def _failed(error: Errors) -> AppendResult:
 
 
 async def fetch(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
+    """Fetch: read from the leader up to the HW (or the LSO for read_committed), long-polling up to max_wait_ms."""
     R = response_class(1)
     rm = apis.broker.replica_manager
     deadline = time.monotonic() + max(req.max_wait_ms, 0) / 1000
@@ -183,6 +189,7 @@ async def _wait_any(events: list[asyncio.Event], timeout: float) -> None:
 
 
 async def list_offsets(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
+    """ListOffsets: earliest, latest (HW, or LSO for read_committed) or by timestamp, per partition."""
     R = response_class(2)
     rm = apis.broker.replica_manager
     isolation = getattr(req, "isolation_level", 0)
@@ -225,6 +232,7 @@ def _offset_for_timestamp(partition: Any, timestamp: int) -> tuple[int, int]:
 
 
 async def offset_for_leader_epoch(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
+    """OffsetForLeaderEpoch (KIP-101): where an epoch ended, so a replica or consumer detects divergence."""
     R = response_class(23)
     rm = apis.broker.replica_manager
     out = []
@@ -247,6 +255,7 @@ async def offset_for_leader_epoch(apis: "KafkaApis", header: RequestHeader, req:
 
 
 async def find_coordinator(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
+    """FindCoordinator: the broker leading the internal-topic partition of a group or transactional id."""
     R = response_class(10)
     cluster = apis.cluster
     keys = list(req.coordinator_keys) if header.api_version >= 4 else [req.key]

@@ -20,6 +20,7 @@ def _coordinator(apis: "KafkaApis") -> GroupCoordinator:
 
 
 async def join_group(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
+    """JoinGroup: parked until the rebalance's join phase ends; the leader gets every member's subscription."""
     R = response_class(11)
     v = header.api_version
     result = await _coordinator(apis).join_group(
@@ -35,6 +36,7 @@ async def join_group(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict
 
 
 async def sync_group(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
+    """SyncGroup: the leader sends the assignment; each member gets its partitions."""
     v = header.api_version
     result = await _coordinator(apis).sync_group(
         req.group_id, req.generation_id, req.member_id,
@@ -46,6 +48,7 @@ async def sync_group(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict
 
 
 async def heartbeat(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
+    """Heartbeat: keeps the member in the group; REBALANCE_IN_PROGRESS asks it to rejoin."""
     error = _coordinator(apis).heartbeat(
         req.group_id, req.member_id, getattr(req, "group_instance_id", None) if header.api_version >= 3 else None,
         req.generation_id)
@@ -53,6 +56,7 @@ async def heartbeat(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[
 
 
 async def leave_group(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
+    """LeaveGroup: members leave at once (v3+ in a batch, KIP-345)."""
     R = response_class(13)
     v = header.api_version
     members = [(req.member_id, None)] if v < 3 else [(m.member_id, m.group_instance_id) for m in req.members]
@@ -66,6 +70,7 @@ async def leave_group(apis: "KafkaApis", header: RequestHeader, req: Any) -> dic
 
 
 async def offset_commit(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
+    """OffsetCommit: store a generation's consumed positions (unknown partitions refused one by one)."""
     R = response_class(8)
     controller = apis.cluster.controller
     v = header.api_version
@@ -93,6 +98,7 @@ async def offset_commit(apis: "KafkaApis", header: RequestHeader, req: Any) -> d
 
 
 async def offset_fetch(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
+    """OffsetFetch: the group's committed offsets, where a consumer resumes (require_stable from v7, KIP-447)."""
     R = response_class(9)
     v = header.api_version
     wanted = None if req.topics is None else [(t.name, i) for t in req.topics for i in t.partition_indexes]

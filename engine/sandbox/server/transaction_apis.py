@@ -48,6 +48,7 @@ async def init_producer_id(apis: "KafkaApis", header: RequestHeader, req: Any) -
 
 
 async def add_partitions_to_txn(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
+    """AddPartitionsToTxn (v0-3): register the partitions a transaction writes; all refused if one is unknown."""
     R = response_class(24)
     controller = apis.cluster.controller
     wanted = [(t.name, p) for t in req.v3_and_below_topics for p in t.partitions]
@@ -69,12 +70,14 @@ async def add_partitions_to_txn(apis: "KafkaApis", header: RequestHeader, req: A
 
 
 async def add_offsets_to_txn(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
+    """AddOffsetsToTxn: the consumer group whose offsets the transaction will commit."""
     result = _coordinator(apis).add_offsets_to_txn(req.transactional_id, req.producer_id, req.producer_epoch,
                                                    req.group_id, version=header.api_version)
     return dict(throttle_time_ms=0, error_code=result.error)
 
 
 async def txn_offset_commit(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
+    """TxnOffsetCommit, at the group's coordinator: offsets staged until the transaction's markers."""
     R = response_class(28)
     v = header.api_version
     controller = apis.cluster.controller
@@ -103,6 +106,7 @@ async def txn_offset_commit(apis: "KafkaApis", header: RequestHeader, req: Any) 
 
 
 async def end_txn(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
+    """EndTxn: commit or abort; answered once the markers are written (see TransactionConfig)."""
     result = await _coordinator(apis).end_txn(req.transactional_id, req.producer_id, req.producer_epoch,
                                               bool(req.committed), version=header.api_version)
     return dict(throttle_time_ms=0, error_code=result.error)

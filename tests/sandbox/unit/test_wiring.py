@@ -5,6 +5,7 @@ modules import each other without cycles (module-level imports only)."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,37 @@ def test_imports_are_module_level_and_acyclic() -> None:
     for module in sorted(graph):
         if module not in state:
             visit(module)
+
+
+# --- documentation ----------------------------------------------------------------------------
+
+def public_definitions(tree: ast.Module) -> list[tuple[str, ast.AST]]:
+    """Module-level functions and classes, and the methods of public classes, without a leading _."""
+    found: list[tuple[str, ast.AST]] = []
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
+                    and not child.name.startswith("_"):
+                found.append((prefix + child.name, child))
+                if isinstance(child, ast.ClassDef):
+                    visit(child, f"{prefix}{child.name}.")
+
+    visit(tree, "")
+    return found
+
+
+def test_every_public_definition_has_a_docstring() -> None:
+    missing = [f"{path.relative_to(ROOT)}:{node.lineno} {name}"
+               for path in sandbox_modules().values()
+               for name, node in public_definitions(ast.parse(path.read_text()))
+               if ast.get_docstring(node) is None]      # type: ignore[arg-type]
+    assert not missing, "public definitions without a docstring:\n" + "\n".join(missing)
+
+
+def test_docs_and_comments_cite_no_design_notes_or_issue_numbers() -> None:
+    pattern = re.compile(r"issue [0-9]|DESIGN\.md|\.\./shared|shared/corpus", re.IGNORECASE)
+    hits = [f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+            for path in sandbox_modules().values()
+            for n, line in enumerate(path.read_text().splitlines(), 1) if pattern.search(line)]
+    assert not hits, "\n".join(hits)

@@ -81,6 +81,8 @@ NO_GENERATION = -1
 class GroupConfig:
     # Kafka's group.initial.rebalance.delay.ms is 3 s; a short delay keeps the course snappy
     # while still letting consumers started together land in one generation.
+    """The group coordinator's broker configs (group.* settings), scaled down for the course."""
+
     initial_rebalance_delay_ms: int = 100
     min_session_timeout_ms: int = 100          # Kafka: 6000 (group.min.session.timeout.ms)
     max_session_timeout_ms: int = 1_800_000    # Kafka: group.max.session.timeout.ms
@@ -91,6 +93,8 @@ class GroupConfig:
 
 @dataclass(frozen=True)
 class JoinGroupMember:
+    """One member as the JoinGroup response lists it to the leader: its id and subscription metadata."""
+
     member_id: str
     group_instance_id: str | None
     metadata: bytes
@@ -98,6 +102,8 @@ class JoinGroupMember:
 
 @dataclass(frozen=True)
 class JoinResult:
+    """A JoinGroup answer: member id, generation, chosen protocol, leader (members: for the leader only)."""
+
     error: Errors
     member_id: str
     generation_id: int = NO_GENERATION
@@ -109,6 +115,8 @@ class JoinResult:
 
 @dataclass(frozen=True)
 class SyncResult:
+    """A SyncGroup answer: the member's partition assignment, as the leader computed it."""
+
     error: Errors
     protocol_type: str | None = None
     protocol_name: str | None = None
@@ -117,6 +125,8 @@ class SyncResult:
 
 @dataclass(frozen=True)
 class LeaveMemberResult:
+    """One member's outcome in a LeaveGroup (v3+ batches members, KIP-345)."""
+
     member_id: str
     group_instance_id: str | None
     error: Errors
@@ -124,12 +134,16 @@ class LeaveMemberResult:
 
 @dataclass(frozen=True)
 class LeaveResult:
+    """A LeaveGroup answer: a group-level error, or one result per member."""
+
     error: Errors
     members: tuple[LeaveMemberResult, ...] = ()
 
 
 @dataclass(frozen=True)
 class OffsetFetchResult:
+    """An OffsetFetch answer: the committed offset of each partition asked for (-1 when none)."""
+
     error: Errors
     partitions: dict[TopicPartition, PartitionOffset] = field(default_factory=dict)
 
@@ -140,6 +154,8 @@ def _resolve(fut: asyncio.Future[Any] | None, result: Any) -> None:
 
 
 class GroupCoordinator:
+    """One broker's consumer-group coordinator (Kafka's GroupCoordinator); see the module docstring."""
+
     def __init__(self, broker_id: int, manager: GroupMetadataManager, emit: Emit | None = None,
                  timer: Timer | None = None, config: GroupConfig | None = None) -> None:
         self.broker_id = broker_id
@@ -158,6 +174,7 @@ class GroupCoordinator:
     # ------------------------------------------------------------------ ownership
 
     def is_coordinator_for(self, group_id: str) -> bool:
+        """Whether this broker leads the __consumer_offsets partition of `group_id`."""
         return self.manager.partition_for(group_id) in self.owned_partitions
 
     def on_election(self, partitions: Any) -> None:
@@ -173,6 +190,7 @@ class GroupCoordinator:
                     self._load_group(stored)
 
     def on_resignation(self, partitions: Any) -> None:
+        """Give up these __consumer_offsets partitions: their groups unload, parked calls get NOT_COORDINATOR."""
         for partition in list(partitions):
             self.owned_partitions.discard(partition)
         for group_id, group in list(self.groups.items()):
@@ -180,9 +198,11 @@ class GroupCoordinator:
                 self._unload_group(group)
 
     def shutdown(self) -> None:
+        """The broker stopped: resign every partition it coordinated."""
         self.on_resignation(list(self.owned_partitions))
 
     def group(self, group_id: str) -> GroupMetadata | None:
+        """The live state of a group this coordinator holds (None if not loaded here)."""
         return self.groups.get(group_id)
 
     def _load_group(self, stored: StoredGroup) -> None:
@@ -238,6 +258,7 @@ class GroupCoordinator:
     async def join_group(self, group_id: str, member_id: str, group_instance_id: str | None, client_id: str,
                          protocol_type: str, protocols: list[tuple[str, bytes]], session_timeout_ms: int,
                          rebalance_timeout_ms: int, require_known_member_id: bool) -> JoinResult:
+        """JoinGroup: add or update the member and park the call until the rebalance's join phase completes."""
         error = self._validate(group_id)
         if error is not None:
             return JoinResult(error, member_id)
@@ -483,6 +504,7 @@ class GroupCoordinator:
                          group_instance_id: str | None = None, protocol_type: str | None = None,
                          protocol_name: str | None = None,
                          assignments: dict[str, bytes] | None = None) -> SyncResult:
+        """SyncGroup: the leader hands in the assignment; every member's call returns with its own share."""
         error = self._validate(group_id)
         if error is not None:
             return SyncResult(error)
@@ -557,6 +579,7 @@ class GroupCoordinator:
 
     def heartbeat(self, group_id: str, member_id: str, group_instance_id: str | None,
                   generation_id: int) -> Errors:
+        """Heartbeat: keep the member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin."""
         error = self._validate(group_id)
         if error is not None:
             return error
@@ -604,6 +627,7 @@ class GroupCoordinator:
     # ------------------------------------------------------------------ LeaveGroup
 
     def leave_group(self, group_id: str, members: list[tuple[str, str | None]]) -> LeaveResult:
+        """LeaveGroup: remove members at once (no session timeout to wait), starting a rebalance."""
         error = self._validate(group_id)
         if error is not None:
             return LeaveResult(error)
@@ -731,6 +755,7 @@ class GroupCoordinator:
 
     def fetch_offsets(self, group_id: str, partitions: list[TopicPartition] | None = None,
                       require_stable: bool = False) -> OffsetFetchResult:
+        """OffsetFetch: committed offsets (require_stable: UNSTABLE_OFFSET_COMMIT while a transaction holds one)."""
         error = self._validate(group_id, allow_empty_id=True)
         if error is not None:
             return OffsetFetchResult(error)

@@ -24,6 +24,8 @@ from engine.sandbox.coordinator.timer import TimerHandle
 
 
 class GroupState(Enum):
+    """A classic consumer group's state (Kafka's GroupState); see the diagram above."""
+
     EMPTY = "Empty"
     PREPARING_REBALANCE = "PreparingRebalance"
     COMPLETING_REBALANCE = "CompletingRebalance"
@@ -43,11 +45,13 @@ VALID_PREVIOUS_STATES: dict[GroupState, frozenset[GroupState]] = {
 
 
 class IllegalGroupTransition(RuntimeError):
-    pass
+    """A state change Kafka's GroupState.validPreviousStates forbids: a coordinator bug, never a client error."""
 
 
 @dataclass
 class MemberMetadata:
+    """One group member (Kafka's MemberMetadata): its ids, timeouts, protocols, assignment and parked request."""
+
     member_id: str
     group_instance_id: str | None
     client_id: str
@@ -66,16 +70,20 @@ class MemberMetadata:
 
     @property
     def is_awaiting_join(self) -> bool:
+        """Whether the member's JoinGroup is parked until the join phase of the rebalance completes."""
         return self.awaiting_join is not None
 
     @property
     def is_awaiting_sync(self) -> bool:
+        """Whether the member's SyncGroup is parked until the leader sends the assignment."""
         return self.awaiting_sync is not None
 
     def protocol_names(self) -> list[str]:
+        """The assignment protocols (e.g. range, roundrobin) the member supports, preferred first."""
         return [name for name, _ in self.supported_protocols]
 
     def metadata(self, protocol: str) -> bytes:
+        """The member's subscription metadata for one assignment protocol."""
         for name, meta in self.supported_protocols:
             if name == protocol:
                 return meta
@@ -95,6 +103,7 @@ class MemberMetadata:
     def has_satisfied_heartbeat(self) -> bool:
         # Kafka: a new member can expire while joining; a known member parked in JoinGroup or
         # SyncGroup is kept alive by the rebalance (the rebalance timeout handles it instead).
+        """Whether the member is alive at its session-timeout check (heartbeat seen, or kept alive by the rebalance)."""
         if self.is_new:
             return self.heartbeat_satisfied
         if self.is_awaiting_join or self.is_awaiting_sync:
@@ -104,6 +113,8 @@ class MemberMetadata:
 
 @dataclass
 class GroupMetadata:
+    """One consumer group's live state on its coordinator (Kafka's GroupMetadata): generation, leader, members."""
+
     group_id: str
     state: GroupState = GroupState.EMPTY
     generation_id: int = 0
@@ -122,32 +133,40 @@ class GroupMetadata:
     # ------------------------------------------------------------------ state
 
     def is_(self, state: GroupState) -> bool:
+        """Whether the group is in `state`."""
         return self.state is state
 
     def transition_to(self, target: GroupState) -> None:
+        """Move to `target`, refusing a transition Kafka's state machine does not allow."""
         if self.state not in VALID_PREVIOUS_STATES[target]:
             raise IllegalGroupTransition(
                 f"group {self.group_id}: {self.state.value} -> {target.value} is not a valid transition")
         self.state = target
 
     def can_rebalance(self) -> bool:
+        """Whether a rebalance may start from the current state (Stable, CompletingRebalance or Empty)."""
         return self.state in VALID_PREVIOUS_STATES[GroupState.PREPARING_REBALANCE]
 
     # ------------------------------------------------------------------ members
 
     def has(self, member_id: str) -> bool:
+        """Whether `member_id` is a member of the current group."""
         return member_id in self.members
 
     def get(self, member_id: str) -> MemberMetadata:
+        """The member with this id (KeyError if it is not a member)."""
         return self.members[member_id]
 
     def is_leader(self, member_id: str) -> bool:
+        """Whether this member leads the group (it computes the assignment in SyncGroup)."""
         return self.leader_id == member_id
 
     def is_pending_member(self, member_id: str) -> bool:
+        """Whether this id was handed out with MEMBER_ID_REQUIRED and has not joined yet (KIP-394)."""
         return member_id in self.pending_members
 
     def add(self, member: MemberMetadata) -> None:
+        """Add a joined member; the first member becomes leader and sets the group's protocol type."""
         if not self.members:
             self.protocol_type = member.protocol_type
         if self.leader_id is None:
@@ -159,6 +178,7 @@ class GroupMetadata:
             timer.cancel()
 
     def remove(self, member_id: str) -> MemberMetadata | None:
+        """Remove a member (left or session timed out); the leadership passes to the next member."""
         member = self.members.pop(member_id, None)
         if member is not None:
             self.supported_protocols.subtract(member.protocol_names())
@@ -169,18 +189,22 @@ class GroupMetadata:
         return member
 
     def update_member_protocols(self, member: MemberMetadata, protocols: list[tuple[str, bytes]]) -> None:
+        """Replace a rejoining member's protocols, keeping the group's protocol counts right."""
         self.supported_protocols.subtract(member.protocol_names())
         self.supported_protocols += Counter()
         member.supported_protocols = list(protocols)
         self.supported_protocols.update(member.protocol_names())
 
     def num_awaiting_join(self) -> int:
+        """How many members have a JoinGroup parked in this rebalance."""
         return sum(1 for m in self.members.values() if m.is_awaiting_join)
 
     def has_all_members_joined(self) -> bool:
+        """Whether the join phase can complete: every member rejoined and no pending member is outstanding."""
         return len(self.members) == self.num_awaiting_join() and not self.pending_members
 
     def not_yet_rejoined_members(self) -> list[MemberMetadata]:
+        """The members that have not rejoined this rebalance (removed when it times out)."""
         return [m for m in self.members.values() if not m.is_awaiting_join]
 
     def maybe_elect_new_joined_leader(self) -> bool:
@@ -194,6 +218,7 @@ class GroupMetadata:
         return False
 
     def rebalance_timeout_ms(self) -> int:
+        """The join phase's deadline: the largest rebalance.timeout.ms (max.poll.interval.ms) of the members."""
         return max((m.rebalance_timeout_ms for m in self.members.values()), default=0)
 
     # ------------------------------------------------------------------ protocols
@@ -208,6 +233,7 @@ class GroupMetadata:
             self.supported_protocols[n] == len(self.members) for n in names)
 
     def candidate_protocols(self) -> set[str]:
+        """The assignment protocols every member supports."""
         return {name for name, count in self.supported_protocols.items() if count == len(self.members)}
 
     def select_protocol(self) -> str:
@@ -221,6 +247,7 @@ class GroupMetadata:
         return next(v for v in votes if tally[v] == best)
 
     def init_next_generation(self) -> None:
+        """End the join phase: bump the generation and pick the protocol (CompletingRebalance), or go Empty."""
         self.generation_id += 1
         if self.members:
             self.protocol_name = self.select_protocol()

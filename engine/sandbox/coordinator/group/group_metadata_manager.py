@@ -31,6 +31,8 @@ NO_LEADER_EPOCH = -1
 
 @dataclass(frozen=True)
 class OffsetAndMetadata:
+    """A committed offset as the offsets log stores it: the next offset to consume, its leader epoch, metadata."""
+
     offset: int
     leader_epoch: int = NO_LEADER_EPOCH
     metadata: str = ""
@@ -51,6 +53,8 @@ class PartitionOffset:
 
 @dataclass(frozen=True)
 class StoredMember:
+    """A member as the group record in __consumer_offsets keeps it, so a new coordinator can reload it."""
+
     member_id: str
     group_instance_id: str | None
     client_id: str
@@ -74,6 +78,8 @@ class StoredGroup:
 
 @dataclass
 class GroupMetadataManager:
+    """The cluster's one copy of __consumer_offsets (Kafka's GroupMetadataManager); see the module docstring."""
+
     num_partitions: int = 50
     # How an id maps to a partition; Kafka's hash by default. The cluster may pass its own
     # (e.g. the one its FindCoordinator uses) so ownership and FindCoordinator agree.
@@ -87,26 +93,32 @@ class GroupMetadataManager:
     _seq: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def partition_for(self, group_id: str) -> int:
+        """The __consumer_offsets partition of a group id; its leader is the group's coordinator."""
         return self.partitioner(group_id, self.num_partitions)
 
     def group_ids_in(self, partition: int) -> list[str]:
+        """Every group with state in this __consumer_offsets partition (what a new coordinator loads)."""
         known = set(self.groups) | set(self.offsets) | set(self.pending_txn_offsets)
         return sorted(g for g in known if self.partition_for(g) == partition)
 
     # ------------------------------------------------------------------ membership
 
     def store_group(self, group: StoredGroup) -> None:
+        """Write the group record (membership and assignment of a generation)."""
         self.groups[group.group_id] = group
 
     def stored_group(self, group_id: str) -> StoredGroup | None:
+        """The last group record written for this group, if any."""
         return self.groups.get(group_id)
 
     # ------------------------------------------------------------------ offsets
 
     def next_append_seq(self) -> int:
+        """The position of the next record in the offsets log (orders plain and transactional commits)."""
         return next(self._seq)
 
     def store_offsets(self, group_id: str, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
+        """OffsetCommit's write: these offsets become the group's committed ones at once."""
         committed = self.offsets.setdefault(group_id, {})
         for tp, value in offsets.items():
             committed[tp] = OffsetAndMetadata(value.offset, value.leader_epoch, value.metadata,
@@ -114,6 +126,7 @@ class GroupMetadataManager:
 
     def store_txn_offsets(self, group_id: str, producer_id: int, producer_epoch: int,
                           offsets: dict[TopicPartition, OffsetAndMetadata]) -> Errors:
+        """TxnOffsetCommit's write: staged under the producer id until its marker; a stale epoch is fenced."""
         if producer_epoch < self.producer_epochs.get(producer_id, -1):
             return Errors.INVALID_PRODUCER_EPOCH
         self.producer_epochs[producer_id] = producer_epoch
@@ -146,9 +159,11 @@ class GroupMetadataManager:
         return visible
 
     def has_pending_txn_offsets(self, group_id: str, tp: TopicPartition) -> bool:
+        """Whether an open transaction holds offsets for this partition (OffsetFetch's unstable case)."""
         return any(tp in offsets for offsets in self.pending_txn_offsets.get(group_id, {}).values())
 
     def committed(self, group_id: str) -> dict[TopicPartition, OffsetAndMetadata]:
+        """The group's committed offsets now (transactional ones only once their commit marker is written)."""
         return dict(self.offsets.get(group_id, {}))
 
     def get_offsets(self, group_id: str, partitions: list[TopicPartition] | None,

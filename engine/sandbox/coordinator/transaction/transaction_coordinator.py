@@ -102,6 +102,7 @@ PRODUCER_FENCED_SINCE = {"InitProducerId": 4, "AddPartitionsToTxn": 2, "AddOffse
 
 
 def fenced_error(api: str, version: int | None) -> Errors:
+    """A fenced producer's error: PRODUCER_FENCED since KIP-588's request versions, INVALID_PRODUCER_EPOCH before."""
     if version is None or version >= PRODUCER_FENCED_SINCE[api]:
         return Errors.PRODUCER_FENCED
     return Errors.INVALID_PRODUCER_EPOCH
@@ -118,6 +119,8 @@ class MarkerWriteError(Exception):
 
 @dataclass
 class TransactionConfig:
+    """The transaction coordinator's broker configs (transaction.* settings) and the sandbox's marker wait."""
+
     max_timeout_ms: int = 900_000                  # transaction.max.timeout.ms
     abort_timed_out_interval_ms: int = 1_000       # Kafka: 10 s (…cleanup.interval.ms)
     marker_retry_backoff_ms: int = 100
@@ -129,6 +132,8 @@ class TransactionConfig:
 
 @dataclass(frozen=True)
 class InitProducerIdResult:
+    """An InitProducerId answer: the producer id and the (bumped) epoch, or the error."""
+
     error: Errors
     producer_id: int = NO_PRODUCER_ID
     producer_epoch: int = NO_PRODUCER_EPOCH
@@ -136,21 +141,29 @@ class InitProducerIdResult:
 
 @dataclass(frozen=True)
 class AddPartitionsResult:
+    """An AddPartitionsToTxn answer: an error code per partition."""
+
     errors: dict[TopicPartition, Errors] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class AddOffsetsResult:
+    """An AddOffsetsToTxn answer: the group whose offsets join the transaction, or the error."""
+
     error: Errors
     group_id: str
 
 
 @dataclass(frozen=True)
 class EndTxnResult:
+    """An EndTxn answer: NONE once the commit or abort is decided (here: its markers written)."""
+
     error: Errors
 
 
 class TransactionCoordinator:
+    """One broker's transaction coordinator (Kafka's TransactionCoordinator); see the module docstring."""
+
     def __init__(self, broker_id: int, state: TransactionStateManager, write_markers: WriteMarkers,
                  txn_commit_offsets: TxnCommitOffsets, complete_txn_offsets: CompleteTxnOffsets,
                  emit: Emit | None = None, timer: Timer | None = None,
@@ -171,6 +184,7 @@ class TransactionCoordinator:
     # ------------------------------------------------------------------ lifecycle
 
     def is_coordinator_for(self, transactional_id: str) -> bool:
+        """Whether this broker leads the __transaction_state partition of `transactional_id`."""
         return self.state.partition_for(transactional_id) in self.owned
 
     def on_election(self, partitions: Any, coordinator_epoch: int | None = None) -> None:
@@ -187,6 +201,7 @@ class TransactionCoordinator:
                     self._start_markers(txn)
 
     def on_resignation(self, partitions: Any) -> None:
+        """Give up these __transaction_state partitions: their marker writing stops (the state stays)."""
         for partition in list(partitions):
             self.owned.pop(partition, None)
         for tid, task in list(self._marker_tasks.items()):
@@ -200,10 +215,12 @@ class TransactionCoordinator:
         return self._running
 
     def startup(self) -> None:
+        """Arm the periodic abort of transactions open past transaction.timeout.ms."""
         self._running = True
         self._schedule_expiry_check()
 
     def shutdown(self) -> None:
+        """The broker stopped: disarm the timeout check and resign every partition."""
         self._running = False
         if self._expiry_timer is not None:
             self._expiry_timer.cancel()
@@ -226,6 +243,7 @@ class TransactionCoordinator:
     async def init_producer_id(self, transactional_id: str | None, txn_timeout_ms: int,
                                producer_id: int = NO_PRODUCER_ID, producer_epoch: int = NO_PRODUCER_EPOCH,
                                version: int | None = None) -> InitProducerIdResult:
+        """InitProducerId: a fresh id, or for a transactional.id an epoch bump fencing the previous producer."""
         if transactional_id is None:
             # An idempotent producer: any broker hands out a fresh id.
             pid = self.state.producer_ids.generate()
@@ -317,6 +335,7 @@ class TransactionCoordinator:
 
     def add_partitions_to_txn(self, transactional_id: str, producer_id: int, producer_epoch: int,
                               partitions: list[TopicPartition], version: int | None = None) -> AddPartitionsResult:
+        """AddPartitionsToTxn: the partitions the transaction writes to (they will get its markers)."""
         wanted = {(t, p) for t, p in partitions}
         txn, error = self._check_producer("AddPartitionsToTxn", transactional_id, producer_id, producer_epoch, version)
         if txn is None:
@@ -333,6 +352,7 @@ class TransactionCoordinator:
 
     def add_offsets_to_txn(self, transactional_id: str, producer_id: int, producer_epoch: int, group_id: str,
                            version: int | None = None) -> AddOffsetsResult:
+        """AddOffsetsToTxn: a group whose offsets the transaction will commit (sendOffsetsToTransaction)."""
         txn, error = self._check_producer("AddOffsetsToTxn", transactional_id, producer_id, producer_epoch, version)
         if txn is None:
             return AddOffsetsResult(error, group_id)
@@ -369,6 +389,7 @@ class TransactionCoordinator:
 
     async def end_txn(self, transactional_id: str, producer_id: int, producer_epoch: int, commit: bool,
                       version: int | None = None) -> EndTxnResult:
+        """EndTxn: PrepareCommit/PrepareAbort, then the markers; a retry of the same outcome succeeds."""
         if not transactional_id:
             return EndTxnResult(Errors.INVALID_REQUEST)
         if not self.is_coordinator_for(transactional_id):

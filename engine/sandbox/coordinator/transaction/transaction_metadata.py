@@ -26,6 +26,8 @@ MAX_PRODUCER_EPOCH = 32767   # Short.MaxValue
 
 
 class TransactionState(Enum):
+    """A transactional id's state (Kafka's TransactionState); see the diagram above."""
+
     EMPTY = "Empty"
     ONGOING = "Ongoing"
     PREPARE_COMMIT = "PrepareCommit"
@@ -51,16 +53,19 @@ VALID_PREVIOUS_STATES: dict[TransactionState, frozenset[TransactionState]] = {
 
 
 class IllegalTransactionTransition(RuntimeError):
-    pass
+    """A state change Kafka's TransactionState.validPreviousStates forbids: a coordinator bug."""
 
 
 def is_epoch_exhausted(epoch: int) -> bool:
     # Kafka keeps the last epoch free so a fencing bump can never overflow.
+    """Whether the epoch is at its limit: the next InitProducerId rotates to a new producer id (KIP-360)."""
     return epoch >= MAX_PRODUCER_EPOCH - 1
 
 
 @dataclass
 class TransactionMetadata:
+    """One transactional.id's record in __transaction_state (Kafka's TransactionMetadata)."""
+
     transactional_id: str
     producer_id: int
     txn_timeout_ms: int
@@ -80,9 +85,11 @@ class TransactionMetadata:
 
     @property
     def is_producer_epoch_exhausted(self) -> bool:
+        """Whether the current epoch can no longer be bumped (see `is_epoch_exhausted`)."""
         return is_epoch_exhausted(self.producer_epoch)
 
     def transition_to(self, target: TransactionState, now: float) -> None:
+        """Move to `target`, refusing a transition Kafka's state machine does not allow."""
         if self.state not in VALID_PREVIOUS_STATES[target]:
             raise IllegalTransactionTransition(
                 f"transactional id {self.transactional_id}: {self.state.value} -> {target.value}")
@@ -135,6 +142,7 @@ class TransactionMetadata:
         return begins
 
     def add_group(self, group_id: str, now: float) -> bool:
+        """AddOffsetsToTxn: the group's offsets join the transaction; returns True when this starts one."""
         begins = self.state is not TransactionState.ONGOING
         if begins:
             self.txn_start_time = now
@@ -143,10 +151,12 @@ class TransactionMetadata:
         return begins
 
     def prepare_abort_or_commit(self, commit: bool, now: float) -> None:
+        """Decide the outcome (PrepareCommit/PrepareAbort): every partition now awaits its marker."""
         self.transition_to(TransactionState.PREPARE_COMMIT if commit else TransactionState.PREPARE_ABORT, now)
         self.pending_markers = set(self.partitions)
 
     def complete(self, now: float) -> None:
+        """All markers written: CompleteCommit/CompleteAbort, ready for the producer's next transaction."""
         commit = self.state is TransactionState.PREPARE_COMMIT
         self.transition_to(TransactionState.COMPLETE_COMMIT if commit else TransactionState.COMPLETE_ABORT, now)
         self.partitions = set()
@@ -155,4 +165,5 @@ class TransactionMetadata:
 
     @property
     def is_preparing(self) -> bool:
+        """Whether the outcome is decided but markers are still being written (PrepareCommit/PrepareAbort)."""
         return self.state in (TransactionState.PREPARE_COMMIT, TransactionState.PREPARE_ABORT)
