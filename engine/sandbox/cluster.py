@@ -49,7 +49,8 @@ class Cluster:
         self._next_producer_id = 1000
         # What __consumer_offsets and __transaction_state would hold, shared by every broker's
         # coordinators: a group's offsets and a transaction outlive the broker that coordinated
-        # them, as if those topics were replicated. Both ids come from one allocator.
+        # them, as if those topics were replicated. Idempotent and transactional producers draw their
+        # producer ids from one allocator, so no id is ever handed out twice.
         self.group_metadata = GroupMetadataManager(num_partitions=COORDINATOR_PARTITIONS)
         self.transaction_state = TransactionStateManager(
             num_partitions=COORDINATOR_PARTITIONS, partitioner=partition_for,
@@ -68,6 +69,8 @@ class Cluster:
             self.brokers[broker_id] = Broker(broker_id, self, port)
         for broker in self.brokers.values():
             await broker.start()
+        # Registered only once every broker is up, so start-up elects once instead of moving
+        # every coordinator partition again as each broker joins.
         self.membership_listeners.append(self._elect_group_coordinators)
         self.membership_listeners.append(self._elect_transaction_coordinators)
         self.membership_changed()
