@@ -24,13 +24,19 @@ Scoring (each question is worth 1 point):
 
 from __future__ import annotations
 
+import difflib
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
 
 from engine.model import Question, Quiz
+from engine.problems import ContentError, Problem
+from engine.yamlsource import load_located
 
 DEFAULT_PASSING_GRADE = 70
+
+ANSWERS_EXAMPLE = "`q1: 2` or `q2: [1, 3]`"
 
 # Sums of floats such as 1/3 + 1/3 + 1/3 must still reach a passing grade of exactly 100.
 _EPSILON = 1e-9
@@ -177,3 +183,66 @@ def _ordered_subset_credit(given: Sequence[int]) -> float:
             tails[k] = value
     longest = len(tails)
     return longest / len(given) if longest >= 2 else 0.0
+
+
+# ---------------------------------------------------------------- the answers file
+
+
+def read_answers(path: Path, quiz: Quiz) -> dict[str, list[int]]:
+    """Parse and check an answers file against `quiz`; ContentError lists every problem.
+
+    The file's shape is engine/schemas/answers.schema.json: question id -> nothing (not answered),
+    an option number, or a list of them.
+    """
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ContentError([Problem(name, 0, "no such answers file")]) from None
+    except UnicodeDecodeError:
+        raise ContentError([Problem(name, 0, "not UTF-8 text; save the answers file as UTF-8")]) from None
+    except OSError as exc:
+        raise ContentError([Problem(name, 0, f"cannot read the answers file: {exc.strerror or exc}")]) from None
+    data, where = load_located(text, name)
+    if data is None:
+        raise ContentError([Problem(name, 1, f"the answers file is empty; write one line per question, e.g. {ANSWERS_EXAMPLE}")])
+    if not isinstance(data, dict):
+        raise ContentError([where.problem((), f"the answers file must map question ids to option numbers, e.g. {ANSWERS_EXAMPLE}")])
+
+    ids = [q.id for q in quiz.questions]
+    problems: list[Problem] = []
+    answers: dict[str, list[int]] = {}
+    for key, value in data.items():
+        qid = str(key)
+        if qid not in ids:
+            close = difflib.get_close_matches(qid, ids, n=1)
+            hint = f"did you mean `{close[0]}`?" if close else f"its questions are: {', '.join(ids)}"
+            problems.append(where.problem((key,), f"quiz {quiz.id!r} has no question `{qid}`; {hint}", key=True))
+            continue
+        chosen = _option_numbers(value, (key,), where, problems)
+        if chosen is None:
+            continue
+        try:
+            check_answer(quiz.question(qid), chosen)
+        except AnswerError as exc:
+            problems.append(where.problem((key,), f"{exc}"))
+            continue
+        answers[qid] = chosen
+    if problems:
+        raise ContentError(problems)
+    return answers
+
+
+def _option_numbers(value: Any, path: tuple, where: Any, problems: list[Problem]) -> list[int] | None:
+    if value is None:
+        return []  # `q1:` with nothing after it: not answered
+    items = value if isinstance(value, list) else [value]
+    out: list[int] = []
+    for i, item in enumerate(items):
+        if isinstance(item, bool) or not isinstance(item, int):
+            at = path + (i,) if isinstance(value, list) else path
+            problems.append(where.problem(at, f"{item!r} is not an option number; write numbers as written in the "
+                                              f"quiz, 1-based, e.g. {ANSWERS_EXAMPLE}"))
+            return None
+        out.append(item)
+    return out

@@ -21,7 +21,11 @@ from engine.runs.runner import Listener, RunResult, run_example
 from engine.runs.scenario import METRICS, Scenario, load_scenario
 from engine.yamlsource import load_located
 
-FIELDS = {"title", "lesson", "description", "pass", "hints", "feedback"}
+# The keys of exercise.yaml, and what `feedback:` may name besides the counted metrics
+# (engine.schemas builds the exercise JSON Schema from these tables).
+EXERCISE_KEYS = ("title", "lesson", "description", "pass", "hints", "feedback")
+FIELDS = set(EXERCISE_KEYS)
+FEEDBACK_EVENTS = ("timeout", "crash")
 
 
 @dataclass
@@ -74,6 +78,9 @@ def load_exercise(folder: Path) -> Exercise:
         rule = parse_rule(str(data.get("pass", "")), set(METRICS))
     except RuleError as exc:
         problems.append(loc.problem(("pass",), str(exc)))
+    for key in ("lesson", "description"):
+        if key in data and not isinstance(data[key], (str, type(None))):
+            problems.append(loc.problem((key,), f"`{key}:` is text; quote it: \"...\""))
     hints = data.get("hints") or []
     if not isinstance(hints, list) or not all(isinstance(h, str) for h in hints):
         problems.append(loc.problem(("hints",), "`hints:` is a list of strings, the gentlest first"))
@@ -83,9 +90,11 @@ def load_exercise(folder: Path) -> Exercise:
         problems.append(loc.problem(("feedback",), "`feedback:` maps a count (e.g. `lost`) to a message"))
         feedback = {}
     for metric in feedback:
-        if metric not in METRICS and metric not in ("timeout", "crash"):
+        if metric not in METRICS and metric not in FEEDBACK_EVENTS:
             problems.append(loc.problem(("feedback", metric), f"`{metric}` is not counted; use one of: "
-                                                               f"{', '.join(METRICS)}, timeout, crash", key=True))
+                                                               f"{', '.join(METRICS + FEEDBACK_EVENTS)}", key=True))
+        elif not isinstance(feedback[metric], str):
+            problems.append(loc.problem(("feedback", metric), f"the feedback for `{metric}` is a message; quote it"))
     scenario = None
     if (folder / "scenario.yaml").is_file():
         try:

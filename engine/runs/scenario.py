@@ -25,6 +25,14 @@ ACTIONS: dict[str, set[str]] = {
     "drop_requests": {"count", "api"},
 }
 
+# The keys of a scenario file, of a topic, and of a fault's `when:` (engine.schemas builds the
+# scenario JSON Schema from these tables, so `course validate` and editors agree).
+SCENARIO_KEYS = ("title", "description", "brokers", "timeout", "topics", "faults", "expect", "output")
+TOPIC_KEYS = ("name", "partitions", "replication_factor", "min_insync_replicas")
+TRIGGER_KINDS: tuple[str, ...] = ("seconds", "records", "sent", "acked", "processed")
+BROKER_LIMIT = 9  # brokers: 1..9
+PARTITION_LIMIT = 64  # partitions per topic: 1..64
+
 # What an expectation may name: the fields of engine.runs.outcome.Outcome.
 METRICS = ("sent", "acknowledged", "failed", "in_log", "lost", "duplicates", "log_duplicates",
            "reordered", "processed", "unprocessed")
@@ -133,7 +141,7 @@ def parse_scenario(text: str, filename: str, path: Path | None = None) -> Scenar
 class _Reader:
     """Builds a Scenario from plain YAML data, collecting problems instead of stopping at one."""
 
-    TOP = {"title", "brokers", "timeout", "topics", "faults", "expect", "output", "description"}
+    TOP = set(SCENARIO_KEYS)
 
     def __init__(self, loc: Locator):
         self.loc = loc
@@ -153,7 +161,7 @@ class _Reader:
         if not isinstance(title, str) or not title.strip():
             self.error(("title",), "write a `title:` saying what the scenario shows")
             title = ""
-        brokers = self.integer(data, ("brokers",), default=3, low=1, high=9)
+        brokers = self.integer(data, ("brokers",), default=3, low=1, high=BROKER_LIMIT)
         timeout = data.get("timeout", 60)
         if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
             self.error(("timeout",), "`timeout:` is a number of seconds greater than 0, e.g. `timeout: 60`")
@@ -194,13 +202,13 @@ class _Reader:
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             self.error(path, "a topic is `{name: orders, partitions: 1, replication_factor: 3}`")
             return None
-        known = {"name", "partitions", "replication_factor", "min_insync_replicas"}
+        known = set(TOPIC_KEYS)
         for key in item:
             if key not in known:
                 self.error(path + (key,), f"unknown topic field `{key}`; expected one of: {', '.join(sorted(known))}",
                            key=True)
         rf_default = min(3, brokers)
-        partitions = self.integer(item, path + ("partitions",), 1, 1, 64)
+        partitions = self.integer(item, path + ("partitions",), 1, 1, PARTITION_LIMIT)
         rf = self.integer(item, path + ("replication_factor",), rf_default, 1, brokers)
         isr = self.integer(item, path + ("min_insync_replicas",), min(2, rf), 1, rf)
         return TopicSpec(item["name"], partitions, rf, isr)
@@ -209,8 +217,9 @@ class _Reader:
         if value == "start":
             return Trigger("start")
         if isinstance(value, dict) and len(value) >= 1:
-            kinds = [k for k in value if k in ("seconds", "records", "sent", "acked", "processed")]
-            if len(kinds) == 1:
+            kinds = [k for k in value if k in TRIGGER_KINDS]
+            stray = [k for k in value if k not in TRIGGER_KINDS and k != "topic"]
+            if len(kinds) == 1 and not stray:
                 kind = kinds[0]
                 amount = value[kind]
                 if isinstance(amount, (int, float)) and not isinstance(amount, bool) and amount >= 0:
@@ -256,11 +265,18 @@ class _Reader:
         if not isinstance(count, int) or isinstance(count, bool) or count < 1:
             self.error(path + ("count",), "`count:` is a whole number of requests, at least 1")
             return None
+        partition = item.get("partition", 0)
+        if not isinstance(partition, int) or isinstance(partition, bool) or partition < 0:
+            self.error(path + ("partition",), "`partition:` is a partition number, 0 or more")
+            return None
+        api = item.get("api", "Produce")
+        if not isinstance(api, str):
+            self.error(path + ("api",), "`api:` names a Kafka request type, e.g. `api: Produce`")
+            return None
         if when is None:
             return None
         line = self.loc.position(path)[0]
-        return Fault(when, action, broker, topic, int(item.get("partition", 0)), count,
-                     str(item.get("api", "Produce")), line)
+        return Fault(when, action, broker, topic, partition, count, api, line)
 
     def expectations(self, data: Any) -> list[Expectation]:
         if not isinstance(data, dict):
