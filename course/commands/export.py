@@ -57,13 +57,13 @@ def main(args: argparse.Namespace) -> int:
     if args.out == "-":
         sys.stdout.write(result.text)
     else:
-        _write(Path(args.out), result.text)
+        write_atomically(Path(args.out), result.text)
         n = sum(len(q.questions) for q in quizzes)
         print(f"wrote {n} questions from {len(quizzes)} quiz{'zes' if len(quizzes) != 1 else ''} to {args.out} ({args.fmt})")
     return 0
 
 
-def _write(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str) -> None:
     """Replace the file whole, so an interrupted export never leaves half a file for the LMS."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

@@ -66,18 +66,26 @@ class QuizGrade:
     questions: list[QuestionGrade] = field(default_factory=list)
     passing_grade: int = DEFAULT_PASSING_GRADE
 
-    def to_json(self) -> dict:
-        """The shape `course grade --json` prints (and nothing more, so scripts can rely on it)."""
+    def to_json(self, reveal: bool = True) -> dict:
+        """The shape `course grade --json` prints (and nothing more, so scripts can rely on it).
+
+        Without `reveal` the right answers (`expected`) are left out, so a learner who grades
+        their own answers learns which questions are wrong, not what is right.
+        """
+        questions = []
+        for q in self.questions:
+            row: dict = {"id": q.id, "correct": q.correct, "credit": round(q.credit, 4)}
+            if reveal:
+                row["expected"] = q.expected
+            row["given"] = q.given
+            questions.append(row)
         return {
             "quiz": self.quiz,
             "score": self.score,
             "max": self.max,
             "percent": self.percent,
             "passed": self.passed,
-            "questions": [
-                {"id": q.id, "correct": q.correct, "expected": q.expected, "given": q.given}
-                for q in self.questions
-            ],
+            "questions": questions,
         }
 
 

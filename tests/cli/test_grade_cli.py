@@ -67,7 +67,7 @@ def answers(tmp_path: Path, text: str) -> Path:
 
 def test_passing_answers_json(tmp_path: Path, quiz: Path, env: dict[str, str]) -> None:
     a = answers(tmp_path, "q1: 2\nq2: [3, 1]\nq3: [1, 3, 2]\n")
-    out = course(env, "grade", str(quiz), str(a), "--json")
+    out = course(env, "grade", str(quiz), str(a), "--json", "--reveal")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == {
         "quiz": "semantics",
@@ -76,21 +76,63 @@ def test_passing_answers_json(tmp_path: Path, quiz: Path, env: dict[str, str]) -
         "percent": 66.67,
         "passed": True,
         "questions": [
-            {"id": "q1", "correct": True, "expected": [2], "given": [2]},
-            {"id": "q2", "correct": True, "expected": [1, 3], "given": [3, 1]},
-            {"id": "q3", "correct": False, "expected": [1, 2, 3], "given": [1, 3, 2]},
+            {"id": "q1", "correct": True, "credit": 1.0, "expected": [2], "given": [2]},
+            {"id": "q2", "correct": True, "credit": 1.0, "expected": [1, 3], "given": [3, 1]},
+            {"id": "q3", "correct": False, "credit": 0.0, "expected": [1, 2, 3], "given": [1, 3, 2]},
         ],
     }
 
 
+def test_json_hides_the_right_answers_without_reveal(tmp_path: Path, quiz: Path, env: dict[str, str]) -> None:
+    a = answers(tmp_path, "q1: 1\n")
+    out = course(env, "grade", str(quiz), str(a), "--json")
+    assert out.returncode == 1
+    data = json.loads(out.stdout)
+    assert all("expected" not in q for q in data["questions"])
+    assert data["questions"][0] == {"id": "q1", "correct": False, "credit": 0.0, "given": [1]}
+
+
 def test_failing_answers_report_and_exit_1(tmp_path: Path, quiz: Path, env: dict[str, str]) -> None:
     a = answers(tmp_path, "q1: [1]\nq3: [1, 2, 3]\n")
-    out = course(env, "grade", str(quiz), str(a))
+    out = course(env, "grade", str(quiz), str(a), "--reveal")
     assert out.returncode == 1, out.stderr
     assert "q1  wrong: the answer is 2, you gave 1" in out.stdout
     assert "q2  not answered: the answer is 1, 3" in out.stdout
     assert "q3  right" in out.stdout
     assert "Score 1 / 3 (33.33%): not passed (passing grade 60%)" in out.stdout
+
+
+def test_report_reveals_nothing_without_reveal(tmp_path: Path, quiz: Path, env: dict[str, str]) -> None:
+    a = answers(tmp_path, "q1: [1]\nq3: [1, 2, 3]\n")
+    out = course(env, "grade", str(quiz), str(a))
+    assert out.returncode == 1, out.stderr
+    assert "q1  wrong: you gave 1" in out.stdout
+    assert "q2  not answered\n" in out.stdout
+    assert "the answer is" not in out.stdout and "--reveal" in out.stdout
+
+
+@pytest.mark.parametrize("args, code", [((), 1), (("--json",), 1), (("--reveal",), 1)])
+def test_closed_pipe_keeps_the_grades_exit_status(tmp_path: Path, quiz: Path, env: dict[str, str],
+                                                   args: tuple[str, ...], code: int) -> None:
+    """`course grade ... | head`: the reader is gone before anything is written; the status is the grade's."""
+    a = answers(tmp_path, "q1: 1\n")
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write now fails with EPIPE, deterministically
+    try:
+        run = subprocess.run([sys.executable, "-m", "course", "grade", str(quiz), str(a), *args],
+                             stdout=write_end, stderr=subprocess.PIPE, text=True, env=env, timeout=60)
+    finally:
+        os.close(write_end)
+    assert run.returncode == code
+    assert "Traceback" not in run.stderr and "BrokenPipeError" not in run.stderr, run.stderr
+
+
+def test_shell_pipe_into_head_keeps_the_status(tmp_path: Path, quiz: Path, env: dict[str, str]) -> None:
+    a = answers(tmp_path, "q1: 1\n")
+    cmd = f"{sys.executable} -m course grade {quiz} {a} | head -n 1; exit ${{PIPESTATUS[0]}}"
+    run = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, env=env, timeout=60)
+    assert run.returncode == 1, run.stderr
+    assert run.stdout == "Delivery semantics (semantics)\n"
 
 
 def test_partial_credit_quiz(tmp_path: Path, quiz: Path, env: dict[str, str]) -> None:
@@ -185,3 +227,121 @@ def test_progress_with_a_corrupt_file_warns_and_starts_fresh(tmp_path: Path, env
     assert "warning:" in out.stderr and "progress.json.corrupt-" in out.stderr
     assert "Quizzes: none taken yet" in out.stdout
     assert [p.read_text() for p in folder.glob("progress.json.corrupt-*")] == ["{not json"]
+
+
+# ---------------------------------------------------------------- a class: one file per learner
+
+
+def _class_folder(folder: Path, n: int = 30) -> dict[str, str]:
+    """`n` generated answers files, some of them broken on purpose; returns file name -> kind."""
+    import random
+
+    rng = random.Random(20261130)
+    folder.mkdir()
+    kinds: dict[str, str] = {}
+    broken = {
+        3: "q1: [2\n",  # not YAML
+        7: "q1: 2\nq7: [1]\n",  # no such question
+        11: "q2: [1, 9]\n",  # no such option
+        17: "",  # empty
+        23: "- 1\n- 2\n",  # not a mapping
+        29: "q3: [1, 2]\n",  # an order missing an item
+    }
+    for i in range(n):
+        name = f"learner{i:02d}.yaml"
+        if i in broken:
+            text, kinds[name] = broken[i], "broken"
+        else:
+            lines = []
+            if rng.random() < 0.9:
+                lines.append(f"q1: {rng.randint(1, 3)}")
+            if rng.random() < 0.9:
+                lines.append(f"q2: {sorted(rng.sample([1, 2, 3], rng.randint(1, 3)))}")
+            if rng.random() < 0.9:
+                lines.append(f"q3: {rng.sample([1, 2, 3], 3)}")
+            text, kinds[name] = "\n".join(lines) + "\n", "ok"
+        (folder / name).write_text(text, encoding="utf-8")
+    (folder / "notes.txt").write_text("not answers\n")
+    kinds["notes.txt"] = "broken"
+    (folder / "learner00.yml").write_text("q1: 2\n")  # the same learner twice
+    kinds["learner00.yml"] = "broken"
+    return kinds
+
+
+def _cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    from course.cli import main
+
+    code = main(argv)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.mark.parametrize("partial", [False, True])
+def test_gradebook_matches_grading_each_file_alone(tmp_path: Path, quiz: Path, partial: bool,
+                                                   capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import csv
+    import io
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    if partial:
+        quiz.write_text(QUIZ.replace("{passing_grade: 60}", "{passing_grade: 60, partial: true}"))
+    folder = tmp_path / "class"
+    kinds = _class_folder(folder)
+    book = tmp_path / "gradebook.csv"
+    code, out, err = _cli(["grade", str(quiz), str(folder), "--csv", str(book)], capsys)
+    assert code == 2  # some files could not be graded
+    rows = list(csv.DictReader(io.StringIO(book.read_text(encoding="utf-8"))))
+    assert list(rows[0]) == ["learner", "q1", "q2", "q3", "total", "max", "percent", "passed"]
+    assert len(rows) == sum(1 for k in kinds.values() if k == "ok") == 24
+    not_graded = sorted(line.split(": not graded: ")[0] for line in err.splitlines() if ": not graded: " in line)
+    assert not_graded == sorted(str(folder / f) for f, k in kinds.items() if k == "broken")
+    assert "notes.txt: not graded: not an answers file" in err
+    assert "learner00.yml: not graded: learner 'learner00' is already graded from learner00.yaml" in err
+
+    by_learner = {row["learner"]: row for row in rows}
+    for name, kind in kinds.items():
+        if not name.endswith(".yaml"):
+            continue
+        alone, single_out, _ = _cli(["grade", str(quiz), str(folder / name), "--json"], capsys)
+        if kind == "broken":
+            assert alone == 2 and Path(name).stem not in by_learner
+            continue
+        grade = json.loads(single_out)
+        row = by_learner[Path(name).stem]
+        assert alone == (0 if grade["passed"] else 1)
+        assert {q["id"]: float(row[q["id"]]) for q in grade["questions"]} == \
+            {q["id"]: pytest.approx(q["credit"], abs=1e-4) for q in grade["questions"]}
+        assert float(row["total"]) == pytest.approx(grade["score"], abs=1e-4)
+        assert int(row["max"]) == grade["max"]
+        assert float(row["percent"]) == pytest.approx(grade["percent"], abs=1e-2)
+        assert row["passed"] == ("true" if grade["passed"] else "false")
+
+    # --json prints the same gradebook
+    code, out, _ = _cli(["grade", str(quiz), str(folder), "--json"], capsys)
+    data = json.loads(out)
+    assert code == 2 and data["questions"] == ["q1", "q2", "q3"]
+    assert [r["learner"] for r in data["learners"]] == [r["learner"] for r in rows]
+    for r in data["learners"]:
+        assert r["total"] == pytest.approx(float(by_learner[r["learner"]]["total"]), abs=1e-4)
+        assert r["passed"] == (by_learner[r["learner"]]["passed"] == "true")
+    assert sorted(u["file"] for u in data["unreadable"]) == not_graded
+
+
+def test_gradebook_of_a_clean_class_exits_0_and_prints_csv(tmp_path: Path, quiz: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "ada.yaml").write_text("q1: 2\nq2: [1, 3]\nq3: [1, 2, 3]\n")
+    (folder / "bob.yaml").write_text("q1: 1\n")
+    code, out, err = _cli(["grade", str(quiz), str(folder)], capsys)
+    assert code == 0, err
+    assert out == ("learner,q1,q2,q3,total,max,percent,passed\n"
+                   "ada,1,1,1,3,3,100,true\n"
+                   "bob,0,0,0,0,3,0,false\n")
+
+
+def test_csv_needs_a_folder(tmp_path: Path, quiz: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a = answers(tmp_path, "q1: 2\n")
+    code, _, err = _cli(["grade", str(quiz), str(a), "--csv", str(tmp_path / "x.csv")], capsys)
+    assert code == 2 and "give a folder" in err

@@ -202,7 +202,8 @@ def test_json_shape_is_exactly_the_contract() -> None:
         "percent": 50.0,
         "passed": False,
         "questions": [
-            {"id": "s", "correct": False, "expected": [2], "given": [3]},
-            {"id": "o", "correct": True, "expected": [1, 2, 3, 4], "given": [1, 2, 3, 4]},
+            {"id": "s", "correct": False, "credit": 0.0, "expected": [2], "given": [3]},
+            {"id": "o", "correct": True, "credit": 1.0, "expected": [1, 2, 3, 4], "given": [1, 2, 3, 4]},
         ],
     }
+    assert [set(q) for q in g.to_json(reveal=False)["questions"]] == [{"id", "correct", "credit", "given"}] * 2
