@@ -25,6 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("exercise", nargs="?", metavar="EXERCISE", help="exercise name (default: all)")
     p.add_argument("--watch", action="store_true", help="check again every time you save the file")
     p.add_argument("--json", action="store_true", help="one JSON object per exercise, one per line")
+    p.add_argument("--junit", metavar="FILE", help="also write the results as JUnit XML, for CI")
     p.add_argument("--bootstrap-servers", dest="run_bootstrap", metavar="S",
                    help="run against a real cluster (faults are not injected there)")
     p.set_defaults(func=cmd_check)
@@ -134,6 +135,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     results = [_check_and_record(ex, args, store, ws) for ex in targets]
     for r in results:
         _report(r, args.json)
+    if getattr(args, "junit", None):
+        from course.commands.export import write_atomically
+        from engine.learner.junit import junit_xml
+
+        write_atomically(Path(args.junit), junit_xml(results))
     if not args.watch:
         return 0 if results and all(r.passed for r in results) else 1
     print("Watching for changes (Ctrl-C to stop)...", file=sys.stderr, flush=True)
