@@ -1,4 +1,6 @@
-"""`course export QUIZ... --format moodle-xml|gift --out FILE`: quizzes for Moodle's question bank."""
+"""`course export QUIZ... --format moodle-xml|gift|quizdown [--out FILE]`: quizzes for Moodle's question
+bank, or one quiz back as a quizdown page. Without --out (or with `--out -`) the export goes to
+standard output."""
 
 from __future__ import annotations
 
@@ -16,15 +18,16 @@ from engine.problems import ContentError
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "export",
-        help="export quizzes as Moodle XML or GIFT for an LMS",
+        help="export quizzes as Moodle XML or GIFT for an LMS, or a quiz as a quizdown page",
         description="Write one or more quizzes (Quiz YAML files or quiz ids of the course) to a file Moodle "
         "imports into its question bank. Single and multiple choice become multichoice questions (multiple "
         "with +100/k %% per right and -100/k %% per wrong option); ordering becomes qtype_ordering (core "
-        "since Moodle 4.4). See engine/export.py for every mapping and what GIFT cannot express.",
+        "since Moodle 4.4). quizdown writes one quiz as a section Markdown page that `course import` reads back. "
+        "See engine/learner/export.py for every mapping and what each format cannot express.",
     )
     p.add_argument("quizzes", metavar="QUIZ", nargs="+", help="a Quiz YAML file or a quiz id of the course")
-    p.add_argument("--format", dest="fmt", choices=FORMATS, required=True, help="moodle-xml or gift")
-    p.add_argument("--out", metavar="FILE", required=True, help="where to write ('-' for standard output)")
+    p.add_argument("--format", dest="fmt", choices=FORMATS, required=True, help=", ".join(FORMATS))
+    p.add_argument("--out", metavar="FILE", default="-", help="where to write (default '-': standard output)")
     p.set_defaults(func=main)
 
 

@@ -1,4 +1,14 @@
-"""Instructor export: quizzes as Moodle XML or GIFT, for import into Moodle's question bank.
+"""Instructor export: quizzes as Moodle XML or GIFT (Moodle's question bank), or as quizdown.
+
+quizdown (`quizdown`): a section Markdown page holding one `{{< quizdown >}}` block, the format
+`course import` reads (engine.content.quizdown), so a quiz can go back into a book or any site
+that renders quizdown. import(export(quiz)) gives the same title, options and questions
+(Markdown texts compared without their surrounding blank lines). What a page cannot carry:
+- question ids: quizdown numbers questions `q1`, `q2`, ... by position; other ids give a warning;
+- the quiz id, lesson and source: `course import` derives them from where the page is put;
+- a prompt whose body holds a list, a heading or a blockquote (quizdown would read it as the
+  options, a new question or a hint): each question is parsed back as it is written, and one
+  that does not come back the same is an ExportError naming it.
 
 Moodle XML (`moodle-xml`), one category per quiz (`$course$/top/<quiz title>`):
 - `single` -> `multichoice` with `<single>true</single>`; the right option 100 %, the others 0.
@@ -46,7 +56,7 @@ from markdown_it import MarkdownIt
 
 from engine.model import Question, Quiz
 
-FORMATS = ("moodle-xml", "gift")
+FORMATS = ("moodle-xml", "gift", "quizdown")
 
 # Moodle's grade list (question_bank::fraction_options): 1/q for q <= 10, p/q for q <= 6, p/10,
 # 1/20. Written as percent with 5 decimals, i.e. fractions to the 7 decimals Moodle compares.
@@ -71,7 +81,8 @@ class Export:
 
 
 def export_quizzes(quizzes: Sequence[Quiz], fmt: str) -> Export:
-    writers: dict[str, Callable[[Sequence[Quiz]], Export]] = {"moodle-xml": to_moodle_xml, "gift": to_gift}
+    writers: dict[str, Callable[[Sequence[Quiz]], Export]] = {"moodle-xml": to_moodle_xml, "gift": to_gift,
+                                                              "quizdown": to_quizdown}
     if fmt not in writers:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     return writers[fmt](quizzes)
@@ -267,3 +278,113 @@ def _gift_order(quiz: Quiz, q: Question, head: str, warnings: list[str]) -> list
         lines.append(f"\t####{gift_escape(q.explanation)}")
     lines.append("}")
     return lines
+
+
+# ---------------------------------------------------------------- quizdown
+
+# quizdown-js's camelCase spelling of each option; `partial` is this course's own.
+_QUIZDOWN_OPTION_NAMES = {"shuffle_answers": "shuffleAnswers", "shuffle_questions": "shuffleQuestions",
+                          "n_questions": "nQuestions", "passing_grade": "passingGrade", "enable_retry": "enableRetry"}
+
+
+def to_quizdown(quizzes: Sequence[Quiz]) -> Export:
+    """One quiz -> a section Markdown page with its `{{< quizdown >}}` block."""
+    import yaml
+
+    from engine.content.quizdown import quiz_options_dict
+
+    if len(quizzes) != 1:
+        raise ExportError("a quizdown page holds one quiz; export the quizzes one at a time")
+    quiz = quizzes[0]
+    warnings: list[str] = []
+    front = yaml.safe_dump({"title": quiz.title}, allow_unicode=True, sort_keys=False, width=1000).strip()
+    lines = ["---", front, "---", "", "{{< quizdown >}}", ""]
+    options = {_QUIZDOWN_OPTION_NAMES.get(k, k): v for k, v in quiz_options_dict(quiz.options).items()}
+    if options:
+        lines += ["---", yaml.safe_dump(options, allow_unicode=True, sort_keys=False).strip(), "---", ""]
+    renamed = []
+    for n, q in enumerate(quiz.questions, 1):
+        lines += quizdown_question(quiz, q, n) + [""]
+        if q.id != f"q{n}":
+            renamed.append(f"{q.id} -> q{n}")
+    if renamed:
+        warnings.append(f"{quiz.id}: quizdown numbers questions by position, so ids change "
+                        f"({', '.join(renamed)}); answers files for this quiz name the new ids after import")
+    lines += ["{{< /quizdown >}}", ""]
+    return Export("\n".join(lines), warnings)
+
+
+def quizdown_question(quiz: Quiz, q: Question, n: int) -> list[str]:
+    """The quizdown lines of one question; ExportError if quizdown would read them back differently."""
+    for candidate in _prompt_forms(q.prompt):
+        lines = candidate + [""] + _quizdown_options(q) + _quizdown_quotes(q)
+        if _reads_back(lines, q):
+            return lines
+    raise ExportError(f"{quiz.id}/{q.id}: quizdown cannot hold this question as written (its prompt holds a "
+                      "list, a heading or a quote, which quizdown reads as options, a new question or a hint); "
+                      "reword it or export with --format moodle-xml")
+
+
+def _prompt_forms(prompt: str) -> list[list[str]]:
+    """The prompt as `## first line` + body, else as an empty heading followed by the whole prompt."""
+    text = prompt.strip("\n")
+    first, _, body = text.partition("\n\n")
+    forms = []
+    if first and "\n" not in first:
+        forms.append([f"## {first}"] + (["", body.strip(chr(10))] if body.strip() else []))
+    forms.append(["##", "", text] if text else ["##"])
+    return forms
+
+
+def _quizdown_options(q: Question) -> list[str]:
+    marker = "-" if q.kind == "multiple" else "1."
+    indent = " " * (len(marker) + 1)
+    lines: list[str] = []
+    for option in q.options:
+        box = "" if q.kind == "order" else ("[x] " if option.correct else "[ ] ")
+        first, *rest = option.text.strip("\n").split("\n")
+        lines.append(f"{marker} {box}{first}".rstrip())
+        lines += [indent + line if line.strip() else "" for line in rest]
+        if option.feedback:
+            lines += [indent + ("> " + line if line.strip() else ">") for line in option.feedback.strip().split("\n")]
+    return lines
+
+
+def _quote(text: str, lead: str = "") -> list[str]:
+    body = (lead + text.strip()).split("\n")
+    return ["> " + line if line.strip() else ">" for line in body]
+
+
+def _quizdown_quotes(q: Question) -> list[str]:
+    """The hint and the explanation, each a blockquote after the options."""
+    out: list[str] = []
+    if q.hint:
+        out += [""] + _quote(q.hint)
+    if q.explanation:
+        out += [""] + _quote(q.explanation, "**Explanation:** ")
+    return out
+
+
+def _reads_back(lines: list[str], q: Question) -> bool:
+    from engine.content.quizdown import parse_quizdown
+
+    back, problems = parse_quizdown("\n".join(lines))
+    if any(p.severity == "error" for p in problems) or len(back.questions) != 1:
+        return False
+    return same_question(back.questions[0], q)
+
+
+def _md(text: str | None) -> str | None:
+    return text.strip() if text is not None else None
+
+
+def same_question(a: Question, b: Question) -> bool:
+    """Equal kind, prompt, options, feedback, explanation and hint (Markdown compared without the
+    blank lines around it, and `correct` ignored for `order`, where the written order is the answer)."""
+    if (a.kind, _md(a.prompt), _md(a.explanation), _md(a.hint)) != (b.kind, _md(b.prompt), _md(b.explanation),
+                                                                      _md(b.hint)):
+        return False
+    if len(a.options) != len(b.options):
+        return False
+    return all(_md(x.text) == _md(y.text) and _md(x.feedback) == _md(y.feedback)
+               and (a.kind == "order" or x.correct == y.correct) for x, y in zip(a.options, b.options))
