@@ -374,17 +374,17 @@ def _reads_back(lines: list[str], q: Question) -> bool:
     return same_question(back.questions[0], q)
 
 
-def _md(text: str | None) -> str | None:
+def _trim(text: str | None) -> str | None:
     return text.strip() if text is not None else None
 
 
 def same_question(a: Question, b: Question) -> bool:
     """Equal kind, prompt, options, feedback, explanation and hint (Markdown compared without the
     blank lines around it, and `correct` ignored for `order`, where the written order is the answer)."""
-    if (a.kind, _md(a.prompt), _md(a.explanation), _md(a.hint)) != (b.kind, _md(b.prompt), _md(b.explanation),
-                                                                      _md(b.hint)):
+    if (a.kind, _trim(a.prompt), _trim(a.explanation), _trim(a.hint)) != (b.kind, _trim(b.prompt), _trim(b.explanation),
+                                                                      _trim(b.hint)):
         return False
     if len(a.options) != len(b.options):
         return False
-    return all(_md(x.text) == _md(y.text) and _md(x.feedback) == _md(y.feedback)
+    return all(_trim(x.text) == _trim(y.text) and _trim(x.feedback) == _trim(y.feedback)
                and (a.kind == "order" or x.correct == y.correct) for x, y in zip(a.options, b.options))
