@@ -347,3 +347,24 @@ def test_loaders_ignore_the_modeline(tmp_path: Path) -> None:
     assert quiz is not None and not problems
     assert _scenario_verdict(MODELINE + "x.json\n" + SCENARIO_OK)
     assert os.path.basename(build.authoring_doc()) == "authoring.md"
+
+
+def test_the_committed_reference_in_docs_is_the_generated_one() -> None:
+    doc = (ROOT / "docs" / "authoring.md").read_text(encoding="utf-8")
+    assert build.splice_reference(doc, build.reference_markdown()) == doc, \
+        "run `python -m engine.schemas.build --write` and commit docs/authoring.md"
+
+
+def test_course_schema_markdown_is_the_reference(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(["schema", "--markdown"]) == 0
+    out = capsys.readouterr().out
+    assert out == build.reference_markdown()
+    # every key of every schema, with its meaning, is in the reference
+    for key in QUIZ_KEYS + QUESTION_KEYS + OPTION_KEYS + SCENARIO_KEYS + TOPIC_KEYS + EXERCISE_KEYS:
+        assert f"`{key}`" in out, key
+    for action in ACTIONS:
+        assert f"`{action}`" in out, action
+
+
+def test_build_check_mode_reports_nothing_stale() -> None:
+    assert build.main([]) == 0
