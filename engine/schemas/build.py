@@ -319,17 +319,21 @@ def schema_json(name: str) -> str:
 
 
 def _type_name(s: dict[str, Any], root: dict[str, Any]) -> str:
+    """A schema fragment in words: `whole number 1..9`, `list of text`, `` `start` or mapping``."""
     if "$ref" in s:
         return _type_name(_resolve(s["$ref"], root), root)
     if "enum" in s:
         return " \\| ".join(f"`{v}`" for v in s["enum"])
     if "const" in s:
         return f"`{s['const']}`"
-    for combo in ("anyOf", "oneOf"):
-        if combo in s:
-            return " or ".join(_type_name(x, root) for x in s[combo])
-    t = s.get("type")
-    names = t if isinstance(t, list) else [t] if t else []
+    if "type" not in s:
+        for combo in ("anyOf", "oneOf"):
+            if combo in s:
+                parts = [_type_name(x, root) for x in s[combo]]
+                return " or ".join(dict.fromkeys(p for p in parts if p)) or "any"
+        return "any"
+    t = s["type"]
+    names = t if isinstance(t, list) else [t]
     if set(names) >= {"string", "number", "boolean"}:
         names = ["text"] + [n for n in names if n not in ("string", "number", "boolean")]
     words = []
@@ -350,7 +354,7 @@ def _type_name(s: dict[str, Any], root: dict[str, Any]) -> str:
             elif low is not None:
                 word += f" ≥ {low}"
         words.append(word)
-    return " or ".join(words) or "any"
+    return " or ".join(words)
 
 
 def _resolve(ref: str, root: dict[str, Any]) -> dict[str, Any]:
