@@ -18,12 +18,12 @@ from engine.problems import ContentError
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "export",
-        help="export quizzes as Moodle XML or GIFT for an LMS, or a quiz as a quizdown page",
+        help="export quizzes as Moodle XML, GIFT or QTI 2.1 for an LMS, or a quiz as a quizdown page",
         description="Write one or more quizzes (Quiz YAML files or quiz ids of the course) to a file Moodle "
         "imports into its question bank. Single and multiple choice become multichoice questions (multiple "
         "with +100/k %% per right and -100/k %% per wrong option); ordering becomes qtype_ordering (core "
         "since Moodle 4.4). quizdown writes one quiz as a section Markdown page that `course import` reads back. "
-        "See engine/learner/export.py for every mapping and what each format cannot express.",
+        "qti21 writes an IMS QTI 2.1 content package (.zip). See engine/learner/export.py for every mapping and what each format cannot express.",
     )
     p.add_argument("quizzes", metavar="QUIZ", nargs="+", help="a Quiz YAML file or a quiz id of the course")
     p.add_argument("--format", dest="fmt", choices=FORMATS, required=True, help=", ".join(FORMATS))
@@ -58,21 +58,29 @@ def main(args: argparse.Namespace) -> int:
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if args.out == "-":
-        sys.stdout.write(result.text)
+        if result.data is not None:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(result.data)
+        else:
+            sys.stdout.write(result.text)
     else:
-        write_atomically(Path(args.out), result.text)
+        write_atomically(Path(args.out), result.text if result.data is None else result.data)
         n = sum(len(q.questions) for q in quizzes)
         print(f"wrote {n} questions from {len(quizzes)} quiz{'zes' if len(quizzes) != 1 else ''} to {args.out} ({args.fmt})")
     return 0
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, content: str | bytes) -> None:
     """Replace the file whole, so an interrupted export never leaves half a file for the LMS."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        if isinstance(content, bytes):
+            with os.fdopen(fd, "wb") as fb:
+                fb.write(content)
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(content)
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)

@@ -1,5 +1,7 @@
 """Instructor export: quizzes as Moodle XML or GIFT (Moodle's question bank), or as quizdown.
 
+QTI (`qti21`): an IMS QTI 2.1 content package (.zip); the mapping is in engine.learner.qti.
+
 quizdown (`quizdown`): a section Markdown page holding one `{{< quizdown >}}` block, the format
 `course import` reads (engine.content.quizdown), so a quiz can go back into a book or any site
 that renders quizdown. import(export(quiz)) gives the same title, options and questions
@@ -56,7 +58,7 @@ from markdown_it import MarkdownIt
 
 from engine.model import Question, Quiz
 
-FORMATS = ("moodle-xml", "gift", "quizdown")
+FORMATS = ("moodle-xml", "gift", "quizdown", "qti21")
 
 # Moodle's grade list (question_bank::fraction_options): 1/q for q <= 10, p/q for q <= 6, p/10,
 # 1/20. Written as percent with 5 decimals, i.e. fractions to the 7 decimals Moodle compares.
@@ -78,11 +80,20 @@ class ExportError(ValueError):
 class Export:
     text: str
     warnings: list[str] = field(default_factory=list)
+    data: bytes | None = None  # a binary export (the QTI zip); `text` is then empty
+
+
+def to_qti(quizzes: Sequence[Quiz]) -> Export:
+    """IMS QTI 2.1 content package (engine.learner.qti)."""
+    from engine.learner.qti import to_qti21
+
+    package = to_qti21(quizzes)
+    return Export("", package.warnings, package.data)
 
 
 def export_quizzes(quizzes: Sequence[Quiz], fmt: str) -> Export:
     writers: dict[str, Callable[[Sequence[Quiz]], Export]] = {"moodle-xml": to_moodle_xml, "gift": to_gift,
-                                                              "quizdown": to_quizdown}
+                                                              "quizdown": to_quizdown, "qti21": to_qti}
     if fmt not in writers:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     return writers[fmt](quizzes)
