@@ -18,7 +18,7 @@ Scoring (each question is worth 1 point):
     single option counts as 0. That is Moodle's qtype_ordering LONGEST_ORDERED_SUBSET.
 - A question is `correct` only with full credit.
 - The passing grade is the quiz's `passing_grade` (percent); when the quiz sets none,
-  DEFAULT_PASSING_GRADE (70, the value DESIGN.md's example uses). `passed` = percent >= it.
+  DEFAULT_PASSING_GRADE (70). `passed` = percent >= it.
 - Unanswered questions (missing from `answers`, or an empty list) earn 0.
 """
 
