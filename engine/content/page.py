@@ -1,47 +1,54 @@
-"""Section Markdown: one page -> front matter, lesson blocks and its quiz.
+"""Section Markdown: one page -> front matter, lesson blocks and its quiz, read as Hugo reads it.
 
-A page is read with markdown-it-py (front matter through mdit-py-plugins) into blocks:
+Hugo first reads the front matter (engine.content.frontmatter: YAML `---`, TOML `+++` or JSON `{}`),
+then finds the shortcodes in the raw text (engine.content.shortcodes), before any Markdown is
+parsed: a shortcode inside a code fence still runs, an escaped one `{{</* x */>}}` is shown as
+`{{< x >}}`, and pairs nest. The reader does the same, then parses the Markdown (markdown-it-py)
+with each shortcode replaced by what it stands for:
+- `{{< quizdown >}}` ... `{{< /quizdown >}}` is cut out and parsed by engine.content.quizdown into
+  the lesson's quiz (shortcodes inside it are rendered first, as Hugo renders a shortcode's inner
+  content);
+- `{{< ref "/kafka/4/4/1" >}}` -> the URL `lesson:4/4/1` (so `[x]({{< ref "/kafka/4/4/1" >}})`
+  becomes `[x](lesson:4/4/1)`, and a bare ref becomes `[4/4/1](lesson:4/4/1)`; a `#anchor` is kept:
+  `lesson:4/4/1#anchor`). The app resolves `lesson:<id>` links with `Course.lesson(id)`;
+- KaTeX (math kept as text): `{{< katex />}}` only switches math on for the page (`Page.math`);
+  `{{< katex >}}x{{< /katex >}}` within a line -> `$x$`; a pair on lines of their own -> a `$$`
+  block;
+- a shortcode the reader does not know is kept visible, with a warning: on a line of its own as a
+  `Shortcode` block, within text as written. The inner content of a pair is read as Markdown (with
+  `{{% %}}` Hugo renders it as Markdown; with `{{< >}}` themes commonly do the same).
+The Markdown becomes blocks:
 - `Heading` for every heading, with a GitHub-style anchor;
 - `CodeGroup` for fenced code; a bold label line (`**Java**`) right before a fence labels it, and
   consecutive labelled fences form one group (one example in several languages);
 - `Diagram` for `mermaid` fences;
-- `Markdown` for everything else, with shortcodes rewritten:
-  `{{< ref "/kafka/4/4/1" >}}` -> the URL `lesson:4/4/1` (so `[x]({{< ref "/kafka/4/4/1" >}})` becomes
-  `[x](lesson:4/4/1)`, and a bare ref becomes `[4/4/1](lesson:4/4/1)`; a `#anchor` is kept:
-  `lesson:4/4/1#anchor`). The app resolves `lesson:<id>` links with `Course.lesson(id)`.
-  `{{< katex >}}x{{< /katex >}}` -> `$x$`, and a katex block -> `$$` ... `$$` (math kept as text);
-- `Shortcode` for a line holding a shortcode the reader does not know, kept visible, with a warning.
-The `{{< quizdown >}}` block is cut out and parsed by engine.content.quizdown into the lesson's quiz.
+- `Markdown` for everything else.
 
 Reading never raises on bad content: problems (file, line, column) are collected on the page.
-Mojibake, CRLF, a BOM, bad bytes and a missing closing shortcode are reported.
+Mojibake, CRLF, a BOM, bad bytes, a shortcode left open or closing nothing and a code fence that is
+never closed are reported.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
-from mdit_py_plugins.front_matter import front_matter_plugin
 
 from engine.model import Block, CodeGroup, CodeSample, Diagram, Heading, Markdown, Quiz, Shortcode
 from engine.problems import Problem
+from engine.content.frontmatter import read_front_matter
 from engine.content.quizdown import parse_quizdown
+from engine.content.shortcodes import Tag, lex, nest
 
 LINK_SCHEME = "lesson:"
 
-# A line that is only a shortcode: `{{< name args >}}` or `{{% name args %}}`, maybe a closing one.
-_SHORTCODE_LINE = re.compile(r"^[ \t]*\{\{([<%])[ \t]*(/?)[ \t]*([\w.-]+)(.*?)[>%]\}\}[ \t]*$")
-# Any shortcode inside text.
-_SHORTCODE = re.compile(r"\{\{([<%])\s*(/?)\s*([\w.-]+)((?:[^>%}]|[>%](?!\}\}))*?)\s*[>%]\}\}")
-_REF_ARG = re.compile(r"""^\s*(?:"([^"]*)"|'([^']*)'|(\S+))""")
-_INLINE_KATEX = re.compile(r"\{\{[<%]\s*katex\s*[>%]\}\}(.*?)\{\{[<%]\s*/katex\s*[>%]\}\}", re.S)
-_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_REF_ARG = re.compile(r"""^\s*(?:"([^"]*)"|'([^']*)'|`([^`]*)`|(\S+))""")
 _LABEL = re.compile(r"^\*\*([^*\n]{1,40}?)\*\*:?$")
 # UTF-8 read as Latin-1 / cp1252: a lead byte (Ã, Â, â€) followed by what was a continuation byte.
 _MOJIBAKE = re.compile(r"(?:Ã[\x80-\xbf¡-¿]|Â[\x80-\xbf¡-¿]|â€[\x80-\xbf™œ\x9d˜“”¢¦¡])")
@@ -49,6 +56,7 @@ _SLUG_DROP = re.compile(r"[^\w\- ]")
 _NATURAL = re.compile(r"(\d+)")
 
 KNOWN_BLOCK_SHORTCODES = ("quizdown", "katex")
+LINK_SHORTCODES = frozenset({"ref", "relref"})  # never take inner content
 _BREAK = ("break",)  # an item that ends the current Markdown run (where lines were cut out)
 
 _md: MarkdownIt | None = None
@@ -58,7 +66,7 @@ def _parser() -> MarkdownIt:
     global _md
     if _md is None:
         # Block structure only (core `inline` rule off): lessons keep inline Markdown as text.
-        _md = MarkdownIt("commonmark").use(front_matter_plugin).enable("table").disable("inline")
+        _md = MarkdownIt("commonmark").enable("table").disable("inline")
     return _md
 
 
@@ -75,8 +83,11 @@ class Page:
     blocks: list[Block] = field(default_factory=list)
     quiz: Quiz | None = None
     quiz_lines: tuple[int, int] | None = None  # 0-based [start, end) of the quizdown block, shortcodes included
+    quiz_span: tuple[int, int] | None = None  # the same as offsets in `text`
     problems: list[Problem] = field(default_factory=list)
     front_matter_ok: bool = True
+    front_matter_format: str = ""  # "yaml", "toml", "json" or "" (none)
+    math: bool = False  # the page uses KaTeX (`{{< katex />}}` or a katex shortcode)
 
     @property
     def title(self) -> str:
@@ -92,9 +103,15 @@ class Page:
         return w if isinstance(w, int) and not isinstance(w, bool) else 0
 
     def text_without_quiz(self) -> str:
-        """The page with its quizdown block (shortcode lines included) removed."""
-        if self.quiz_lines is None:
+        """The page with its quizdown block (shortcodes included) removed."""
+        if self.quiz_span is None or self.quiz_lines is None:
             return self.text
+        a, b = self.quiz_span
+        line_start = self.text.rfind("\n", 0, a) + 1
+        line_end = self.text.find("\n", b)
+        line_end = len(self.text) if line_end < 0 else line_end
+        if self.text[line_start:a].strip() or self.text[b:line_end].strip():
+            return self.text[:a] + self.text[b:]  # a quiz within a line: cut just the shortcode
         lines = self.text.split("\n")
         a, b = self.quiz_lines
         kept = lines[:a] + lines[b:]
@@ -156,18 +173,33 @@ def parse_page(text: str, *, file: str = "", lesson_id: str = "") -> Page:
     return page
 
 
+
+
 def _parse_into(page: Page, lesson_id: str) -> None:
     file = page.file
     lines = page.text.split("\n")
     _check_mojibake(lines, file, page.problems)
-    specials, blank = _scan_shortcodes(lines, file, page, lesson_id)
-    if blank:
-        lines = [("" if k in blank else s) for k, s in enumerate(lines)]
-    tokens = _parser().parse("\n".join(lines))
+    fm = read_front_matter(lines, file)
+    page.front_matter, page.front_matter_ok, page.front_matter_format = fm.data, fm.ok, fm.format
+    page.problems.extend(fm.problems)
+    _check_nav_weight(page)
+    # Blank the front matter instead of cutting it, so offsets and line numbers stay those of the page.
+    body = "\n" * fm.lines + "\n".join(lines[fm.lines :])
+    shift = sum(len(s) + 1 for s in lines[: fm.lines]) - fm.lines  # body offset + shift = text offset
+    rendered, specials = _Renderer(page, body, lesson_id, shift).render_page()
+    r_lines = rendered.split("\n")
+    tokens = _parser().parse(rendered)
     items: list[tuple[int, Any]] = list(specials)  # (line, Block or ("md", start, end) or ("label", ...))
-    _collect(tokens, lines, page, items)
+    _collect(tokens, r_lines, page, items)
     items.sort(key=lambda it: it[0])
-    page.blocks = _assemble(items, lines, page)
+    page.blocks = _assemble(items, r_lines, page)
+
+
+def _check_nav_weight(page: Page) -> None:
+    w = page.front_matter.get("nav_weight")
+    if w is not None and (not isinstance(w, int) or isinstance(w, bool)):
+        page.problems.append(Problem(page.file, 2, f"nav_weight must be a whole number, not {w!r}",
+                                     severity="warning"))
 
 
 def _check_mojibake(lines: list[str], file: str, problems: list[Problem]) -> None:
@@ -188,93 +220,163 @@ def _unmojibake(s: str) -> str:
         return ""
 
 
-def _scan_shortcodes(
-    lines: list[str], file: str, page: Page, lesson_id: str
-) -> tuple[list[tuple[int, Any]], set[int]]:
-    """Find block shortcodes (line-level, outside fences): quizdown, katex, unknown ones.
 
-    Returns blocks keyed by line and the set of lines to blank before the Markdown parse.
+
+# ---------------------------------------------------------------- shortcodes
+
+
+class _Renderer:
+    """Replaces each shortcode of a page's text by what it stands for, keeping every line break.
+
+    Lines stay where they are (a shortcode that is cut out leaves its line breaks), so Markdown
+    tokens, quiz questions and problems keep the page's line numbers. Block-level results
+    (a `$$` block, an unknown shortcode on its own line, the end of the quiz) are returned as
+    specials keyed by line, as _collect keys Markdown tokens.
     """
-    specials: list[tuple[int, Any]] = []  # (line, Block or _BREAK)
-    blank: set[int] = set()
-    fence: str | None = None
-    k = 0
-    n = len(lines)
-    while k < n:
-        s = lines[k]
-        if fence is not None:
-            if s.strip().startswith(fence) and not s.strip().strip(fence[0]):
-                fence = None
-            k += 1
-            continue
-        fm = _FENCE_OPEN.match(s)
-        if fm:
-            fence = fm.group(1)
-            k += 1
-            continue
-        if "{{" not in s:
-            k += 1
-            continue
-        m = _SHORTCODE_LINE.match(s)
-        if not m:
-            k += 1
-            continue
-        closing, name = m.group(2), m.group(3)
-        if closing:
-            if name in KNOWN_BLOCK_SHORTCODES:
-                page.problems.append(Problem(file, k + 1, f"`{{{{< /{name} >}}}}` closes nothing; remove it or "
-                                             f"add `{{{{< {name} >}}}}` before the block", severity="warning"))
-                specials.append((k, _BREAK))
-                blank.add(k)
-            else:
-                specials.append((k, Shortcode(name, s.strip(), k + 1)))
-                blank.add(k)
-            k += 1
-            continue
-        if name in KNOWN_BLOCK_SHORTCODES:
-            end = _find_close(lines, k + 1, name)
-            if end is None:
-                page.problems.append(Problem(file, k + 1, f"`{{{{< {name} >}}}}` is never closed; add "
-                                             f"`{{{{< /{name} >}}}}` where the block ends (read to the end of "
-                                             "the page)", severity="warning"))
-                end_line = n
-            else:
-                end_line = end
-            inner = "\n".join(lines[k + 1 : end_line])
-            if name == "quizdown":
-                specials.append((k, _BREAK))  # text before and after the quiz are separate blocks
-                if page.quiz is not None:
-                    page.problems.append(Problem(file, k + 1, "a second quizdown block; a page has one quiz, "
-                                                 "merge its questions into the first block"))
-                else:
-                    page.quiz, qproblems = parse_quizdown(
-                        inner, file=file, line_offset=k + 1, quiz_id=quiz_id_for(lesson_id)
-                    )
-                    page.problems.extend(qproblems)
-                    page.quiz_lines = (k, min(end_line + 1, n))
-            else:  # katex block: math kept as text
-                specials.append((k, Markdown(f"$$\n{inner.strip()}\n$$", k + 1)))
-            blank.update(range(k, min(end_line + 1, n)))
-            k = end_line + 1
-            continue
-        if name in ("ref", "relref"):
-            k += 1  # a ref alone on a line is ordinary text; the inline pass rewrites it
-            continue
-        specials.append((k, Shortcode(name, s.strip(), k + 1)))
-        page.problems.append(Problem(file, k + 1, f"unknown shortcode `{name}`; it is shown as written",
-                                     m.start(3) + 1, "warning"))
-        blank.add(k)
-        k += 1
-    return specials, blank
 
+    def __init__(self, page: Page, body: str, lesson_id: str, shift: int = 0) -> None:
+        self.page = page
+        self.body = body
+        self.shift = shift  # the body is the page with its front matter blanked: offsets differ by this
+        self.lesson_id = lesson_id
+        self.newlines = [m.start() for m in re.finditer("\n", body)]
+        self.specials: list[tuple[int, Any]] = []
 
-def _find_close(lines: list[str], start: int, name: str) -> int | None:
-    for j in range(start, len(lines)):
-        if "{{" in lines[j]:
-            m = _SHORTCODE_LINE.match(lines[j])
-            if m and m.group(2) and m.group(3) == name:
-                return j
-    return None
+    def render_page(self) -> tuple[str, list[tuple[int, Any]]]:
+        if "{{" not in self.body:
+            return self.body, []
+        tags, malformed = lex(self.body)
+        for offset, message in malformed:
+            self._warn(offset, message)
+        roots = nest(tags, len(self.body), leaf=LINK_SHORTCODES, to_end=frozenset({"quizdown"}))
+        return self._render(roots, 0, len(self.body), top=True), self.specials
+
+    # --- positions
+    def line(self, offset: int) -> int:
+        """0-based line of an offset."""
+        return bisect.bisect_left(self.newlines, offset)
+
+    def column(self, offset: int) -> int:
+        line = self.line(offset)
+        return offset - (self.newlines[line - 1] + 1 if line else 0) + 1
+
+    def own_line(self, start: int, end: int) -> bool:
+        """Whether [start, end) is alone on its line(s), spaces aside."""
+        line_start = self.body.rfind("\n", 0, start) + 1
+        line_end = self.body.find("\n", end)
+        line_end = len(self.body) if line_end < 0 else line_end
+        return not self.body[line_start:start].strip() and not self.body[end:line_end].strip()
+
+    def blank(self, start: int, end: int) -> str:
+        """What replaces a cut-out span: its line breaks only."""
+        return "\n" * self.body.count("\n", start, end)
+
+    def _warn(self, offset: int, message: str, column: int | None = None) -> None:
+        self.page.problems.append(Problem(self.page.file, self.line(offset) + 1, message,
+                                          column if column is not None else self.column(offset), "warning"))
+
+    # --- rendering
+    def _render(self, nodes: list[Tag], lo: int, hi: int, *, top: bool) -> str:
+        out: list[str] = []
+        pos = lo
+        for tag in nodes:
+            out.append(self.body[pos : tag.start])
+            out.append(self._tag(tag, top))
+            pos = min(tag.outer_end, hi)
+        out.append(self.body[pos:hi])
+        return "".join(out)
+
+    def _tag(self, tag: Tag, top: bool) -> str:
+        if tag.escape is not None:
+            return tag.escape
+        written = self.body[tag.start : tag.end]
+        if tag.closing:  # a closing tag that closes nothing
+            if tag.name in KNOWN_BLOCK_SHORTCODES:
+                self._warn(tag.start, f"`{written}` closes nothing; remove it or add "
+                                      f"`{{{{< {tag.name} >}}}}` before the block", 0)
+                if top and self.own_line(tag.start, tag.end):
+                    self.specials.append((self.line(tag.start), _BREAK))
+                    return self.blank(tag.start, tag.end)
+                return written
+            return self._unknown(tag, top, warn=False)
+        if tag.name in LINK_SHORTCODES:
+            return self._ref(tag, written)
+        if tag.name == "katex":
+            return self._katex(tag, top, written)
+        if tag.name == "quizdown":
+            return self._quizdown(tag, top, written)
+        opening = self._unknown(tag, top, warn=True)
+        if tag.close is None:
+            return opening
+        inner = self._render(tag.children, tag.end, tag.close.start, top=top)
+        return opening + inner + self._unknown(tag.close, top, warn=False)
+
+    def _unknown(self, tag: Tag, top: bool, *, warn: bool) -> str:
+        written = self.body[tag.start : tag.end]
+        if warn:
+            self._warn(tag.start, f"unknown shortcode `{tag.name}`; it is shown as written",
+                       self.column(tag.name_offset))
+        if top and self.own_line(tag.start, tag.end):
+            line = self.line(tag.start)
+            self.specials.append((line, Shortcode(tag.name, written.strip(), line + 1)))
+            return self.blank(tag.start, tag.end)
+        return written
+
+    def _ref(self, tag: Tag, written: str) -> str:
+        arg = _REF_ARG.match(tag.args)
+        target = next((g for g in arg.groups() if g is not None), "") if arg else ""
+        if not target:
+            self._warn(tag.start, 'a ref shortcode without a target; write `{{< ref "/book/1/2" >}}`', 0)
+            return written
+        url = LINK_SCHEME + normalize_ref(target)
+        if self.body[max(0, tag.start - 2) : tag.start] == "](":
+            return url
+        return f"[{normalize_ref(target)}]({url})"
+
+    def _katex(self, tag: Tag, top: bool, written: str) -> str:
+        if tag.self_closing:  # a page-level switch: math is rendered on this page
+            self.page.math = True
+            return self.blank(tag.start, tag.end)
+        if tag.close is None:
+            self._warn(tag.start, f"`{written}` is never closed; add `{{{{< /katex >}}}}` after the math, or write "
+                                  "`{{< katex />}}` to turn math on for the page", 0)
+            return self.blank(tag.start, tag.end)
+        self.page.math = True
+        math = self.body[tag.end : tag.close.start]
+        block = self.own_line(tag.start, tag.end) and self.own_line(tag.close.start, tag.close.end)
+        if block and top:
+            line = self.line(tag.start)
+            self.specials.append((line, Markdown(f"$$\n{math.strip()}\n$$", line + 1)))
+            return self.blank(tag.start, tag.close.end)
+        if block:  # inside a quiz: the same block, as text, on the same lines
+            return f"$${math}$$"
+        fence = "$$" if "display" in tag.args.split() or "display=true" in tag.args else "$"
+        return f"{fence}{math.strip() if chr(10) not in math else math}{fence}"
+
+    def _quizdown(self, tag: Tag, top: bool, written: str) -> str:
+        end = tag.outer_end
+        inner = tag.inner
+        if inner is None:  # `{{< quizdown />}}`
+            self._warn(tag.start, "a quizdown shortcode without questions; put them between "
+                                  "`{{< quizdown >}}` and `{{< /quizdown >}}`", 0)
+            return self.blank(tag.start, tag.end)
+        if top:
+            self.specials.append((self.line(end), _BREAK))  # text before and after the quiz are separate blocks
+        if tag.close is None:
+            self._warn(tag.start, f"`{written}` is never closed; add `{{{{< /quizdown >}}}}` where the block ends "
+                                  "(read to the end of the page)", 0)
+        if self.page.quiz is not None or not top:
+            self.page.problems.append(Problem(self.page.file, self.line(tag.start) + 1, "a second quizdown block; "
+                                              "a page has one quiz, merge its questions into the first block"))
+            return self.blank(tag.start, end)
+        text = self._render(tag.children, inner[0], inner[1], top=False)
+        self.page.quiz, problems = parse_quizdown(text, file=self.page.file, line_offset=self.line(inner[0]),
+                                                  quiz_id=quiz_id_for(self.lesson_id))
+        self.page.problems.extend(problems)
+        close_line = self.line(end) + 1 if tag.close is not None else len(self.newlines) + 1
+        self.page.quiz_lines = (self.line(tag.start), close_line)
+        self.page.quiz_span = (tag.start + self.shift, end + self.shift)
+        return self.blank(tag.start, end)
 
 
 def _collect(tokens: list[Token], lines: list[str], page: Page, items: list[tuple[int, Any]]) -> None:
@@ -293,11 +395,10 @@ def _collect(tokens: list[Token], lines: list[str], page: Page, items: list[tupl
                     break
         start = tok.map[0] if tok.map else 0
         stop = tok.map[1] if tok.map else start + 1
-        if tok.type == "front_matter":
-            _read_front_matter(tok, page)
-        elif tok.type == "heading_open":
+        if tok.type == "heading_open":
             items.append((start, ("heading", int(tok.tag[1]), tokens[i + 1].content.strip())))
         elif tok.type == "fence":
+            _check_fence_closed(tok, lines, page)
             lang = (tok.info.strip().split() or [""])[0].lower()
             code = tok.content.rstrip("\n")
             if lang == "mermaid":
@@ -312,25 +413,17 @@ def _collect(tokens: list[Token], lines: list[str], page: Page, items: list[tupl
         i = end + 1
 
 
-def _read_front_matter(tok: Token, page: Page) -> None:
-    try:
-        data = yaml.safe_load(tok.content) if tok.content.strip() else {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        page.problems.append(Problem(page.file, (mark.line + 2) if mark else 1,
-                                     f"the front matter is not valid YAML ({getattr(exc, 'problem', None) or exc}); "
-                                     "write `key: value` lines between the `---` lines and quote values that "
-                                     "hold `:` or `#`", (mark.column + 1) if mark else 0))
-        page.front_matter_ok = False
+def _check_fence_closed(tok: Token, lines: list[str], page: Page) -> None:
+    """A fence without its closing line runs to the end of the page (CommonMark): say so."""
+    if not tok.map:
         return
-    if not isinstance(data, dict):
-        page.problems.append(Problem(page.file, 2, "the front matter must be `key: value` lines"))
-        page.front_matter_ok = False
-        return
-    page.front_matter = {str(k): v for k, v in data.items()}
-    w = page.front_matter.get("nav_weight")
-    if w is not None and (not isinstance(w, int) or isinstance(w, bool)):
-        page.problems.append(Problem(page.file, 2, f"nav_weight must be a whole number, not {w!r}",
+    start, stop = tok.map
+    last = lines[stop - 1].strip() if stop - 1 < len(lines) else ""
+    marker = tok.markup[:1]
+    closed = stop - 1 > start and last.startswith(tok.markup) and not last.strip(marker)
+    if not closed:
+        page.problems.append(Problem(page.file, start + 1, f"this code block is never closed, so everything after "
+                                     f"it shows as code; add a `{tok.markup}` line where the code ends",
                                      severity="warning"))
 
 
@@ -346,7 +439,7 @@ def _assemble(items: list[tuple[int, Any]], lines: list[str], page: Page) -> lis
         if run:
             text = "\n".join(lines[run[0] : run[1]]).strip("\n")
             if text.strip():
-                blocks.append(Markdown(rewrite_inline(text, page, run[0]), run[0] + 1))
+                blocks.append(Markdown(text, run[0] + 1))
             run = []
 
     def add_md(start: int, stop: int) -> None:
@@ -385,8 +478,7 @@ def _assemble(items: list[tuple[int, Any]], lines: list[str], page: Page) -> lis
             continue
         if isinstance(item, tuple) and item[0] == "heading":
             level, raw = item[1], item[2]
-            text = rewrite_inline(raw, page, line)
-            blocks.append(Heading(level, text, _anchor(text, anchors), line + 1))
+            blocks.append(Heading(level, raw, _anchor(raw, anchors), line + 1))
         else:
             blocks.append(item)
     if pending is not None:
@@ -414,35 +506,6 @@ def normalize_ref(target: str) -> str:
     return f"{path}#{anchor}" if anchor else path
 
 
-def rewrite_inline(text: str, page: Page, line0: int) -> str:
-    """Rewrite inline shortcodes: ref -> `lesson:` links, katex -> `$...$`, unknown -> kept + warning."""
-    if "{{" not in text:
-        return text
-    text = _INLINE_KATEX.sub(lambda m: f"${m.group(1).strip()}$", text)
-
-    def repl(m: re.Match[str]) -> str:
-        name = m.group(3)
-        if name in ("ref", "relref") and not m.group(2):
-            arg = _REF_ARG.match(m.group(4))
-            target = next((g for g in arg.groups() if g is not None), "") if arg else ""
-            if not target:
-                line = line0 + text.count("\n", 0, m.start()) + 1
-                page.problems.append(Problem(page.file, line, "a ref shortcode without a target; write "
-                                             '`{{< ref "/book/1/2" >}}`', severity="warning"))
-                return m.group(0)
-            url = LINK_SCHEME + normalize_ref(target)
-            if m.string[max(0, m.start() - 2) : m.start()] == "](":
-                return url
-            return f"[{normalize_ref(target)}]({url})"
-        line = line0 + text.count("\n", 0, m.start()) + 1
-        if name in KNOWN_BLOCK_SHORTCODES:
-            message = f"`{m.group(0)}` must stand on a line of its own to take effect; it is shown as written"
-        else:
-            message = f"unknown shortcode `{name}`; it is shown as written"
-        page.problems.append(Problem(page.file, line, message, severity="warning"))
-        return m.group(0)
-
-    return _SHORTCODE.sub(repl, text)
 
 
 def quiz_id_for(lesson_id: str) -> str:
