@@ -1,4 +1,4 @@
-"""`course validate [DIR] [--json]`: check a course folder's lessons and quizzes."""
+"""`course validate [DIR | FILE] [--json]`: check a course folder, or one page or YAML file of it."""
 
 from __future__ import annotations
 
@@ -8,18 +8,19 @@ import sys
 from pathlib import Path
 
 from engine.paths import course_dir
-from engine.validate import check_course
+from engine.validate import ValidationReport, check_course, check_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "validate",
-        help="check a course folder (lessons/ and quizzes/) and report file:line:column problems",
-        description="Read every lesson and quiz of a course folder and report each problem as "
-        "file:line:column. Exit status: 0 without errors (warnings allowed), 1 otherwise.",
+        help="check a course folder (lessons/ and quizzes/), or one file, and report file:line:column problems",
+        description="Read every lesson and quiz of a course folder, or one file (a page, or a quiz, scenario "
+        "or exercise YAML), and report each problem as file:line:column. Exit status: 0 without errors "
+        "(warnings allowed), 1 otherwise.",
     )
-    p.add_argument("dir", nargs="?", type=Path, metavar="DIR",
-                   help="the course folder (default: the course this program ships)")
+    p.add_argument("dir", nargs="?", type=Path, metavar="DIR|FILE",
+                   help="the course folder (default: the course this program ships), or one .md or .yaml file")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object: lessons, quizzes, questions, errors, warnings")
     p.set_defaults(func=main)
@@ -27,21 +28,33 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def main(args: argparse.Namespace) -> int:
     root = args.dir if args.dir is not None else course_dir()
+    if root.is_file():
+        return _report(check_file(root), root, args.json)
     if not root.is_dir():
-        print(f"{root}: no such folder; give a course folder holding lessons/ and quizzes/", file=sys.stderr)
+        print(f"{root}: no such folder or file; give a course folder holding lessons/ and quizzes/, or one of "
+              "its files", file=sys.stderr)
         return 1 if not args.json else _json_missing(root)
     if root.name in ("lessons", "quizzes", "exercises") and (root.parent / "lessons").is_dir():
         # `course validate lessons` inside a course: the quizzes and exercises that name
         # those lessons belong to the check too.
         root = root.parent
-    report = check_course(root)
-    if args.json:
+    return _report(check_course(root), root, args.json)
+
+
+def _report(report: ValidationReport, root: Path, as_json: bool) -> int:
+    if as_json:
         print(json.dumps(report.to_json(), ensure_ascii=False))
     else:
         for problem in report.problems:
             print(problem)
-        print(f"{root}: {report.lessons} lessons, {report.quizzes} quizzes ({report.questions} questions); "
-              f"{len(report.errors)} errors, {len(report.warnings)} warnings")
+        if not report.kind:
+            what = f"{report.lessons} lessons, {report.quizzes} quizzes ({report.questions} questions)"
+        else:
+            article = "an" if report.kind[0] in "aeiou" else "a"
+            what = f"checked as {article} {report.kind}"
+            if report.quizzes:
+                what += f" ({report.questions} quiz questions)"
+        print(f"{root}: {what}; {len(report.errors)} errors, {len(report.warnings)} warnings")
     return 1 if report.errors else 0
 
 

@@ -5,7 +5,9 @@ A PATH is a page or a folder (a book or part of one). Each page is written to
 `OUT/quizzes/<lesson id with / -> ->.yaml` with `lesson:` = the lesson id and `source:` = the page's
 path relative to the imported folder. For a single page, the imported folder is the top of its book:
 the highest ancestor folder that still holds an `_index.md`, so `kafka/4/4/1/index.md` keeps the id
-`4/4/1` whether the page or the whole book is imported.
+`4/4/1` whether the page or the whole book is imported. A page bundle outside any book
+(`retries/index.md`, alone or as its folder) becomes the lesson `retries`, so any page given alone
+imports into a course that opens with its lesson and quiz.
 
 A page is skipped (and reported) only when it cannot be read or its front matter is broken; a quiz
 question with an error is reported and left out while the rest of the page and quiz are imported.
@@ -51,6 +53,17 @@ def lesson_id_for(rel: Path) -> str:
     return rel.with_suffix("").as_posix()
 
 
+def page_place(path: Path, root: Path) -> Path:
+    """Where a page goes under `lessons/`: its path relative to the imported folder, except that an
+    `index.md` right in that folder (a page bundle given alone, or a bundle's folder) keeps its
+    folder's name, `<folder>/index.md`: a course only reads `index.md` inside a lesson folder, so at
+    the top it would be a lesson no quiz can name."""
+    rel = path.relative_to(root)
+    if rel.as_posix() == "index.md":
+        return Path(root.resolve().name or "index") / "index.md"
+    return rel
+
+
 def pages_of(path: Path) -> tuple[Path, list[Path]]:
     """The imported folder and its pages in reading order (a single page: its book's root)."""
     if path.is_dir():
@@ -84,7 +97,7 @@ def import_paths(paths: Iterable[Path], out: Path) -> ImportReport:
 
 def _import_page(path: Path, root: Path, out: Path, report: ImportReport, written: dict[Path, Path]) -> None:
     report.pages += 1
-    rel = path.relative_to(root)
+    rel = page_place(path, root)
     lesson_id = lesson_id_for(rel)
     page: Page = read_page(path, lesson_id=lesson_id)
     report.problems.extend(page.problems)

@@ -89,3 +89,103 @@ def test_help_of_both_commands_in_a_real_process() -> None:
         out = subprocess.run([sys.executable, "-m", "course", cmd, "--help"], capture_output=True, text=True,
                              timeout=60)
         assert out.returncode == 0 and f"usage: course {cmd}" in out.stdout and "--json" in out.stdout
+
+
+PAGE = """---
+title: Retries
+---
+
+## Retries
+
+A producer resends a batch it heard nothing about.
+
+{{< quizdown >}}
+
+### What can a retry add to the log?
+
+- [x] A duplicate
+- [ ] Nothing, ever
+
+{{< /quizdown >}}
+"""
+
+
+def test_import_needs_out_and_writes_nothing_into_the_current_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    page = tmp_path / "src" / "retries.md"
+    page.parent.mkdir()
+    page.write_text(PAGE)
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    with pytest.raises(SystemExit) as exc:
+        main(["import", str(page)])
+    assert exc.value.code == 2 and "--out" in capsys.readouterr().err
+    assert list(here.iterdir()) == []
+
+
+def test_import_refuses_an_existing_course_without_force(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    page = tmp_path / "retries.md"
+    page.write_text(PAGE)
+    course = tmp_path / "course"
+    (course / "lessons").mkdir(parents=True)
+    assert main(["import", str(page), "--out", str(course)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "already holds a course (lessons/)" in err and "--force" in err
+    assert not (course / "quizzes").exists() and list((course / "lessons").iterdir()) == []
+    assert main(["import", str(page), "--out", str(course), "--force"]) == 0
+    assert (course / "lessons" / "retries.md").is_file() and (course / "quizzes" / "retries.yaml").is_file()
+
+
+@pytest.mark.parametrize("given", ["bundle/index.md", "bundle", "flat/retries.md"])
+def test_a_single_page_imports_into_a_course_with_its_lesson_and_quiz(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], given: str) -> None:
+    for where in ("bundle/index.md", "flat/retries.md"):
+        (tmp_path / where).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / where).write_text(PAGE)
+    out = tmp_path / "out"
+    code, summary = run_json(capsys, "import", str(tmp_path / given), "--out", str(out), "--json")
+    assert code == 0 and (summary["lessons"], summary["quizzes"], summary["questions"]) == (1, 1, 1)
+    course = load_course(out)
+    (lesson,) = list(course.lessons())
+    assert lesson.id == ("retries" if given.startswith("flat") else "bundle")
+    assert lesson.quiz is not None and len(lesson.quiz.questions) == 1 and not course.problems
+    code, report = run_json(capsys, "validate", str(out), "--json")
+    assert code == 0 and report["errors"] == [] and report["warnings"] == [] and report["lessons"] == 1
+
+
+def test_validate_one_file_of_each_kind(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    quiz = tmp_path / "quizzes" / "q.yaml"
+    quiz.parent.mkdir()
+    quiz.write_text("id: q\nquestions:\n  - id: q1\n    kind: multi\n    prompt: p\n    options:\n"
+                    "      - {text: a, correct: true}\n      - {text: b, correct: false}\n")
+    code, out = run_json(capsys, "validate", str(quiz), "--json")
+    assert code == 1 and out["kind"] == "quiz"
+    (err,) = out["errors"]
+    assert (err["file"], err["line"], err["column"]) == (str(quiz), 4, 11) and "multiple" in err["message"]
+    # a scenario, known by its place (lessons/<id>/examples/) and, elsewhere, by its keys
+    for scenario in (tmp_path / "lessons" / "l" / "examples" / "s.yaml", tmp_path / "loose.yaml"):
+        scenario.parent.mkdir(parents=True, exist_ok=True)
+        scenario.write_text("title: t\nbrokers: 3\nfaults:\n  - {when: {records: 5}, do: explode}\n")
+        code, out = run_json(capsys, "validate", str(scenario), "--json")
+        assert code == 1 and out["kind"] == "scenario"
+        (err,) = out["errors"]
+        assert (err["line"], err["column"]) == (4, 30) and "`do:` is one of" in err["message"]
+    exercise = tmp_path / "exercises" / "e" / "exercise.yaml"
+    exercise.parent.mkdir(parents=True)
+    exercise.write_text("title: t\npass: lost == 0\nhints: [h]\n")
+    code, out = run_json(capsys, "validate", str(exercise), "--json")
+    assert code == 1 and out["kind"] == "exercise"
+    assert any("missing start.py" in e["message"] for e in out["errors"])
+    page = tmp_path / "p.md"
+    page.write_text(PAGE.replace("- [ ] Nothing, ever\n", ""))
+    code, out = run_json(capsys, "validate", str(page), "--json")
+    assert code == 0 and out["kind"] == "page" and out["questions"] == 1
+    assert [(w["line"], "only one option" in w["message"]) for w in out["warnings"]] == [(11, True)]
+    odd = tmp_path / "odd.yaml"
+    odd.write_text("colour: blue\n")
+    code, out = run_json(capsys, "validate", str(odd), "--json")
+    assert code == 1 and "cannot tell what this YAML file is" in out["errors"][0]["message"]
+    assert main(["validate", str(quiz)]) == 1
+    text = capsys.readouterr().out
+    assert f"{quiz}:4:11: error:" in text and "checked as a quiz" in text
