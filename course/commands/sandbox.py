@@ -1,27 +1,36 @@
-"""`course sandbox [--brokers N] [--port P] [--topic NAME[:PARTITIONS]]...`: run the mini
-cluster in the foreground. The first line is `bootstrap.servers=...`; events follow, one a
-line; Ctrl-C or SIGTERM stops it cleanly."""
+"""`course sandbox [--brokers N] [--port P] [--host ADDRESS] [--topic NAME[:PARTITIONS]]...`: run
+the mini cluster in the foreground. The first line is `bootstrap.servers=...`; events follow, one a
+line; Ctrl-C or SIGTERM stops it cleanly.
+
+The brokers listen on 127.0.0.1 unless `--host` names another address. The sandbox has no
+authentication and no encryption, so listening anywhere else prints a warning first.
+"""
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import signal
 import sys
 import threading
 from typing import Any
 
 from engine.sandbox import Event, Sandbox
+from engine.sandbox.config import LOOPBACK
 
 REQUEST_KINDS = {"request", "response"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sandbox", help="run the sandbox Kafka cluster in the foreground",
-                       description="Start a mini Kafka cluster on 127.0.0.1 that any Kafka client can use. "
-                                   "Prints bootstrap.servers=... first, then what the cluster does.")
+                       description="Start a mini Kafka cluster on 127.0.0.1 (or --host) that any Kafka client "
+                                   "can use. Prints bootstrap.servers=... first, then what the cluster does.")
     p.add_argument("--brokers", type=int, default=3, metavar="N", help="number of brokers (default 3)")
     p.add_argument("--port", type=int, metavar="P",
                    help="first broker's port; broker i listens on P+i-1 (default: free ports)")
+    p.add_argument("--host", default=LOOPBACK, metavar="ADDRESS",
+                   help="the address to listen on (default 127.0.0.1; 0.0.0.0 for every interface). The "
+                        "sandbox has no authentication: anyone who can reach the address can use it")
     p.add_argument("--topic", action="append", default=[], metavar="NAME[:PARTITIONS]",
                    help="create a topic at start (replication factor min(3, brokers)); repeatable")
     p.add_argument("--min-insync-replicas", type=int, default=1, metavar="M",
@@ -29,6 +38,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--events", choices=["all", "cluster", "none"], default="all",
                    help="which events to log: all, cluster (no request/response lines) or none")
     p.set_defaults(func=main)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether only this machine can reach `host` (127.0.0.0/8, ::1 or localhost)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to any interface
+
+
+def exposure_warning(host: str) -> str | None:
+    """The warning printed before listening on a non-loopback address, or None."""
+    if is_loopback(host):
+        return None
+    where = "every interface of this machine" if host in ("", "0.0.0.0", "::") else host
+    return (f"course sandbox: warning: listening on {where}; the sandbox has no authentication or "
+            "encryption, so anyone who can reach it can read and write its topics (use the default, "
+            "127.0.0.1, unless other machines must connect)")
 
 
 def parse_topic(text: str) -> tuple[str, int]:
@@ -53,6 +82,9 @@ def main(args: argparse.Namespace) -> int:
     if args.brokers < 1:
         print("course sandbox: --brokers must be at least 1", file=sys.stderr)
         return 2
+    warning = exposure_warning(args.host)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     stop = threading.Event()
 
     def on_signal(_signum: int, _frame: Any) -> None:
@@ -61,7 +93,8 @@ def main(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     try:
-        sb = Sandbox(brokers=args.brokers, base_port=args.port, min_insync_replicas=args.min_insync_replicas).start()
+        sb = Sandbox(brokers=args.brokers, base_port=args.port, host=args.host,
+                     min_insync_replicas=args.min_insync_replicas).start()
     except OSError as exc:
         print(f"course sandbox: cannot listen: {exc}", file=sys.stderr)
         return 1

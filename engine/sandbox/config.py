@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass
+
+LOOPBACK = "127.0.0.1"
+# Hosts that mean "every interface": a client cannot connect to them, so they are never advertised.
+WILDCARD_HOSTS = ("", "0.0.0.0", "::")
 
 
 @dataclass(frozen=True)
@@ -20,3 +25,12 @@ class SandboxConfig:
     # registered, so listed in Metadata, this long (clients see its connection refused, not its
     # disappearance). Leadership still moves at once here.
     broker_session_timeout_ms: int = 9_000
+    # The host of `listeners`: where every broker accepts connections. Loopback unless the user
+    # names another address; the sandbox has no authentication, so anyone who can reach it can
+    # use it.
+    listen_host: str = LOOPBACK
+
+    def advertised_host(self) -> str:
+        """The host of `advertised.listeners`: the listener's own host, or, for a wildcard one,
+        this machine's name (as Kafka advertises the canonical host name)."""
+        return socket.getfqdn() if self.listen_host in WILDCARD_HOSTS else self.listen_host

@@ -41,8 +41,11 @@ class Sandbox:
     """A mini Kafka cluster on 127.0.0.1 run from synchronous code; see the module docstring."""
 
     def __init__(self, brokers: int = 3, base_port: int | None = None, config: SandboxConfig | None = None,
-                 **settings: Any) -> None:
-        """`settings` override SandboxConfig fields, e.g. replica_lag_time_max_ms=500."""
+                 host: str | None = None, **settings: Any) -> None:
+        """`settings` override SandboxConfig fields, e.g. replica_lag_time_max_ms=500; `host` is the
+        address the brokers listen on (default 127.0.0.1: the sandbox has no authentication)."""
+        if host is not None:
+            settings["listen_host"] = host
         self.config = replace(config or SandboxConfig(), **settings)
         self.broker_count = brokers
         self.base_port = base_port

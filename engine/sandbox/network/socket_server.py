@@ -1,4 +1,5 @@
-"""A broker's socket server (Kafka's SocketServer + RequestChannel), on 127.0.0.1 only.
+"""A broker's socket server (Kafka's SocketServer + RequestChannel), on 127.0.0.1 unless the
+cluster's `listen_host` names another address.
 
 Frames are a 4-byte big-endian size and a request. A size below the smallest header or above
 `message_max_bytes`, a header that does not parse, or a request the handler rejects closes
@@ -12,9 +13,11 @@ import asyncio
 import struct
 from typing import Awaitable, Callable
 
+from engine.sandbox.config import LOOPBACK
 from engine.sandbox.events import EventLog
 
-LOOPBACK = "127.0.0.1"
+__all__ = ["LOOPBACK", "CloseConnection", "Connection", "SocketServer"]
+
 MIN_REQUEST_SIZE = 8            # api_key, api_version, correlation_id
 
 # handler(frame) -> response bytes, or None for no response (acks=0); raises CloseConnection
@@ -42,10 +45,13 @@ class Connection:
 
 
 class SocketServer:
-    """One broker's listener on 127.0.0.1 (Kafka's SocketServer); see the module docstring."""
+    """One broker's listener (Kafka's SocketServer) on its host, 127.0.0.1 unless configured; see the
+    module docstring."""
 
-    def __init__(self, broker_id: int, handler: FrameHandler, events: EventLog, message_max_bytes: int) -> None:
+    def __init__(self, broker_id: int, handler: FrameHandler, events: EventLog, message_max_bytes: int,
+                 host: str = LOOPBACK) -> None:
         self.broker_id = broker_id
+        self.host = host
         self.handler = handler
         self.events = events
         self.message_max_bytes = message_max_bytes
@@ -55,7 +61,7 @@ class SocketServer:
 
     async def start(self, port: int) -> int:
         """Listen on `port` (0: any free one); returns the port bound."""
-        self._server = await asyncio.start_server(self._serve, LOOPBACK, port, reuse_address=True)
+        self._server = await asyncio.start_server(self._serve, self.host or None, port, reuse_address=True)
         self.port = self._server.sockets[0].getsockname()[1]
         return self.port
 

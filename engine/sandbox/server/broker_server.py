@@ -23,7 +23,7 @@ class Broker:
     def __init__(self, broker_id: int, cluster: "Cluster", port: int = 0) -> None:
         self.broker_id = broker_id
         self.cluster = cluster
-        self.host = LOOPBACK
+        self.host = cluster.config.advertised_host()  # what Metadata tells clients
         self.port = port
         self.replica_manager = ReplicaManager(
             broker_id, cluster.controller, cluster.events, cluster.replication_enabled,
@@ -43,7 +43,8 @@ class Broker:
             self.group_coordinator.txn_commit_offsets, cluster.group_metadata.complete_txn_offsets,
             emit=emit)
         self.apis = KafkaApis(self)
-        self.server = SocketServer(broker_id, self.apis.handle, cluster.events, cluster.config.message_max_bytes)
+        self.server = SocketServer(broker_id, self.apis.handle, cluster.events, cluster.config.message_max_bytes,
+                                   cluster.config.listen_host)
         self.running = False
         self.stopped_at: float | None = None        # time.monotonic() of the last stop
         cluster.controller.register(broker_id, self.replica_manager)
