@@ -1,6 +1,6 @@
 """quizdown (the body of a `{{< quizdown >}}` block) -> Quiz, following quizdown-js's rules.
 
-The rules (DESIGN.md section 2):
+The rules (those of quizdown-js, the renderer the books use):
 - every heading starts a question; text and code between the heading and the list are its body;
 - the list type decides the kind: `- [x]`/`- [ ]` = multiple, `1. [x]` = single (one `[x]` only),
   an ordered list without boxes = order (the written order is the correct one);

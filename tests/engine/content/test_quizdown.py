@@ -1,4 +1,4 @@
-"""quizdown -> Quiz, by quizdown-js's rules (DESIGN.md section 2)."""
+"""quizdown -> Quiz, by quizdown-js's rules."""
 
 from __future__ import annotations
 
