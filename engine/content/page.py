@@ -281,7 +281,10 @@ class _Renderer:
         pos = lo
         for tag in nodes:
             out.append(self.body[pos : tag.start])
-            out.append(self._tag(tag, top))
+            replacement = self._tag(tag, top)
+            # a tag written over several lines (arguments on their own lines) keeps its line breaks
+            missing = self.body.count("\n", tag.start, tag.outer_end) - replacement.count("\n")
+            out.append(replacement + "\n" * missing if missing > 0 else replacement)
             pos = min(tag.outer_end, hi)
         out.append(self.body[pos:hi])
         return "".join(out)

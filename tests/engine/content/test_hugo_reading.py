@@ -166,3 +166,9 @@ def test_a_page_with_each_hugo_form_imports_its_quiz(tmp_path: Path) -> None:
     assert quiz.lesson == "1" and len(quiz.questions) == 1
     lesson = (tmp_path / "out" / "lessons" / "1" / "index.md").read_text()
     assert "quizdown >}}\n\n###" not in lesson and "{{</* quizdown */>}}" in lesson
+
+
+def test_a_tag_written_over_several_lines_keeps_the_lines_after_it_in_place() -> None:
+    page = parse_page('See {{< ref\n  "/b/1" >}} now.\n\n## After\n', file="p.md")
+    text, heading = page.blocks
+    assert text.text.startswith("See [b/1](lesson:b/1)") and isinstance(heading, Heading) and heading.line == 4
