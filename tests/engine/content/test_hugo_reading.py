@@ -25,6 +25,10 @@ def test_self_closing_katex_is_a_page_switch_not_an_opening_tag() -> None:
     assert page.quiz is not None and len(page.quiz.questions) == 1
     assert page.problems == []
     assert [b.text for b in page.blocks] == ["The sum of lags."]
+    # the switch may also come last, right after the quiz
+    after = parse_page("## Lag\n\n" + QUIZ + "{{< katex />}}\n\n", file="p.md")
+    assert after.math and after.problems == [] and after.quiz is not None
+    assert [type(b).__name__ for b in after.blocks] == ["Heading"]
 
 
 def test_katex_pair_on_one_line_is_inline_math_and_the_quiz_after_it_survives() -> None:
