@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from engine.sandbox.coordinator.group.group_coordinator import GroupConfig, GroupCoordinator
 from engine.sandbox.coordinator.transaction.transaction_coordinator import TransactionCoordinator
-from engine.sandbox.network.socket_server import LOOPBACK, SocketServer
+from engine.sandbox.network.socket_server import SocketServer
 from engine.sandbox.replication.replica_manager import ReplicaManager
 from engine.sandbox.server.kafka_apis import KafkaApis
 
