@@ -11,7 +11,7 @@ from pathlib import Path
 
 from engine.runs.exercises import CheckResult, Exercise, Workspace, check, load_exercises
 from engine.learner.progress import ProgressStore
-from engine.runs.runner import RunEvent
+from engine.runs.runner import ClusterUnreachable, RunEvent, terminate_on_sigterm
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -119,6 +119,15 @@ def _check_and_record(ex: Exercise, args: argparse.Namespace, store: ProgressSto
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    try:
+        with terminate_on_sigterm():  # the runner ends the example's process group on the way out
+            return _cmd_check(args)
+    except ClusterUnreachable as exc:
+        print(f"course check: {exc}", file=sys.stderr)
+        return 2
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
     if args.exercise:
         ex = _one(args)
         if ex is None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from engine.content.examples import find_example
 from engine.problems import ContentError
-from engine.runs.runner import RunEvent, RunResult, run_example
+from engine.runs.runner import ClusterUnreachable, RunEvent, RunResult, run_example, terminate_on_sigterm
 from engine.runs.scenario import load_scenario
 
 
@@ -38,8 +38,16 @@ def main(args: argparse.Namespace) -> int:
         return 2
     bootstrap = args.run_bootstrap or getattr(args, "bootstrap_servers", None)
     listener = None if args.json else _Printer(show_sandbox=args.events)
-    result = run_example(script, scenario, bootstrap_servers=bootstrap, timeout=args.timeout,
-                         listener=listener, sandbox_events=args.json or args.events)
+    try:
+        with terminate_on_sigterm():  # the runner ends the example's process group on the way out
+            result = run_example(script, scenario, bootstrap_servers=bootstrap, timeout=args.timeout,
+                                 listener=listener, sandbox_events=args.json or args.events)
+    except ClusterUnreachable as exc:
+        print(f"course run: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("course run: interrupted; the example was stopped", file=sys.stderr)
+        return 130
     if args.json:
         print(json.dumps(result.to_json()))
     else:

@@ -96,7 +96,7 @@ def compute_outcome(report: ClientReport, log: Log | Iterable[str]) -> Outcome:
     partitions: Log = log if isinstance(log, dict) else {("", 0): list(log)}
     in_log = Counter(v for values in partitions.values() for v in values)
     acked = set(report.acked)
-    lost = sorted(i for i in acked if i not in in_log)
+    lost = sorted((i for i in acked if i not in in_log), key=natural_key)
     processed = Counter(report.processed)
     consuming = bool(processed)
     copies = processed if consuming else in_log
@@ -112,9 +112,16 @@ def compute_outcome(report: ClientReport, log: Log | Iterable[str]) -> Outcome:
         processed=len(processed),
         unprocessed=sum(1 for i in in_log if i not in processed) if consuming else 0,
         lost_ids=lost,
-        duplicate_ids=sorted(i for i, n in copies.items() if n > 1),
+        duplicate_ids=sorted((i for i, n in copies.items() if n > 1), key=natural_key),
         error_counts=dict(Counter(report.failed.values())),
     )
+
+
+def natural_key(message_id: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key that orders ids as people count: `order-2` before `order-10` (digit runs compare
+    as numbers, the rest as text; numbers sort before text at the same place)."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part)
+                 for part in re.split(r"(\d+)", message_id) if part)
 
 
 def _reordered(sent: list[str], partitions: Log) -> int:

@@ -11,18 +11,25 @@ lines (CONTRIBUTING.md). The outcome is computed from the log and those lines (e
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Callable, Iterator, Literal
 
 from engine.runs.outcome import ClientReport, Outcome, compute_outcome, parse_report_line
 from engine.runs.scenario import Expectation, Fault, Scenario
+
+class ClusterUnreachable(RuntimeError):
+    """The real cluster given as bootstrap servers cannot be reached (nothing listens, or it
+    answers no metadata request); the run never starts the example. str() is one line to show."""
+
 
 RunEventKind = Literal["started", "output", "report", "fault", "sandbox", "exited", "timeout", "note"]
 
@@ -268,7 +275,13 @@ class ExampleRun:
                    for s, n in ((proc.stdout, "stdout"), (proc.stderr, "stderr"))]
         for r in readers:
             r.start()
-        code, timed_out = self._supervise(proc, sandbox)
+        try:
+            code, timed_out = self._supervise(proc, sandbox)
+        except BaseException:
+            # KeyboardInterrupt (Ctrl-C), SystemExit (SIGTERM via terminate_on_sigterm) or a bug:
+            # the example runs in its own session, so nothing else would end it.
+            _kill_group(proc, grace=0.5)
+            raise
         for r in readers:
             r.join(timeout=5)
         if timed_out:
@@ -291,6 +304,25 @@ def run_example(script: Path, scenario: Scenario | None = None, **kwargs: Any) -
 
 
 # ---------------------------------------------------------------- helpers
+
+
+@contextlib.contextmanager
+def terminate_on_sigterm() -> Iterator[None]:
+    """Within the block, SIGTERM raises SystemExit(143) like Ctrl-C raises KeyboardInterrupt, so a
+    run's cleanup (ending the example's process group, stopping the sandbox) happens either way.
+    Only the main thread can install signal handlers; elsewhere this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _kill_group(proc: subprocess.Popen, grace: float = 2.0) -> None:
@@ -328,45 +360,97 @@ def _sandbox_log(sb: Any, scenario: Scenario) -> tuple[dict[tuple[str, int], lis
     log: dict[tuple[str, int], list[LogEntry]] = {}
     values: dict[tuple[str, int], list[str]] = {}
     counted = set(scenario.counted_topics)
-    for t in scenario.topics:
-        for p in range(t.partitions):
-            committed_records = sb.records(t.name, p, isolation="read_committed")
-            if t.name in counted:
+    topics = sb.cluster.controller.topics  # the cluster's metadata: the example may have made more partitions
+    names = [t.name for t in scenario.topics] + [n for n in scenario.counted_topics
+                                                 if n not in {t.name for t in scenario.topics}]
+    for name in names:
+        if name not in topics:
+            continue
+        t = topics[name]
+        for p in range(len(t.partitions)):
+            committed_records = sb.records(name, p, isolation="read_committed")
+            if name in counted:
                 decoded = (_decode(r.value) for r in committed_records)
                 values[(t.name, p)] = [v for v in decoded if v is not None]
             committed = {r.offset for r in committed_records}
             copies: dict[str, int] = {}
             entries = []
-            for r in sb.records(t.name, p, isolation="read_uncommitted"):
+            for r in sb.records(name, p, isolation="read_uncommitted"):
                 value = _decode(r.value) or ""
                 if r.offset in committed:
                     copies[value] = copies.get(value, 0) + 1
                 entries.append(LogEntry(r.offset, value, r.offset in committed,
                                         copies.get(value, 0) if r.offset in committed else 0))
-            log[(t.name, p)] = entries
+            log[(name, p)] = entries
     return log, values
+
+
+def _quiet_config(bootstrap: str, **extra: Any) -> dict[str, Any]:
+    """A librdkafka client config for the runner's own clients: its log lines go to a Python logger
+    nobody listens to (failures surface as exceptions, said in one line), not to the terminal."""
+    import logging
+
+    quiet = logging.getLogger("course.runner.librdkafka")
+    quiet.addHandler(logging.NullHandler())
+    quiet.propagate = False
+    return {"bootstrap.servers": bootstrap, "logger": quiet, **extra}
+
+
+def check_reachable(bootstrap: str, timeout: float = 5.0) -> None:
+    """Raise ClusterUnreachable unless at least one bootstrap server accepts a TCP connection.
+
+    librdkafka would retry an unreachable cluster for as long as it is allowed, logging each try."""
+    tried = []
+    for server in (s.strip() for s in bootstrap.split(",")):
+        if not server:
+            continue
+        host, sep, port = server.rpartition(":")
+        if not sep or not port.isdigit():
+            raise ClusterUnreachable(f"bootstrap server {server!r} is not HOST:PORT (e.g. 127.0.0.1:9092)")
+        host = host.strip("[]") or "127.0.0.1"
+        try:
+            with socket.create_connection((host, int(port)), timeout=timeout):
+                return
+        except OSError as exc:
+            tried.append(f"{server}: {exc.strerror or exc}")
+    raise ClusterUnreachable(f"cannot reach the Kafka cluster at {bootstrap} ({'; '.join(tried) or 'no servers given'})")
+
+
+def _partition_counts(admin: Any, bootstrap: str, names: list[str]) -> dict[str, int]:
+    """How many partitions each topic really has, from the cluster's metadata (not the scenario's)."""
+    from confluent_kafka import KafkaException
+
+    try:
+        topics = admin.list_topics(timeout=10).topics
+    except KafkaException as exc:
+        raise ClusterUnreachable(f"the Kafka cluster at {bootstrap} did not answer a metadata request "
+                                 f"({exc.args[0].str() if exc.args and hasattr(exc.args[0], 'str') else exc})") from None
+    return {n: len(topics[n].partitions) for n in names if n in topics and topics[n].partitions}
 
 
 def _prepare_real_cluster(bootstrap: str, scenario: Scenario) -> dict[tuple[str, int], int]:
     """Create the scenario's topics if missing and note where each partition ends now,
-    so only this run's messages are counted."""
+    so only this run's messages are counted. Raises ClusterUnreachable."""
     from confluent_kafka import Consumer, TopicPartition
     from confluent_kafka.admin import AdminClient, NewTopic
 
-    admin = AdminClient({"bootstrap.servers": bootstrap})
-    existing = admin.list_topics(timeout=10).topics
+    check_reachable(bootstrap)
+    admin = AdminClient(_quiet_config(bootstrap))
+    names = [t.name for t in scenario.topics]
+    existing = _partition_counts(admin, bootstrap, names)
     new = [NewTopic(t.name, t.partitions, t.replication_factor,
                     config={"min.insync.replicas": str(t.min_insync_replicas)})
            for t in scenario.topics if t.name not in existing]
     for future in admin.create_topics(new).values() if new else []:
         future.result(timeout=30)
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "course-runner", "enable.auto.commit": False})
+    parts = _partition_counts(admin, bootstrap, names) if new else existing
+    consumer = Consumer(_quiet_config(bootstrap, **{"group.id": "course-runner", "enable.auto.commit": False}))
     try:
         ends = {}
-        for t in scenario.topics:
-            for p in range(t.partitions):
-                _, high = consumer.get_watermark_offsets(TopicPartition(t.name, p), timeout=10)
-                ends[(t.name, p)] = high
+        for name, count in parts.items():
+            for p in range(count):
+                _, high = consumer.get_watermark_offsets(TopicPartition(name, p), timeout=10)
+                ends[(name, p)] = high
         return ends
     finally:
         consumer.close()
@@ -374,16 +458,20 @@ def _prepare_real_cluster(bootstrap: str, scenario: Scenario) -> dict[tuple[str,
 
 def _real_cluster_values(bootstrap: str, scenario: Scenario,
                          start: dict[tuple[str, int], int]) -> dict[tuple[str, int], list[str]]:
-    """Read this run's records back with a read_committed consumer."""
+    """Read this run's records back with a read_committed consumer, from every partition the
+    cluster's metadata lists now (the topic may have more partitions than the scenario declares)."""
     from confluent_kafka import Consumer, TopicPartition
+    from confluent_kafka.admin import AdminClient
 
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "course-runner",
-                         "enable.auto.commit": False, "isolation.level": "read_committed"})
+    parts = _partition_counts(AdminClient(_quiet_config(bootstrap)), bootstrap, list(scenario.counted_topics))
+    consumer = Consumer(_quiet_config(bootstrap, **{"group.id": "course-runner", "enable.auto.commit": False,
+                                                    "isolation.level": "read_committed"}))
     log: dict[tuple[str, int], list[str]] = {}
     try:
-        parts = {t.name: t.partitions for t in scenario.topics}
         assignment = [TopicPartition(t, p, start.get((t, p), 0))
-                      for t in scenario.counted_topics for p in range(parts.get(t, 1))]
+                      for t in scenario.counted_topics for p in range(parts.get(t, 0))]
+        if not assignment:
+            return log
         ends = {(tp.topic, tp.partition): consumer.get_watermark_offsets(tp, timeout=10)[1] for tp in assignment}
         consumer.assign(assignment)
         done = {k for k, end in ends.items() if start.get(k, 0) >= end}

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import queue
+import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -154,3 +156,75 @@ def test_course_run_takes_the_examples_in_the_order_the_lesson_lists_them() -> N
     first, second = lesson.examples[:2]
     assert find_example(lesson.id) == (first.script, first.scenario)
     assert find_example(lesson.id, second.name) == (second.script, second.scenario)
+
+
+def test_on_a_real_cluster_every_partition_the_cluster_has_is_counted() -> None:
+    """The scenario declares `orders` with one partition; the learner's cluster has three.
+    Messages keyed onto partitions 1 and 2 are in the log, not lost."""
+    from engine.sandbox import Sandbox
+
+    script = FIXTURES / "runner" / "keyed.py"
+    scenario = load_scenario(script.with_suffix(".yaml"))
+    assert [t.partitions for t in scenario.topics] == [1]
+    with Sandbox(brokers=3) as cluster:  # as after `course sandbox --brokers 3 --topic orders:3`
+        cluster.create_topic("orders", partitions=3, replication_factor=3)
+        result = run_example(script, scenario, bootstrap_servers=cluster.bootstrap_servers)
+        o = result.outcome
+        assert result.exit_code == 0, result.output
+        assert (o.sent, o.acknowledged, o.in_log, o.lost, o.duplicates) == (120, 120, 120, 0, 0)
+        per_partition = [len(cluster.records("orders", p)) for p in range(3)]
+        assert sum(per_partition) == 120 and per_partition[1] + per_partition[2] > 0  # beyond partition 0
+        assert result.expectations_met
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("command", [["run", str(FIXTURES / "runner" / "fire_and_forget.py")],
+                                     ["--course", str(FIXTURES / "course_ex"), "check", "no-loss"]])
+def test_an_unreachable_cluster_is_one_line_and_a_non_zero_exit(tmp_path: Path, command: list[str]) -> None:
+    env = {"XDG_DATA_HOME": str(tmp_path / "data"), "COURSE_WORKSPACE": str(tmp_path / "ws"), "PATH": "/usr/bin:/bin"}
+    bootstrap = f"127.0.0.1:{_free_port()}"  # nothing listens there
+    out = subprocess.run([sys.executable, "-m", "course", *command, "--bootstrap-servers", bootstrap],
+                         capture_output=True, text=True, timeout=120, env=env)
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert out.stderr.strip().splitlines() == [out.stderr.strip()]  # one line, no librdkafka log, no traceback
+    assert f"cannot reach the Kafka cluster at {bootstrap}" in out.stderr
+    assert "Traceback" not in out.stdout + out.stderr
+
+
+def _gone(pid: int) -> bool:
+    """No such process, or only its zombie entry left (it has exited)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads process states from /proc")
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupting_course_run_ends_the_example_at_once(tmp_path: Path, sig: int) -> None:
+    env = {"XDG_DATA_HOME": str(tmp_path / "data"), "PATH": "/usr/bin:/bin"}
+    runner = subprocess.Popen([sys.executable, "-m", "course", "run", str(FIXTURES / "runner" / "sleeps.py")],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        pid = None
+        for line in runner.stdout:  # "  | pid 1234" once the example runs (the sandbox is up by then)
+            if "| pid " in line:
+                pid = int(line.rsplit(" ", 1)[1])
+                break
+        assert pid is not None and not _gone(pid)
+        runner.send_signal(sig)
+        deadline = time.monotonic() + 10  # generous: the example is ended at once, not after its sleep
+        while not _gone(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _gone(pid), "the example outlived `course run`"
+        assert runner.wait(timeout=60) != 0
+    finally:
+        if runner.poll() is None:
+            runner.kill()
+            runner.wait(timeout=30)

@@ -105,3 +105,12 @@ def test_broker_ids_are_the_sandboxes_own() -> None:
     assert parse_scenario(base % 3, "ok.yaml").faults[0].broker == 3
     with pytest.raises(ContentError, match="broker id from 1 to 3"):
         parse_scenario(base % 0, "zero.yaml")
+
+
+def test_lost_and_duplicated_ids_sort_as_people_count() -> None:
+    report = ClientReport()
+    for i in (10, 2, 1, 33, 9):
+        report.add(parse_report_line(f"acked order-{i} 0 {i}"))
+    outcome = compute_outcome(report, ["order-1", "x-10", "x-10", "x-9", "x-9"])
+    assert outcome.lost_ids == ["order-2", "order-9", "order-10", "order-33"]
+    assert outcome.duplicate_ids == ["x-9", "x-10"]
