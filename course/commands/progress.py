@@ -15,7 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "progress",
         help="show your progress: lessons done, quiz results",
         description="Show the progress saved in your data folder (XDG_DATA_HOME/kafka-semantics-course/"
-        "progress.json): the current lesson, lessons done and your best result per quiz.",
+        "progress.db): the current lesson, lessons done and your best result per quiz.",
     )
     p.add_argument("--json", action="store_true", help="print the saved progress as one JSON object")
     p.set_defaults(func=main)

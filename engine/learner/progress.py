@@ -1,28 +1,41 @@
-"""The learner's progress: lessons done, the current lesson, best quiz results.
+"""The learner's progress: lessons done, the current lesson, best quiz results, exercises.
 
-Stored as versioned JSON at `engine.paths.data_dir()/progress.json` (XDG_DATA_HOME respected):
+Kept in SQLite at `engine.paths.data_dir()/progress.db` (XDG_DATA_HOME respected), because the
+app, a second app window and the CLI (`course grade --record`, `course check`, `course quiz`)
+may all write at once. One table holds one row per fact:
 
-    {"version": 1, "current_lesson": "02-at-most-once",
-     "lessons_done": {"01-where-messages-go": "2026-11-27T12:00:00+00:00"},
-     "visited": {"02-at-most-once": "2026-11-27T12:05:00+00:00"},
-     "quizzes": {"01-where-messages-go": {"score": 3.0, "max": 4, "percent": 75.0, "passed": true,
-                 "answers": {"q1": [2]}, "attempts": 2, "at": "...", "last_at": "..."}}}
+    section   key                     value (JSON)
+    current   current_lesson          "02-at-most-once"
+    done      01-where-messages-go    "2026-11-27T12:00:00+00:00"
+    visited   02-at-most-once         "2026-11-27T12:05:00+00:00"
+    quiz      01-where-messages-go    {"score": 3.0, "max": 4, "percent": 75.0, "passed": true,
+                                       "answers": {"q1": [2]}, "attempts": 2, "at": "...", "last_at": "..."}
+    exercise  acks                    {"passed": true, "checks": 3, "hints_shown": 1, "passed_at": "..."}
+    extra     badges                  (top-level keys this version keeps but does not understand)
 
-Saving never leaves a half-written file: the JSON goes to a temporary file in the same folder,
-is flushed and fsynced, then os.replace()d over progress.json (atomic on POSIX), and the folder
-is fsynced so the rename itself survives a power cut. A crash at any point leaves either the
-old or the new file. A file that cannot be read (not JSON, wrong shape, unknown version) is
-never overwritten: it is renamed `progress.json.corrupt-<timestamp>`, a warning is recorded in
-`store.warnings`, and a fresh Progress is returned.
+Why nothing is lost:
+- WAL journal, `synchronous=FULL`: a committed change survives a crash or a power cut, and a
+  change killed half way is rolled back; readers never block the writer.
+- One transaction per change (`BEGIN IMMEDIATE`: one writer at a time, others wait their turn).
+- `save(progress)` writes only what changed since this store last loaded or saved, merged into
+  what is stored now: a window holding an old snapshot adds its own quiz attempt next to the
+  one the CLI recorded meanwhile instead of overwriting it (attempts and checks add up, the best
+  quiz result and the first pass are kept). `update()` reads and writes inside one transaction.
+
+The JSON file of earlier versions (`progress.json` next to the database) is imported once, in
+the same transaction that marks it imported, then renamed `progress.json.migrated`. A JSON file
+that cannot be read is renamed `progress.json.corrupt-<time>`; a database file that is not a
+SQLite database (or holds rows this version cannot read) is renamed `progress.db.corrupt-<time>`.
+Either way a warning lands in `store.warnings` and a fresh Progress starts; nothing is deleted.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import os
-import tempfile
-import time
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,12 +43,11 @@ from typing import Any, Iterator
 
 from engine.learner.grading import QuizGrade
 
-VERSION = 1
-FILENAME = "progress.json"
-_TMP_PREFIX = ".progress-"
-_TMP_SUFFIX = ".tmp"
-# A temporary file older than this is a leftover of a killed save, not a save in progress.
-STALE_TMP_SECONDS = 600
+VERSION = 1  # of the Progress shape (the JSON of earlier versions carried it too)
+SCHEMA = 1  # of the database (PRAGMA user_version)
+FILENAME = "progress.db"
+LEGACY_FILENAME = "progress.json"
+BUSY_TIMEOUT = 30.0  # seconds a writer waits for another one's transaction before giving up
 
 
 def now_iso() -> str:
@@ -43,7 +55,7 @@ def now_iso() -> str:
 
 
 class ProgressFormatError(ValueError):
-    """progress.json is readable text but not a progress file this version understands."""
+    """Stored progress (a row, or the old JSON file) this version does not understand."""
 
 
 @dataclass
@@ -216,7 +228,7 @@ class Progress:
 
 
 class ProgressStore:
-    """Loads and saves one progress file."""
+    """The learner's progress in one SQLite database; safe to use from several processes and threads."""
 
     def __init__(self, path: Path | None = None):
         if path is None:
@@ -224,95 +236,250 @@ class ProgressStore:
 
             path = data_dir() / FILENAME
         self.path = Path(path)
+        self.legacy_path = self.path.with_name(LEGACY_FILENAME)
         self.warnings: list[str] = []
+        self._baseline: dict[str, Any] = Progress().to_json()  # what the caller's copy started from
 
-    # ------------------------------------------------------------ load
+    # ------------------------------------------------------------ public API
 
     def load(self) -> Progress:
-        """The saved progress; a fresh one when there is none or it cannot be read (see module doc)."""
-        self._remove_stale_temporaries()
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
+        """The stored progress; a fresh one when there is none or it cannot be read (see module doc).
+        Reading never creates the database."""
+        if not self.path.exists() and not self.legacy_path.exists():
+            self._baseline = Progress().to_json()
             return Progress()
-        try:
-            return Progress.from_json(json.loads(raw.decode("utf-8")))
-        except (UnicodeDecodeError, json.JSONDecodeError, ProgressFormatError) as exc:
-            aside = self._move_aside()
-            self.warnings.append(
-                f"{self.path}: could not read your progress ({exc}); it was moved to {aside.name} "
-                "and a fresh progress file was started"
-            )
-            return Progress()
-
-    def _move_aside(self) -> Path:
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-        n = 1
-        while aside.exists():  # two corrupt files within a second: keep both
-            n += 1
-            aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{n}")
-        os.replace(self.path, aside)
-        _fsync_dir(self.path.parent)
-        return aside
-
-    def _remove_stale_temporaries(self) -> None:
-        """Delete temporary files left by saves that were killed (younger ones may be in flight)."""
-        folder = self.path.parent
-        if not folder.is_dir():
-            return
-        cutoff = time.time() - STALE_TMP_SECONDS
-        for tmp in folder.glob(f"{_TMP_PREFIX}*{_TMP_SUFFIX}"):
-            with contextlib.suppress(OSError):
-                if tmp.stat().st_mtime < cutoff:
-                    tmp.unlink()
-
-    # ------------------------------------------------------------ save
+        with self._connection(fresh_if_unreadable=False) as conn:
+            if conn is None:  # moved aside, with a warning
+                self._baseline = Progress().to_json()
+                return Progress()
+            conn.execute("BEGIN")  # one snapshot of every row
+            try:
+                progress = _read(conn)
+            finally:
+                conn.execute("COMMIT")
+        self._baseline = copy.deepcopy(progress.to_json())
+        return progress
 
     def save(self, progress: Progress) -> None:
-        """Write atomically: temp file in the same folder, fsync, os.replace, fsync the folder."""
-        data = json.dumps(progress.to_json(), indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
-        folder = self.path.parent
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=_TMP_PREFIX, suffix=_TMP_SUFFIX)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        _fsync_dir(folder)
+        """Store what changed in `progress` since this store last loaded or saved, in one transaction,
+        merged with what other writers stored meanwhile (module doc)."""
+        new = copy.deepcopy(progress.to_json())
+        with self._connection() as conn:
+            with _transaction(conn):
+                _write(conn, self._baseline, new)
+        self._baseline = new
 
     @contextlib.contextmanager
     def update(self) -> Iterator[Progress]:
-        """Load, let the caller change it, save; under a lock so two processes don't lose updates.
+        """Read, let the caller change it, write: one transaction, so no other writer comes between.
 
             with store.update() as progress:
                 progress.mark_done("01-where-messages-go")
         """
-        with self._locked():
-            progress = self.load()
-            yield progress
-            self.save(progress)
+        with self._connection() as conn:
+            with _transaction(conn):
+                progress = _read(conn)
+                before = copy.deepcopy(progress.to_json())
+                yield progress
+                after = copy.deepcopy(progress.to_json())
+                _write(conn, before, after)
+        self._baseline = after
+
+    # ------------------------------------------------------------ opening
 
     @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _connection(self, fresh_if_unreadable: bool = True) -> Iterator[Any]:
+        """An open, migrated database. When the file is not a database it is moved aside (with a
+        warning) and a fresh one is opened, or None is yielded if `fresh_if_unreadable` is False."""
+        conn = self._open()
+        if conn is None and fresh_if_unreadable:
+            conn = self._open()
         try:
-            import fcntl
-        except ImportError:  # not POSIX: saves stay atomic, concurrent updates are not serialised
-            yield
-            return
+            yield conn
+        finally:
+            if conn is not None:
+                conn.close()
+
+    def _open(self) -> sqlite3.Connection | None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path.with_name(self.path.name + ".lock"), "a") as lock:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)  # we say BEGIN ourselves
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA:
+                raise ProgressFormatError(f"it was written by a newer version of the course (schema {version})")
+            if version < SCHEMA:
+                with _transaction(conn):
+                    conn.execute("CREATE TABLE IF NOT EXISTS progress (section TEXT NOT NULL, key TEXT NOT NULL, "
+                                 "value TEXT NOT NULL, PRIMARY KEY (section, key)) WITHOUT ROWID")
+                    conn.execute(f"PRAGMA user_version = {SCHEMA}")
+            self._migrate_json(conn)
+            return conn
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            if not _is_corruption(exc):
+                raise  # locked, disk full, read-only: nothing wrong with the file itself
+            self._database_unreadable(exc)
+            return None
+        except ProgressFormatError as exc:
+            conn.close()
+            self._database_unreadable(exc)
+            return None
+        except BaseException:
+            conn.close()
+            raise
+
+    def _database_unreadable(self, exc: Exception) -> None:
+        aside = _move_aside(self.path, extras=("-wal", "-shm"))
+        self.warnings.append(f"{self.path}: could not read your progress ({exc}); it was moved to {aside.name} "
+                             "and a fresh progress database was started")
+
+    def _migrate_json(self, conn: sqlite3.Connection) -> None:
+        """Import the JSON file of earlier versions once, then rename it `.migrated`."""
+        if not self.legacy_path.exists():
+            return
+        with _transaction(conn):  # two processes starting at once: the second finds it done
+            done = conn.execute("SELECT 1 FROM progress WHERE section = 'meta' AND key = 'migrated_json'").fetchone()
+            if not done and self.legacy_path.exists():
+                try:
+                    old = Progress.from_json(json.loads(self.legacy_path.read_bytes().decode("utf-8")))
+                except (UnicodeDecodeError, json.JSONDecodeError, ProgressFormatError) as exc:
+                    aside = _move_aside(self.legacy_path)
+                    self.warnings.append(
+                        f"{self.legacy_path}: could not read your progress ({exc}); it was moved to {aside.name} "
+                        "and a fresh progress database was started")
+                    return
+                _write(conn, Progress().to_json(), old.to_json())
+                conn.execute("INSERT INTO progress VALUES ('meta', 'migrated_json', ?)", (json.dumps(now_iso()),))
+        if self.legacy_path.exists():  # imported now, or imported before a crash kept it from being renamed
+            _move_aside(self.legacy_path, suffix=".migrated")
+
+
+# ---------------------------------------------------------------- rows <-> Progress
+
+_SECTIONS = {"done": "lessons_done", "visited": "visited", "quiz": "quizzes", "exercise": "exercises"}
+
+
+def _read(conn: sqlite3.Connection) -> Progress:
+    data: dict[str, Any] = {"version": VERSION, "current_lesson": None,
+                            "lessons_done": {}, "visited": {}, "quizzes": {}, "exercises": {}}
+    for section, key, value in conn.execute("SELECT section, key, value FROM progress"):
+        try:
+            decoded = json.loads(value)
+        except json.JSONDecodeError:
+            raise ProgressFormatError(f"the {section} row {key!r} is not JSON") from None
+        if section == "current":
+            data["current_lesson"] = decoded
+        elif section in _SECTIONS:
+            data[_SECTIONS[section]][key] = decoded
+        elif section == "extra" and key not in data:
+            data[key] = decoded
+        # "meta" rows (and sections of later versions) are the store's own business
+    return Progress.from_json(data)
+
+
+def _write(conn: sqlite3.Connection, before: dict[str, Any], after: dict[str, Any]) -> None:
+    """Store the changes from `before` to `after` (two Progress.to_json()) on top of what is stored."""
+    def stored(section: str, key: str) -> Any:
+        row = conn.execute("SELECT value FROM progress WHERE section = ? AND key = ?", (section, key)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def put(section: str, key: str, value: Any) -> None:
+        conn.execute("INSERT OR REPLACE INTO progress VALUES (?, ?, ?)",
+                     (section, key, json.dumps(value, ensure_ascii=False)))
+
+    def drop(section: str, key: str) -> None:
+        conn.execute("DELETE FROM progress WHERE section = ? AND key = ?", (section, key))
+
+    if after.get("current_lesson") != before.get("current_lesson"):
+        put("current", "current_lesson", after.get("current_lesson"))
+    for section, field_name in _SECTIONS.items():
+        old, new = before.get(field_name, {}), after.get(field_name, {})
+        for key in old.keys() - new.keys():
+            drop(section, key)
+        for key, value in new.items():
+            if old.get(key) == value:
+                continue  # unchanged here: whatever another writer stored stays
+            now = stored(section, key)
+            put(section, key, value if now is None else _MERGE[section](now, old.get(key), value))
+    known = {"version", "current_lesson", *(_SECTIONS.values())}
+    old_extra = {k: v for k, v in before.items() if k not in known}
+    new_extra = {k: v for k, v in after.items() if k not in known}
+    for key in old_extra.keys() - new_extra.keys():
+        drop("extra", key)
+    for key, value in new_extra.items():
+        if old_extra.get(key) != value:
+            put("extra", key, value)
+
+
+def _merge_done(stored: str, before: str | None, after: str) -> str:
+    return min(stored, after)  # a lesson is done since the first time it was marked
+
+
+def _merge_visited(stored: str, before: str | None, after: str) -> str:
+    return max(stored, after)
+
+
+def _merge_quiz(stored: dict, before: dict | None, after: dict) -> dict:
+    """The better of the stored best and this writer's best; every writer's new attempts counted."""
+    new_attempts = max(0, after.get("attempts", 1) - (before or {}).get("attempts", 0))
+    best = after if after["percent"] >= stored["percent"] else stored
+    return {**best, "attempts": stored.get("attempts", 1) + new_attempts,
+            "last_at": max(stored.get("last_at", ""), after.get("last_at", ""))}
+
+
+def _merge_exercise(stored: dict, before: dict | None, after: dict) -> dict:
+    """Checks add up, a pass is kept once earned (at its first time), the most hints seen stay shown."""
+    new_checks = max(0, after.get("checks", 0) - (before or {}).get("checks", 0))
+    passed_at = min((r.get("passed_at", "") for r in (stored, after) if r.get("passed")), default="")
+    return {"passed": bool(stored.get("passed") or after.get("passed")),
+            "checks": stored.get("checks", 0) + new_checks,
+            "hints_shown": max(stored.get("hints_shown", 0), after.get("hints_shown", 0)),
+            "passed_at": passed_at}
+
+
+_MERGE = {"done": _merge_done, "visited": _merge_visited, "quiz": _merge_quiz, "exercise": _merge_exercise}
+
+
+# ---------------------------------------------------------------- files
+
+
+@contextlib.contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """BEGIN IMMEDIATE (take the write lock now, waiting up to BUSY_TIMEOUT), COMMIT or ROLLBACK."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _is_corruption(exc: sqlite3.DatabaseError) -> bool:
+    """Not a database, or a damaged one (SQLITE_NOTADB, SQLITE_CORRUPT); not "locked" or "disk full"."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+    return type(exc) is sqlite3.DatabaseError
+
+
+def _move_aside(path: Path, suffix: str | None = None, extras: tuple[str, ...] = ()) -> Path:
+    """Rename `path` (and its `extras` files, e.g. SQLite's -wal) out of the way, never over another."""
+    if suffix is None:
+        suffix = ".corrupt-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    aside = path.with_name(path.name + suffix)
+    n = 1
+    while aside.exists():  # two in the same second: keep both
+        n += 1
+        aside = path.with_name(f"{path.name}{suffix}-{n}")
+    os.replace(path, aside)
+    for extra in extras:
+        with contextlib.suppress(FileNotFoundError):
+            os.replace(path.with_name(path.name + extra), aside.with_name(aside.name + extra))
+    _fsync_dir(path.parent)
+    return aside
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -210,7 +210,7 @@ def test_record_then_progress(tmp_path: Path, quiz: Path, env: dict[str, str]) -
     course(env, "grade", str(quiz), str(answers(tmp_path, "q1: 2\n")), "--record")
 
     data = json.loads(course(env, "progress", "--json").stdout)
-    assert data["file"] == str(tmp_path / "data" / "kafka-semantics-course" / "progress.json")
+    assert data["file"] == str(tmp_path / "data" / "kafka-semantics-course" / "progress.db")
     best = data["quizzes"]["semantics"]
     assert (best["percent"], best["passed"], best["attempts"]) == (66.67, True, 3)
     assert best["answers"] == {"q1": [2], "q2": [1, 3]}

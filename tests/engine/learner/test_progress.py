@@ -1,4 +1,5 @@
-"""engine.learner.progress: the versioned JSON store, corrupt files, and saves killed mid-write."""
+"""engine.learner.progress: the SQLite store, several writers at once, the old JSON file migrated,
+unreadable files moved aside, and writers killed mid-change."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -16,7 +18,7 @@ import pytest
 
 from engine.learner.grading import grade_quiz
 from engine.model import Option, Question, Quiz
-from engine.learner.progress import STALE_TMP_SECONDS, VERSION, Progress, ProgressStore
+from engine.learner.progress import VERSION, Progress, ProgressStore
 
 from tests.paths import ROOT
 
@@ -27,14 +29,14 @@ def a_quiz() -> Quiz:
 
 
 def test_missing_file_gives_fresh_progress_and_writes_nothing(tmp_path: Path) -> None:
-    store = ProgressStore(tmp_path / "progress.json")
+    store = ProgressStore(tmp_path / "progress.db")
     p = store.load()
     assert (p.version, p.current_lesson, p.lessons_done, p.quizzes) == (VERSION, None, {}, {})
     assert store.warnings == [] and list(tmp_path.iterdir()) == []
 
 
 def test_round_trip(tmp_path: Path) -> None:
-    store = ProgressStore(tmp_path / "progress.json")
+    store = ProgressStore(tmp_path / "progress.db")
     p = store.load()
     p.visit("01-a")
     p.mark_done("01-a")
@@ -42,12 +44,13 @@ def test_round_trip(tmp_path: Path) -> None:
     grade = grade_quiz(a_quiz(), {"q1": [1], "q2": [1]})
     p.record_quiz("qz", grade, {"q1": [1], "q2": [1]})
     store.save(p)
-    again = ProgressStore(tmp_path / "progress.json").load()
+    again = ProgressStore(tmp_path / "progress.db").load()
     assert again == p
     assert again.current_lesson == "02-b" and again.is_done("01-a") and not again.is_done("02-b")
     assert again.quizzes["qz"].percent == 50.0 and again.quizzes["qz"].answers == {"q1": [1], "q2": [1]}
-    assert sorted(os.listdir(tmp_path)) == ["progress.json"]  # no temporary file left behind
-    assert json.loads((tmp_path / "progress.json").read_text())["version"] == VERSION
+    with sqlite3.connect(tmp_path / "progress.db") as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert ("done", "01-a") in conn.execute("SELECT section, key FROM progress").fetchall()
 
 
 def test_record_quiz_keeps_the_best_and_counts_attempts() -> None:
@@ -74,59 +77,127 @@ def test_mark_done_keeps_the_first_time() -> None:
 def test_default_path_follows_xdg_data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     store = ProgressStore()
-    assert store.path == tmp_path / "kafka-semantics-course" / "progress.json"
+    assert store.path == tmp_path / "kafka-semantics-course" / "progress.db"
     store.save(Progress(current_lesson="x"))
-    assert store.path.is_file()
+    assert store.path.is_file() and ProgressStore().load().current_lesson == "x"
 
 
-@pytest.mark.parametrize(
-    "content, reason",
-    [
-        (b"{\"version\": 1, \"lessons_done\": {", "not JSON"),
-        (b"\xff\xfe garbage", "not UTF-8"),
-        (b"[1, 2, 3]", "should be an object"),
-        (b'{"version": 99}', "unknown version 99"),
-        (b'{"lessons_done": {}}', "unknown version None"),
-        (b'{"version": 1, "quizzes": []}', "quizzes should be an object"),
-        (b'{"version": 1, "quizzes": {"qz": {"score": 1}}}', "has no 'max'"),
-    ],
+# ---------------------------------------------------------------- two windows and the CLI at once
+
+
+def test_stale_snapshots_from_two_stores_merge_instead_of_overwriting(tmp_path: Path) -> None:
+    """The app saves whole snapshots it loaded long ago; another writer's changes stay."""
+    path = tmp_path / "progress.db"
+    window, cli = ProgressStore(path), ProgressStore(path)
+    mine, theirs = window.load(), cli.load()
+    qz = a_quiz()
+    theirs.mark_done("01-a")
+    theirs.record_quiz("qz", grade_quiz(qz, {"q1": [1], "q2": [2]}), {"q1": [1], "q2": [2]})  # 100%
+    theirs.record_exercise("acks", passed=True)
+    cli.save(theirs)
+    mine.visit("02-b")
+    mine.record_quiz("qz", grade_quiz(qz, {"q1": [1]}), {"q1": [1]})  # 50%, knows nothing of the 100%
+    mine.record_exercise("acks", passed=False)
+    mine.next_hint("acks", available=3)
+    window.save(mine)
+    stored = ProgressStore(path).load()
+    assert stored.is_done("01-a") and stored.current_lesson == "02-b"
+    assert (stored.quizzes["qz"].percent, stored.quizzes["qz"].attempts) == (100.0, 2)
+    acks = stored.exercises["acks"]
+    assert (acks.passed, acks.checks, acks.hints_shown) == (True, 2, 1) and acks.passed_at
+    # The window saves again: only what changed since its own last save is written.
+    mine.mark_done("02-b")
+    window.save(mine)
+    stored = ProgressStore(path).load()
+    assert sorted(stored.lessons_done) == ["01-a", "02-b"] and stored.quizzes["qz"].attempts == 2
+
+
+CHILD_WINDOW = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from engine.learner.grading import grade_quiz
+    from engine.model import Option, Question, Quiz
+    from engine.learner.progress import ProgressStore
+
+    quiz = Quiz("qz", "Quiz", [Question("q1", "single", "?", [Option("a", True), Option("b")])])
+    name, rounds = sys.argv[2], int(sys.argv[3])
+    store = ProgressStore(Path(sys.argv[1]))
+    p = store.load()          # loaded once, like an app window; never reloaded
+    print("ready", flush=True)
+    sys.stdin.readline()      # both writers start together
+    for i in range(rounds):
+        p.mark_done(f"{name}-{i:03d}")
+        p.visit(f"{name}-{i:03d}")
+        p.record_quiz("qz", grade_quiz(quiz, {"q1": [1 if i % 2 else 2]}), {"q1": [1 if i % 2 else 2]})
+        p.record_exercise("shared", passed=False)
+        p.extra[f"note-{name}"] = i
+        store.save(p)
+    """
 )
-def test_unreadable_file_is_moved_aside_with_a_warning(tmp_path: Path, content: bytes, reason: str) -> None:
-    path = tmp_path / "progress.json"
-    path.write_bytes(content)
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+
+
+def test_two_processes_saving_snapshots_at_once_lose_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "progress.db"
+    rounds = 60
+    procs = [subprocess.Popen([sys.executable, "-c", CHILD_WINDOW, str(path), name, str(rounds)], env=_env(),
+                              cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+             for name in ("app", "window")]
+    for proc in procs:
+        assert proc.stdout.readline() == "ready\n"
+    for proc in procs:
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+    assert [proc.wait(timeout=180) for proc in procs] == [0, 0]
     store = ProgressStore(path)
     p = store.load()
-    assert p == Progress()
-    asides = list(tmp_path.glob("progress.json.corrupt-*"))
-    assert len(asides) == 1 and asides[0].read_bytes() == content  # kept, byte for byte
-    assert not path.exists()
-    assert len(store.warnings) == 1 and asides[0].name in store.warnings[0]
-    if reason not in ("not JSON", "not UTF-8"):
-        assert reason in store.warnings[0]
-    store.save(p)  # and a fresh file can be written
-    assert ProgressStore(path).load() == Progress()
+    assert store.warnings == []
+    expected = sorted(f"{name}-{i:03d}" for name in ("app", "window") for i in range(rounds))
+    assert sorted(p.lessons_done) == expected and sorted(p.visited) == expected
+    assert p.quizzes["qz"].attempts == 2 * rounds and p.quizzes["qz"].passed  # the best of both
+    assert p.exercises["shared"].checks == 2 * rounds
+    assert (p.extra["note-app"], p.extra["note-window"]) == (rounds - 1, rounds - 1)
 
 
-def test_two_corrupt_files_in_the_same_second_are_both_kept(tmp_path: Path) -> None:
-    path = tmp_path / "progress.json"
-    for n in range(2):
-        path.write_text(f"broken {n}")
-        ProgressStore(path).load()
-    assert sorted(p.read_text() for p in tmp_path.glob("progress.json.corrupt-*")) == ["broken 0", "broken 1"]
+CHILD_UPDATER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from engine.learner.progress import ProgressStore
+
+    store = ProgressStore(Path(sys.argv[1]))
+    for _ in range(int(sys.argv[2])):
+        with store.update() as p:
+            p.extra["count"] = p.extra.get("count", 0) + 1
+    """
+)
 
 
-def test_unknown_top_level_keys_survive_a_save(tmp_path: Path) -> None:
-    path = tmp_path / "progress.json"
-    path.write_text(json.dumps({"version": 1, "badges": {"b1": {"earned": True}}}))
-    store = ProgressStore(path)
-    p = store.load()
-    p.mark_done("l1")
-    store.save(p)
-    assert json.loads(path.read_text())["badges"] == {"b1": {"earned": True}}
+def test_update_from_two_processes_loses_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "progress.db"
+    procs = [subprocess.Popen([sys.executable, "-c", CHILD_UPDATER, str(path), "40"], env=_env(), cwd=ROOT)
+             for _ in range(2)]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    assert ProgressStore(path).load().extra["count"] == 80
+
+
+def test_a_failed_update_changes_nothing(tmp_path: Path) -> None:
+    store = ProgressStore(tmp_path / "progress.db")
+    with store.update() as p:
+        p.mark_done("kept")
+    with pytest.raises(RuntimeError):
+        with store.update() as p:
+            p.mark_done("rolled-back")
+            raise RuntimeError("boom")
+    assert sorted(store.load().lessons_done) == ["kept"]
 
 
 def test_exercise_passes_and_hints_are_kept(tmp_path: Path) -> None:
-    store = ProgressStore(tmp_path / "progress.json")
+    store = ProgressStore(tmp_path / "progress.db")
     with store.update() as p:
         p.record_exercise("acks", passed=False)
         assert p.next_hint("acks", available=2) == 1
@@ -141,17 +212,93 @@ def test_exercise_passes_and_hints_are_kept(tmp_path: Path) -> None:
     assert (result.checks, result.hints_shown) == (3, 2) and result.passed_at
 
 
-def test_stale_temporaries_are_removed_and_fresh_ones_kept(tmp_path: Path) -> None:
-    old = tmp_path / ".progress-killed.tmp"
-    young = tmp_path / ".progress-inflight.tmp"
-    other = tmp_path / "notes.tmp"
-    for f in (old, young, other):
-        f.write_text("{")
-    past = time.time() - STALE_TMP_SECONDS - 60
-    os.utime(old, (past, past))
-    os.utime(other, (past, past))
-    ProgressStore(tmp_path / "progress.json").load()
-    assert not old.exists() and young.exists() and other.exists()
+# ---------------------------------------------------------------- the JSON file of earlier versions
+
+
+OLD_JSON = {
+    "version": 1, "current_lesson": "02-b",
+    "lessons_done": {"01-a": "2026-11-27T12:00:00+00:00"},
+    "visited": {"02-b": "2026-11-27T12:05:00+00:00"},
+    "quizzes": {"qz": {"score": 1.0, "max": 2, "percent": 50.0, "passed": False, "answers": {"q1": [1]},
+                       "attempts": 3, "at": "2026-11-27T12:01:00+00:00", "last_at": "2026-11-27T12:02:00+00:00"}},
+    "exercises": {"acks": {"passed": True, "checks": 2, "hints_shown": 1, "passed_at": "2026-11-27T12:03:00+00:00"}},
+    "badges": {"b1": {"earned": True}},
+}
+
+
+def test_the_old_json_file_is_migrated_once_and_kept(tmp_path: Path) -> None:
+    legacy = tmp_path / "progress.json"
+    legacy.write_text(json.dumps(OLD_JSON))
+    store = ProgressStore(tmp_path / "progress.db")
+    p = store.load()
+    assert p == Progress.from_json(OLD_JSON) and store.warnings == []
+    assert not legacy.exists() and json.loads((tmp_path / "progress.json.migrated").read_text()) == OLD_JSON
+    p.mark_done("02-b")
+    store.save(p)
+    # A crash between the import and the rename leaves the file behind: it is not imported twice.
+    (tmp_path / "progress.json.migrated").rename(legacy)
+    again = ProgressStore(tmp_path / "progress.db").load()
+    assert again.quizzes["qz"].attempts == 3 and sorted(again.lessons_done) == ["01-a", "02-b"]
+    assert again.extra == {"badges": {"b1": {"earned": True}}}
+    assert not legacy.exists() and (tmp_path / "progress.json.migrated").exists()
+
+
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        (b"{\"version\": 1, \"lessons_done\": {", "not JSON"),
+        (b"\xff\xfe garbage", "not UTF-8"),
+        (b"[1, 2, 3]", "should be an object"),
+        (b'{"version": 99}', "unknown version 99"),
+        (b'{"lessons_done": {}}', "unknown version None"),
+        (b'{"version": 1, "quizzes": []}', "quizzes should be an object"),
+        (b'{"version": 1, "quizzes": {"qz": {"score": 1}}}', "has no 'max'"),
+    ],
+)
+def test_an_unreadable_old_json_file_is_moved_aside_with_a_warning(tmp_path: Path, content: bytes,
+                                                                    reason: str) -> None:
+    path = tmp_path / "progress.json"
+    path.write_bytes(content)
+    store = ProgressStore(tmp_path / "progress.db")
+    p = store.load()
+    assert p == Progress()
+    asides = list(tmp_path.glob("progress.json.corrupt-*"))
+    assert len(asides) == 1 and asides[0].read_bytes() == content  # kept, byte for byte
+    assert not path.exists()
+    assert len(store.warnings) == 1 and asides[0].name in store.warnings[0]
+    if reason not in ("not JSON", "not UTF-8"):
+        assert reason in store.warnings[0]
+    p.mark_done("l1")
+    store.save(p)  # and the fresh database takes changes
+    assert ProgressStore(tmp_path / "progress.db").load().is_done("l1")
+
+
+def test_a_file_that_is_not_a_database_is_moved_aside_and_a_fresh_one_started(tmp_path: Path) -> None:
+    path = tmp_path / "progress.db"
+    path.write_bytes(b"this is not SQLite, it is someone's notes" * 100)
+    store = ProgressStore(path)
+    assert store.load() == Progress()
+    (aside,) = tmp_path.glob("progress.db.corrupt-*")
+    assert aside.read_bytes().startswith(b"this is not SQLite")
+    assert len(store.warnings) == 1 and aside.name in store.warnings[0]
+    store.save(Progress(current_lesson="x"))
+    assert ProgressStore(path).load().current_lesson == "x"
+
+
+def test_two_corrupt_files_in_the_same_second_are_both_kept(tmp_path: Path) -> None:
+    for n in range(2):
+        (tmp_path / "progress.db").write_text(f"broken {n}" * 200)
+        ProgressStore(tmp_path / "progress.db").load()
+    assert sorted(p.read_text()[:8] for p in tmp_path.glob("progress.db.corrupt-*")) == ["broken 0", "broken 1"]
+
+
+def test_a_database_of_a_newer_course_is_not_overwritten(tmp_path: Path) -> None:
+    path = tmp_path / "progress.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    store = ProgressStore(path)
+    assert store.load() == Progress()
+    assert "newer version" in store.warnings[0] and len(list(tmp_path.glob("progress.db.corrupt-*"))) == 1
 
 
 # ---------------------------------------------------------------- crashes (real SIGKILL)
@@ -166,27 +313,23 @@ CHILD_LOOP = textwrap.dedent(
     p = store.load()
     if store.warnings:
         sys.exit("warnings: " + "; ".join(store.warnings))
-    p.extra["padding"] = "x" * 300_000   # a bigger file, so kills often land inside a save
+    p.extra["padding"] = "x" * 300_000   # bigger transactions, so kills often land inside one
     i = len(p.lessons_done)
     while True:
         p.mark_done(f"lesson-{i:05d}")
+        p.extra["padding"] = ("x" if i % 2 else "y") * 300_000
         store.save(p)
-        print(i, flush=True)   # only printed once save() returned: this save is promised
+        print(i, flush=True)   # only printed once save() returned: this change is promised
         i += 1
     """
 )
 
 
-def _env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-
-
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 def test_saves_killed_at_random_moments_never_corrupt_or_lose(tmp_path: Path) -> None:
-    path = tmp_path / "progress.json"
+    path = tmp_path / "progress.db"
     rng = random.Random(20261127)
-    rounds = 20
-    for _ in range(rounds):
+    for _ in range(20):
         proc = subprocess.Popen(
             [sys.executable, "-c", CHILD_LOOP, str(path)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(), cwd=ROOT,
@@ -207,89 +350,4 @@ def test_saves_killed_at_random_moments_never_corrupt_or_lose(tmp_path: Path) ->
         assert done[: promised + 1] == [f"lesson-{i:05d}" for i in range(promised + 1)]
         assert len(done) in (promised + 1, promised + 2)
         assert done == [f"lesson-{i:05d}" for i in range(len(done))]
-        assert p.extra["padding"] == "x" * 300_000
-
-
-CHILD_STAGED = textwrap.dedent(
-    """
-    import os, signal, sys
-    from pathlib import Path
-    import engine.learner.progress as progress
-
-    def die(*args, **kwargs):
-        os.kill(os.getpid(), signal.SIGKILL)
-
-    stage = sys.argv[2]
-    if stage == "mid-write":          # half the bytes are in the temporary file
-        real_fdopen = os.fdopen
-        class HalfWriter:
-            def __init__(self, f): self.f = f
-            def __enter__(self): return self
-            def __exit__(self, *exc): self.f.close()
-            def fileno(self): return self.f.fileno()
-            def flush(self): self.f.flush()
-            def write(self, data):
-                self.f.write(data[: len(data) // 2]); self.f.flush(); os.fsync(self.f.fileno()); die()
-        os.fdopen = lambda fd, mode: HalfWriter(real_fdopen(fd, mode))
-    elif stage == "before-rename":    # the new file is complete and synced, not yet renamed
-        os.replace = die
-    elif stage == "before-dir-sync":  # renamed, the directory not yet synced
-        progress._fsync_dir = die
-
-    store = progress.ProgressStore(Path(sys.argv[1]))
-    p = store.load()
-    p.mark_done("second")
-    store.save(p)
-    sys.exit("save() returned, the kill did not happen")
-    """
-)
-
-
-@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
-@pytest.mark.parametrize("stage, survivors", [
-    ("mid-write", ["first"]),
-    ("before-rename", ["first"]),
-    ("before-dir-sync", ["first", "second"]),
-])
-def test_kill_at_each_stage_of_a_save(tmp_path: Path, stage: str, survivors: list[str]) -> None:
-    path = tmp_path / "progress.json"
-    store = ProgressStore(path)
-    p = store.load()
-    p.mark_done("first")
-    store.save(p)
-    before = path.read_bytes()
-
-    out = subprocess.run([sys.executable, "-c", CHILD_STAGED, str(path), stage],
-                         capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=60)
-    assert out.returncode == -signal.SIGKILL, out.stderr
-
-    loaded = ProgressStore(path)
-    assert sorted(loaded.load().lessons_done) == survivors
-    assert loaded.warnings == []
-    leftovers = list(tmp_path.glob(".progress-*.tmp"))
-    if stage == "before-dir-sync":
-        assert leftovers == []
-    else:
-        assert path.read_bytes() == before and len(leftovers) == 1  # the killed save's temp file
-
-
-CHILD_UPDATER = textwrap.dedent(
-    """
-    import sys
-    from pathlib import Path
-    from engine.learner.progress import ProgressStore
-
-    store = ProgressStore(Path(sys.argv[1]))
-    for _ in range(int(sys.argv[2])):
-        with store.update() as p:
-            p.extra["count"] = p.extra.get("count", 0) + 1
-    """
-)
-
-
-def test_update_from_two_processes_loses_nothing(tmp_path: Path) -> None:
-    path = tmp_path / "progress.json"
-    procs = [subprocess.Popen([sys.executable, "-c", CHILD_UPDATER, str(path), "40"], env=_env(), cwd=ROOT)
-             for _ in range(2)]
-    assert [p.wait(timeout=120) for p in procs] == [0, 0]
-    assert ProgressStore(path).load().extra["count"] == 80
+        assert p.extra["padding"] in ("x" * 300_000, "y" * 300_000)
