@@ -269,13 +269,15 @@ class ExampleRun:
             self._emit("note", f"on a real cluster the scenario's faults are not injected ({skipped})")
         self._apply_due(sandbox)  # `when: start` faults, before the first request
         proc = self._spawn(bootstrap)
-        self._emit("started", f"{self.script.name} against {'the sandbox' if sandbox else bootstrap}",
-                   pid=proc.pid, bootstrap_servers=bootstrap)
         readers = [threading.Thread(target=self._read, args=(s, n), daemon=True)
                    for s, n in ((proc.stdout, "stdout"), (proc.stderr, "stderr"))]
-        for r in readers:
-            r.start()
         try:
+            # From the moment the example exists, any interruption (even one that lands while the
+            # "started" line is printed) must end its process group: it runs in a session of its own.
+            self._emit("started", f"{self.script.name} against {'the sandbox' if sandbox else bootstrap}",
+                       pid=proc.pid, bootstrap_servers=bootstrap)
+            for r in readers:
+                r.start()
             code, timed_out = self._supervise(proc, sandbox)
         except BaseException:
             # KeyboardInterrupt (Ctrl-C), SystemExit (SIGTERM via terminate_on_sigterm) or a bug:
