@@ -1,4 +1,4 @@
-"""The course's quizzes: every file is valid Quiz YAML (DESIGN.md section 2) and the counts issue 7 asks for hold.
+"""The course's quizzes: every file is valid Quiz YAML and the course's minimum counts hold.
 
 Counts: at least 8 questions per lesson quiz, at least 60 in all, at least 12 `multiple` questions with two
 or more correct answers, at least 6 `order` questions, every question with an explanation, ids unique.
