@@ -1,13 +1,8 @@
-"""Reference solution: one transactional.id for the service, whichever instance runs.
+"""Reference solution: the transactional.id names the shard, not the process.
 
-Two instances of the payment writer handle the same batch of payments 1-10. The old
-instance, A, opens a transaction, writes the batch, then stalls (a long pause, a
-network partition). Its replacement, B, starts, writes the same batch and commits.
-Then A wakes up and commits too.
-
-Right now both commits succeed and every payment is in the log twice. Change how the
-two producers are configured so that B's start makes A's commit impossible. Then run
-`course check fence-the-zombie`.
+A replacement takes over its predecessor's shard, so it reuses its predecessor's
+transactional.id, and its init_transactions() fences the old instance. Instances on other
+shards keep ids of their own and never fence each other.
 """
 import os
 import sys
@@ -24,11 +19,16 @@ def on_delivery(err, msg):
     print(f"failed {payment_id} {err.name()}" if err else f"acked {payment_id} {msg.partition()} {msg.offset()}")
 
 
-def writer(instance):
-    """The payment writer's producer, as each instance of the service creates it."""
+def writer(instance, shard):
+    """The payment writer's producer, as each instance of the service creates it.
+
+    `instance` is the process's own name: a new one every time the platform starts a
+    process. `shard` is the slice of the payments the process is responsible for; a
+    replacement takes over the shard of the instance it replaces.
+    """
     return Producer({
         "bootstrap.servers": BOOTSTRAP,
-        "transactional.id": "payment-writer",  # the same for every instance: a new one fences the old
+        "transactional.id": f"payment-writer-shard-{shard}",  # stable per shard: a replacement fences its predecessor
     })
 
 
@@ -39,13 +39,13 @@ def write_batch(producer):
     producer.flush(10)
 
 
-a = writer("a")
+a = writer("pod-a", shard=0)
 a.init_transactions(10)
 a.begin_transaction()
 write_batch(a)
 print("-- A stalls with its transaction open")
 
-b = writer("b")
+b = writer("pod-b", shard=0)   # replaces A on shard 0
 b.init_transactions(10)
 b.begin_transaction()
 write_batch(b)
