@@ -27,6 +27,7 @@ LESSON_IDS = [
     "06-transactions",
     "07-exactly-once-pipelines",
     "08-choosing-a-guarantee",
+    "09-rebalances-and-offsets",
 ]
 KINDS = {"single", "multiple", "order"}
 

@@ -1,0 +1,88 @@
+"""A member too slow between two polls: the group takes its partition away, and the work is done twice.
+
+Two instances of the warehouse service share group "warehouse". Each one processes a
+batch, then commits it (at-least-once, as in lesson 3). Instance A is first and gets the
+only partition of "shipments"; instance B joins and waits for a share.
+
+On shipment-50, A's processing hangs for 6 seconds, longer than its
+max.poll.interval.ms of 4 seconds. librdkafka notices that A has not called consume()
+in time and takes A out of the group; the group rebalances and B gets the partition,
+starting from the last committed offset. When A wakes up it finishes its batch (it does
+not know yet) and its commit is refused: it is no longer a member.
+"""
+import os
+import sys
+import threading
+import time
+
+from confluent_kafka import Consumer, KafkaException, Producer
+
+sys.stdout.reconfigure(line_buffering=True)
+
+BOOTSTRAP = os.environ["BOOTSTRAP_SERVERS"]
+T0 = time.monotonic()
+
+
+def note(text):
+    print(f"-- {time.monotonic() - T0:4.1f}s {text}")
+
+
+def write_shipments():
+    producer = Producer({"bootstrap.servers": BOOTSTRAP})
+
+    def on_delivery(err, msg):
+        shipment_id = msg.value().decode()
+        print(f"failed {shipment_id} {err.name()}" if err else f"acked {shipment_id} {msg.partition()} {msg.offset()}")
+
+    for i in range(1, 201):
+        producer.produce("shipments", value=f"shipment-{i}", on_delivery=on_delivery)
+        print(f"sent shipment-{i}")
+    producer.flush(15)
+
+
+def instance(name, hangs_on=None, first_batch_done=None):
+    consumer = Consumer({
+        "bootstrap.servers": BOOTSTRAP,
+        "group.id": "warehouse",
+        "enable.auto.commit": False,
+        "auto.offset.reset": "earliest",
+        "max.poll.interval.ms": 4000,  # default 300000: the longest allowed gap between two consume() calls
+        "session.timeout.ms": 3000,    # default 45000; librdkafka wants it <= max.poll.interval.ms
+        "heartbeat.interval.ms": 500,
+    })
+    consumer.subscribe(
+        ["shipments"],
+        on_assign=lambda c, parts: note(f"{name} is assigned partition(s) {[p.partition for p in parts]}"),
+        on_revoke=lambda c, parts: note(f"{name} loses partition(s) {[p.partition for p in parts]}"),
+    )
+    quiet_until = time.monotonic() + 15
+    while time.monotonic() < quiet_until:
+        batch = [m for m in consumer.consume(num_messages=20, timeout=0.5) if m.error() is None]
+        if not batch:
+            continue
+        quiet_until = time.monotonic() + 4
+        for msg in batch:
+            shipment_id = msg.value().decode()
+            if shipment_id == hangs_on:
+                note(f"{name} hangs on {shipment_id} for 6 s")
+                time.sleep(6)  # a slow database, a long GC pause: no consume() call meanwhile
+            print(f"processed {shipment_id}")
+        if first_batch_done is not None:
+            first_batch_done.set()
+        try:
+            consumer.commit(asynchronous=False)
+        except KafkaException as exc:
+            note(f"{name} cannot commit: {exc.args[0].name()} (it is no longer in the group)")
+    consumer.close()
+    note(f"{name} stops")
+
+
+write_shipments()
+a_started = threading.Event()
+a = threading.Thread(target=instance, args=("A", "shipment-50", a_started))
+a.start()
+a_started.wait(20)
+b = threading.Thread(target=instance, args=("B",))
+b.start()
+a.join()
+b.join()
