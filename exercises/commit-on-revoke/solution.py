@@ -2,14 +2,14 @@
 
 200 shipments are written to the two partitions of "shipments". Instance A of the
 warehouse service subscribes in group "warehouse" and gets both partitions. To save
-round trips it commits only after every 50 shipments. After A has handled its first
+round trips it commits only after every 100 shipments. After A has handled its first
 batch, the platform scales the service out: instance B joins the group, and the group
 rebalances to give B a partition.
 
 Right now the shipments A handled since its last commit are handled again after the
 rebalance. Make the hand-over exact: whoever owns a partition after the rebalance must
 start right after the last shipment handled before it, while A still commits only every
-50 shipments in normal operation. Then run `course check commit-on-revoke`.
+100 shipments in normal operation. Then run `course check commit-on-revoke`.
 """
 import os
 import sys
@@ -21,7 +21,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
 sys.stdout.reconfigure(line_buffering=True)
 
 BOOTSTRAP = os.environ["BOOTSTRAP_SERVERS"]
-COMMIT_EVERY = 50
+COMMIT_EVERY = 100
 
 
 def write_shipments():
