@@ -29,6 +29,11 @@ class SandboxConfig:
     # names another address; the sandbox has no authentication, so anyone who can reach it can
     # use it.
     listen_host: str = LOOPBACK
+    # The log cleaner (compacted topics): it looks for dirty logs every log.cleaner.backoff.ms
+    # (Kafka: 15 s), and a tombstone stays delete.retention.ms after it is first cleaned
+    # (log.cleaner.delete.retention.ms, Kafka's default: one day).
+    log_cleaner_backoff_ms: int = 2_000
+    log_cleaner_delete_retention_ms: int = 86_400_000
 
     def advertised_host(self) -> str:
         """The host of `advertised.listeners`: the listener's own host, or, for a wildcard one,

@@ -96,6 +96,19 @@ class ReplicaManager:
                 self.fetchers[key] = ReplicaFetcher(partition, state.leader, self._leader_replica,
                                                     self.replication_enabled, self.events)
 
+    def on_partition_deleted(self, topic: str, index: int) -> None:
+        """The topic was deleted (Kafka's StopReplica with delete): stop following, fail parked
+        produces, drop the replica and its log."""
+        key = (topic, index)
+        fetcher = self.fetchers.pop(key, None)
+        if fetcher:
+            fetcher.stop()
+        partition = self.partitions.pop(key, None)
+        if partition is not None:
+            partition.is_leader = False
+            partition.fail_delayed(Errors.UNKNOWN_TOPIC_OR_PARTITION)
+            partition.notify()
+
     def _leader_replica(self, topic: str, index: int, leader_id: int) -> Partition | None:
         peer = self.peers(leader_id)
         return peer.partitions.get((topic, index)) if peer is not None and peer.online else None

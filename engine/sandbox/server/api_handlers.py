@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from engine.sandbox.common.protocol import API_KEYS, RequestHeader, schema_versions
-from engine.sandbox.server import core_apis, group_apis, transaction_apis
+from engine.sandbox.server import admin_apis, core_apis, group_apis, transaction_apis
 
 if TYPE_CHECKING:
     from engine.sandbox.server.kafka_apis import KafkaApis
@@ -68,6 +68,17 @@ API_HANDLERS: tuple[ApiHandler, ...] = (
     ApiHandler("AddOffsetsToTxn", 0, 3, transaction_apis.add_offsets_to_txn),
     ApiHandler("TxnOffsetCommit", 0, 3, transaction_apis.txn_offset_commit),
     ApiHandler("EndTxn", 0, 3, transaction_apis.end_txn),
+    # The admin APIs, at the versions a Kafka 4 broker serves.
+    ApiHandler("DeleteTopics", 1, 6, admin_apis.delete_topics),
+    ApiHandler("CreatePartitions", 0, 3, admin_apis.create_partitions),
+    ApiHandler("DescribeConfigs", 1, 4, admin_apis.describe_configs),
+    ApiHandler("DeleteRecords", 0, 2, admin_apis.delete_records),
+    ApiHandler("DescribeCluster", 0, 2, admin_apis.describe_cluster),
+    ApiHandler("ListGroups", 0, 5, admin_apis.list_groups),
+    ApiHandler("DescribeGroups", 0, 6, admin_apis.describe_groups),
+    ApiHandler("DeleteGroups", 0, 2, admin_apis.delete_groups),
+    ApiHandler("ListTransactions", 0, 2, admin_apis.list_transactions),
+    ApiHandler("DescribeTransactions", 0, 0, admin_apis.describe_transactions),
 )
 
 

@@ -7,6 +7,7 @@ broker does from metadata records; leaders change the ISR through `alter_isr` (A
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -15,6 +16,24 @@ from engine.sandbox.common.errors import Errors
 from engine.sandbox.events import EventLog
 
 NO_LEADER = -1
+
+# Kafka's org.apache.kafka.common.internals.Topic: legal characters and the longest name.
+LEGAL_TOPIC_NAME = re.compile(r"[a-zA-Z0-9._-]+")
+MAX_TOPIC_NAME_LENGTH = 249
+
+
+def topic_name_error(name: str | None) -> str | None:
+    """Why Kafka refuses `name` as a topic name (INVALID_TOPIC_EXCEPTION), or None if it is legal."""
+    if not name:
+        return "Topic name is illegal, it can't be empty"
+    if name in (".", ".."):
+        return 'Topic name cannot be "." or ".."'
+    if len(name) > MAX_TOPIC_NAME_LENGTH:
+        return f"Topic name is illegal, it can't be longer than {MAX_TOPIC_NAME_LENGTH} characters"
+    if not LEGAL_TOPIC_NAME.fullmatch(name):
+        return (f"Topic name {name!r} is illegal, it contains a character other than "
+                "ASCII alphanumerics, '.', '_' and '-'")
+    return None
 
 
 @dataclass
@@ -39,6 +58,9 @@ class Topic:
     partitions: list[PartitionState] = field(default_factory=list)
     replication_factor: int = 1
     min_insync_replicas: int = 1
+    # The topic's config overrides (name -> value), as CreateTopics set them; every other
+    # topic config takes its broker default (`server.topic_configs`).
+    configs: dict[str, str] = field(default_factory=dict)
 
 
 class PartitionListener(Protocol):
@@ -46,6 +68,9 @@ class PartitionListener(Protocol):
 
     def on_partition_change(self, state: PartitionState) -> None:
         """The partition's leader, epoch or ISR changed: become leader or follower accordingly."""
+
+    def on_partition_deleted(self, topic: str, index: int) -> None:
+        """The partition's topic was deleted: drop the replica and its log."""
 
 
 class TopicError(Exception):
@@ -70,33 +95,90 @@ class Controller:
 
     # --- topics -----------------------------------------------------------------
     def create_topic(self, name: str, partitions: int, replication_factor: int,
-                     min_insync_replicas: int = 1) -> Topic:
-        """CreateTopics: assign replicas round-robin over the brokers, first live replica leads."""
+                     min_insync_replicas: int = 1, configs: dict[str, str] | None = None,
+                     validate_only: bool = False) -> Topic:
+        """CreateTopics: assign replicas round-robin over the brokers, first live replica leads
+        (`validate_only`: every check, nothing created)."""
         if name in self.topics:
-            raise TopicError(Errors.TOPIC_ALREADY_EXISTS, f"topic {name!r} already exists")
-        if not name or len(name) > 249 or any(not (c.isalnum() or c in "._-") for c in name):
-            raise TopicError(Errors.INVALID_TOPIC_EXCEPTION, f"invalid topic name {name!r}")
+            raise TopicError(Errors.TOPIC_ALREADY_EXISTS, f"Topic '{name}' already exists.")
+        problem = topic_name_error(name)
+        if problem:
+            raise TopicError(Errors.INVALID_TOPIC_EXCEPTION, problem)
+        # Kafka refuses names that differ only by '.' versus '_': both map to the same metric name.
+        collides = next((t for t in self.topics if t.replace(".", "_") == name.replace(".", "_")), None)
+        if collides is not None:
+            raise TopicError(Errors.INVALID_TOPIC_EXCEPTION,
+                             f"Topic '{name}' collides with existing topic: {collides}")
         if partitions < 1:
-            raise TopicError(Errors.INVALID_PARTITIONS, "partitions must be at least 1")
+            raise TopicError(Errors.INVALID_PARTITIONS, "Number of partitions must be larger than 0.")
         if not 1 <= replication_factor <= len(self.broker_ids):
             raise TopicError(Errors.INVALID_REPLICATION_FACTOR,
-                             f"replication factor {replication_factor} with {len(self.broker_ids)} brokers")
-        topic = Topic(name, uuid.uuid4(), [], replication_factor, min_insync_replicas)
-        n = len(self.broker_ids)
-        for index in range(partitions):
-            start = (self._next_start + index) % n
-            replicas = [self.broker_ids[(start + r) % n] for r in range(replication_factor)]
-            isr = [b for b in replicas if b in self.live]
-            leader = isr[0] if isr else NO_LEADER
-            topic.partitions.append(PartitionState(name, index, replicas, leader, 0, isr or replicas[:1],
-                                                   min_insync_replicas))
-        self._next_start = (self._next_start + 1) % n
+                             f"Unable to replicate the partition {replication_factor} time(s): "
+                             f"the cluster has {len(self.broker_ids)} broker(s).")
+        topic = Topic(name, uuid.uuid4(), [], replication_factor, min_insync_replicas, dict(configs or {}))
+        if validate_only:
+            return topic
+        self._add_partitions(topic, partitions)
         self.topics[name] = topic
         self.events.emit(None, "topic_created", topic=name, partitions=partitions,
-                         replication_factor=replication_factor, min_insync_replicas=min_insync_replicas)
+                         replication_factor=replication_factor, min_insync_replicas=min_insync_replicas,
+                         **({"configs": dict(topic.configs)} if topic.configs else {}))
         for state in topic.partitions:
             self._publish(state)
         return topic
+
+    def _add_partitions(self, topic: Topic, count: int) -> list[PartitionState]:
+        n = len(self.broker_ids)
+        added = []
+        for _ in range(count):
+            index = len(topic.partitions)
+            start = (self._next_start + index) % n
+            replicas = [self.broker_ids[(start + r) % n] for r in range(topic.replication_factor)]
+            isr = [b for b in replicas if b in self.live]
+            leader = isr[0] if isr else NO_LEADER
+            state = PartitionState(topic.name, index, replicas, leader, 0, isr or replicas[:1],
+                                   topic.min_insync_replicas)
+            topic.partitions.append(state)
+            added.append(state)
+        if len(topic.partitions) == count:   # a new topic: the next one starts on the next broker
+            self._next_start = (self._next_start + 1) % n
+        return added
+
+    def create_partitions(self, name: str, total: int, validate_only: bool = False) -> None:
+        """CreatePartitions: grow a topic to `total` partitions (never shrink: keys would move
+        and records would be lost); the new ones are assigned as CreateTopics assigns."""
+        topic = self.topics.get(name)
+        if topic is None:
+            raise TopicError(Errors.UNKNOWN_TOPIC_OR_PARTITION, f"The topic '{name}' does not exist.")
+        current = len(topic.partitions)
+        if total < current:
+            raise TopicError(Errors.INVALID_PARTITIONS,
+                             f"The topic {name} currently has {current} partition(s); {total} would not be an increase.")
+        if total == current:
+            raise TopicError(Errors.INVALID_PARTITIONS, f"Topic already has {current} partition(s).")
+        if validate_only:
+            return
+        added = self._add_partitions(topic, total - current)
+        self.events.emit(None, "partitions_created", topic=name, partitions=total, added=len(added))
+        for state in added:
+            self._publish(state)
+
+    def delete_topic(self, name: str) -> Topic:
+        """DeleteTopics: the topic leaves the metadata and every replica drops its log."""
+        topic = self.topics.pop(name, None)
+        if topic is None:
+            raise TopicError(Errors.UNKNOWN_TOPIC_OR_PARTITION, f"The topic '{name}' does not exist.")
+        for state in topic.partitions:
+            for broker_id in state.replicas:
+                listener = self.listeners.get(broker_id)
+                if listener is not None:
+                    listener.on_partition_deleted(state.topic, state.index)
+        self.events.emit(None, "topic_deleted", topic=name, partitions=len(topic.partitions))
+        return topic
+
+    def topic_by_id(self, topic_id: uuid.UUID) -> Topic | None:
+        """The topic with this id (DeleteTopics v6 names topics by id)."""
+        return next((t for t in self.topics.values() if t.topic_id == topic_id), None)
 
     def partition(self, topic: str, index: int) -> PartitionState | None:
         """A partition's metadata (None for an unknown topic or partition)."""

@@ -7,7 +7,10 @@ import struct
 import time
 from typing import TYPE_CHECKING, Any
 
-from engine.sandbox.server.controller import NO_LEADER, TopicError
+from kafka.record.default_records import DefaultRecordBatch
+
+from engine.sandbox.server.controller import NO_LEADER, TopicError, topic_name_error
+from engine.sandbox.server.topic_configs import MIN_INSYNC_REPLICAS, InvalidConfig, validate_topic_configs
 from engine.sandbox.common.errors import Errors
 from engine.sandbox.log.unified_log import UNDEFINED_EPOCH, UNDEFINED_OFFSET
 from engine.sandbox.common.protocol import RequestHeader, api_versions_body, response_class
@@ -40,6 +43,10 @@ async def metadata(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[s
     topics = []
     for name in names:
         topic = controller.topics.get(name)
+        if topic is None and topic_name_error(name):
+            topics.append(R.MetadataResponseTopic(error_code=Errors.INVALID_TOPIC_EXCEPTION, name=name,
+                                                  is_internal=False, partitions=[]))
+            continue
         if topic is None and allow_auto and cluster.config.auto_create_topics_enable:
             topic = auto_create(apis, name)
         if topic is None:
@@ -74,30 +81,29 @@ def auto_create(apis: "KafkaApis", name: str) -> Any:
 
 
 async def create_topics(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
-    """CreateTopics: partitions, replication factor and min.insync.replicas (validate_only too)."""
+    """CreateTopics: partitions, replication factor and topic configs (an unknown config name or
+    a bad value is INVALID_CONFIG; validate_only checks everything and creates nothing)."""
     R = response_class(19)
     cluster = apis.cluster
     results = []
     for t in req.topics:
-        configs = {c.name: c.value for c in (t.configs or [])}
         partitions = t.num_partitions if t.num_partitions > 0 else cluster.config.num_partitions
         rf = t.replication_factor if t.replication_factor > 0 else cluster.default_replication_factor()
         error, message, topic = Errors.NONE, None, None
         try:
-            min_isr = int(configs.get("min.insync.replicas", cluster.config.min_insync_replicas))
+            configs = validate_topic_configs({c.name: c.value for c in (t.configs or [])})
+            min_isr = int(configs.get(MIN_INSYNC_REPLICAS, cluster.config.min_insync_replicas))
             if t.assignments:
                 raise TopicError(Errors.INVALID_REQUEST, "manual replica assignment is not supported here")
-            if req.validate_only:
-                if t.name in cluster.controller.topics:
-                    raise TopicError(Errors.TOPIC_ALREADY_EXISTS, f"topic {t.name!r} already exists")
-            else:
-                topic = cluster.controller.create_topic(t.name, partitions, rf, min_isr)
+            topic = cluster.controller.create_topic(t.name, partitions, rf, min_isr, configs,
+                                                    validate_only=bool(req.validate_only))
         except TopicError as exc:
             error, message = exc.error, str(exc)
-        except ValueError:
-            error, message = Errors.INVALID_CONFIG, "min.insync.replicas must be an integer"
+        except InvalidConfig as exc:
+            error, message = Errors.INVALID_CONFIG, str(exc)
+        created = topic is not None and not req.validate_only
         results.append(R.CreatableTopicResult(
-            name=t.name, topic_id=topic.topic_id if topic else None, error_code=error, error_message=message,
+            name=t.name, topic_id=topic.topic_id if created else None, error_code=error, error_message=message,
             num_partitions=partitions if not error else -1, replication_factor=rf if not error else -1,
             configs=[]))
     return dict(throttle_time_ms=0, topics=results)
@@ -156,7 +162,13 @@ async def fetch(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str,
                 max_bytes = max(min(fp.partition_max_bytes, budget), 1)
                 result = rm.read(ft.topic, fp.partition, fp.fetch_offset, max_bytes, isolation,
                                  getattr(fp, "current_leader_epoch", -1))
-                size = result.size
+                entries = result.entries
+                # KIP-74: only the first partition with data may go past the response's max_bytes
+                # (one oversized batch, so a consumer always progresses); after it, a partition
+                # whose next batch does not fit in what is left gets no records this time.
+                if total > 0 and entries and entries[0].header.size > budget:
+                    entries = []
+                size = sum(e.header.size for e in entries)
                 total += size
                 budget -= size
                 any_error = any_error or result.error != Errors.NONE
@@ -168,7 +180,7 @@ async def fetch(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str,
                     partition_index=fp.partition, error_code=result.error, high_watermark=result.high_watermark,
                     last_stable_offset=result.last_stable_offset, log_start_offset=result.log_start_offset,
                     aborted_transactions=aborted, preferred_read_replica=-1,
-                    records=b"".join([e.data for e in result.entries])))
+                    records=b"".join([e.data for e in entries])))
             topics.append(R.FetchableTopicResponse(topic=ft.topic, partitions=parts))
         remaining = deadline - time.monotonic()
         if total >= max(req.min_bytes, 1) or any_error or remaining <= 0 or not apis.broker.running:
@@ -209,7 +221,8 @@ async def list_offsets(apis: "KafkaApis", header: RequestHeader, req: Any) -> di
                 elif p.timestamp == LATEST_TIMESTAMP:
                     offset = partition.last_stable_offset() if isolation == READ_COMMITTED else partition.high_watermark
                 else:
-                    offset, timestamp = _offset_for_timestamp(partition, p.timestamp)
+                    upper = partition.last_stable_offset() if isolation == READ_COMMITTED else partition.high_watermark
+                    offset, timestamp = _offset_for_timestamp(partition, p.timestamp, upper)
             parts.append(R.ListOffsetsTopicResponse.ListOffsetsPartitionResponse(
                 partition_index=p.partition_index, error_code=error, timestamp=timestamp, offset=offset,
                 leader_epoch=epoch))
@@ -217,17 +230,28 @@ async def list_offsets(apis: "KafkaApis", header: RequestHeader, req: Any) -> di
     return dict(throttle_time_ms=0, topics=out)
 
 
-def _offset_for_timestamp(partition: Any, timestamp: int) -> tuple[int, int]:
-    """The first batch (below the HW) whose max timestamp reaches `timestamp`: batch precision,
-    read from batch headers only. MAX_TIMESTAMP (-3) picks the batch with the largest one."""
+def _offset_for_timestamp(partition: Any, timestamp: int, upper_bound: int) -> tuple[int, int]:
+    """Kafka's fetchOffsetByTimestamp, to the record: the first record (below `upper_bound`)
+    whose timestamp reaches `timestamp`, or for MAX_TIMESTAMP (-3) the first record with the
+    largest timestamp. Batch headers pick the batches worth decoding (their max timestamp)."""
     best = (-1, -1)
-    for entry in partition.log.read(0, 1 << 62, partition.high_watermark):
+    for entry in partition.log.read(0, 1 << 62, upper_bound):
+        if entry.header.is_control:
+            continue
         max_ts, = struct.unpack_from(">q", entry.data, 35)
         if timestamp == MAX_TIMESTAMP:
-            if max_ts > best[1]:
-                best = (entry.header.base_offset, max_ts)
-        elif max_ts >= timestamp:
-            return entry.header.base_offset, max_ts
+            if max_ts <= best[1]:
+                continue
+        elif max_ts < timestamp:
+            continue
+        for record in DefaultRecordBatch(bytes(entry.data)):
+            if record.offset >= upper_bound:
+                break
+            if timestamp == MAX_TIMESTAMP:
+                if record.timestamp > best[1]:
+                    best = (record.offset, record.timestamp)
+            elif record.timestamp >= timestamp:
+                return record.offset, record.timestamp
     return best
 
 

@@ -54,9 +54,17 @@ Timers: `timer=` defaults to `SystemTimer()` (the running asyncio loop); pass a
 `coordinator.timer.ManualTimer` to drive session/rebalance timeouts by hand (tests). Call
 `on_election` on the loop: loading a group arms its members' session timers.
 
-Not modelled: static membership beyond recording `group.instance.id` (static members are
-treated as dynamic ones: no FENCED_INSTANCE_ID), group deletion, offset retention/expiry,
-DescribeGroups/ListGroups (`gc.group(group_id)` exposes the live state instead).
+Static membership (KIP-345): a member joining with a `group.instance.id` the group already
+holds takes the old member's place under a new member id, keeping its assignment; a Stable group
+does not rebalance for it (unless the group's protocol would change). Requests from the replaced
+member id answer FENCED_INSTANCE_ID. A static member leaves on LeaveGroup or session timeout only.
+
+Admin:
+    ListGroups      gc.list_groups(states) -> [GroupListing(group_id, protocol_type, state)]
+    DescribeGroups  gc.describe_group(group_id) -> GroupDescription | Errors
+    DeleteGroups    gc.delete_groups([group_id, ...]) -> {group_id: Errors}
+
+Not modelled: offset retention/expiry.
 """
 
 from __future__ import annotations
@@ -138,6 +146,37 @@ class LeaveResult:
 
     error: Errors
     members: tuple[LeaveMemberResult, ...] = ()
+
+
+@dataclass(frozen=True)
+class GroupListing:
+    """One group as ListGroups lists it."""
+
+    group_id: str
+    protocol_type: str
+    state: str
+
+
+@dataclass(frozen=True)
+class MemberDescription:
+    """One member as DescribeGroups shows it (metadata and assignment only while Stable)."""
+
+    member_id: str
+    group_instance_id: str | None
+    client_id: str
+    metadata: bytes
+    assignment: bytes
+
+
+@dataclass(frozen=True)
+class GroupDescription:
+    """A group as DescribeGroups shows it: state, protocol type, protocol (while Stable), members."""
+
+    group_id: str
+    state: str
+    protocol_type: str
+    protocol_name: str
+    members: tuple[MemberDescription, ...]
 
 
 @dataclass(frozen=True)
@@ -294,8 +333,14 @@ class GroupCoordinator:
         if not group.supports_protocols(protocol_type, protocols):
             _resolve(fut, JoinResult(Errors.INCONSISTENT_GROUP_PROTOCOL, UNKNOWN_MEMBER_ID))
             return
-        new_member_id = f"{client_id}-{uuid.uuid4()}"
-        if require_known_member_id:
+        prefix = group_instance_id if group_instance_id is not None else client_id
+        new_member_id = f"{prefix}-{uuid.uuid4()}"
+        if group.static_member_id(group_instance_id) is not None:
+            self._update_static_member_and_rebalance(group, group_instance_id, new_member_id, protocols,
+                                                     session_timeout_ms, rebalance_timeout_ms, fut)
+            return
+        if require_known_member_id and group_instance_id is None:
+            # (A static member needs no second round trip: its instance id already names it.)
             # KIP-394 (JoinGroup v4+): hand out the id and make the client join again with it,
             # so a client that times out and retries does not leave a ghost member behind.
             group.pending_members[new_member_id] = self.timer.call_later(
@@ -307,12 +352,54 @@ class GroupCoordinator:
         self._add_member_and_rebalance(group, new_member_id, group_instance_id, client_id, protocol_type,
                                        protocols, session_timeout_ms, rebalance_timeout_ms, fut)
 
+    def _update_static_member_and_rebalance(self, group: GroupMetadata, group_instance_id: str,
+                                            new_member_id: str, protocols: list[tuple[str, bytes]],
+                                            session_timeout_ms: int, rebalance_timeout_ms: int,
+                                            fut: asyncio.Future[JoinResult]) -> None:
+        """Kafka's updateStaticMemberAndRebalance: the returning instance replaces its old member id;
+        whatever the old id had parked is answered FENCED_INSTANCE_ID."""
+        current_leader = group.leader_id or ""
+        old_member_id = group.static_members[group_instance_id]
+        old = group.get(old_member_id)
+        fut_join, old.awaiting_join = old.awaiting_join, None
+        _resolve(fut_join, JoinResult(Errors.FENCED_INSTANCE_ID, old_member_id))
+        fut_sync, old.awaiting_sync = old.awaiting_sync, None
+        _resolve(fut_sync, SyncResult(Errors.FENCED_INSTANCE_ID))
+        member = group.replace_static_member(group_instance_id, new_member_id)
+        group.update_member_protocols(member, protocols)
+        member.session_timeout_ms = session_timeout_ms
+        member.rebalance_timeout_ms = rebalance_timeout_ms
+        self._emit("group_static_member_replaced", group, instance_id=group_instance_id,
+                   old_member=old_member_id, member=new_member_id, state=group.state.value)
+        if group.is_(GroupState.STABLE):
+            if group.select_protocol() == group.protocol_name:
+                # No rebalance: the member resumes its assignment. The answer names the leader as
+                # it was, so a returning leader does not compute an assignment nobody would get.
+                self._store_group(group)
+                self._schedule_heartbeat_expiry(group, member)
+                _resolve(fut, JoinResult(Errors.NONE, new_member_id, group.generation_id, group.protocol_type,
+                                         group.protocol_name, current_leader))
+                return
+            member.awaiting_join = fut
+            self._maybe_prepare_rebalance(
+                group, f"static member {group_instance_id} rejoined with a protocol that changes the group's")
+        elif group.is_(GroupState.COMPLETING_REBALANCE):
+            # It missed this generation's JoinGroup answer: another rebalance gives it one.
+            member.awaiting_join = fut
+            self._maybe_prepare_rebalance(group, f"static member {group_instance_id} rejoined during a rebalance")
+        else:   # PreparingRebalance: it joins this rebalance like any member
+            member.awaiting_join = fut
+            self._try_complete_join(group)
+
     def _do_current_member_join(self, group: GroupMetadata, member_id: str, group_instance_id: str | None,
                                 client_id: str, protocol_type: str, protocols: list[tuple[str, bytes]],
                                 session_timeout_ms: int, rebalance_timeout_ms: int,
                                 fut: asyncio.Future[JoinResult]) -> None:
         if group.is_(GroupState.DEAD):
             _resolve(fut, JoinResult(Errors.COORDINATOR_NOT_AVAILABLE, member_id))
+            return
+        if group.is_static_member_fenced(member_id, group_instance_id):
+            _resolve(fut, JoinResult(Errors.FENCED_INSTANCE_ID, member_id))
             return
         if not group.supports_protocols(protocol_type, protocols):
             _resolve(fut, JoinResult(Errors.INCONSISTENT_GROUP_PROTOCOL, member_id))
@@ -513,6 +600,8 @@ class GroupCoordinator:
             return SyncResult(Errors.UNKNOWN_MEMBER_ID)
         if group.is_(GroupState.DEAD):
             return SyncResult(Errors.COORDINATOR_NOT_AVAILABLE)
+        if group.is_static_member_fenced(member_id, group_instance_id):
+            return SyncResult(Errors.FENCED_INSTANCE_ID)
         if not group.has(member_id):
             return SyncResult(Errors.UNKNOWN_MEMBER_ID)
         if generation_id != group.generation_id:
@@ -588,6 +677,8 @@ class GroupCoordinator:
             return Errors.UNKNOWN_MEMBER_ID
         if group.is_(GroupState.DEAD):
             return Errors.COORDINATOR_NOT_AVAILABLE
+        if group.is_static_member_fenced(member_id, group_instance_id):
+            return Errors.FENCED_INSTANCE_ID
         if not group.has(member_id):
             return Errors.UNKNOWN_MEMBER_ID
         if generation_id != group.generation_id:
@@ -639,6 +730,17 @@ class GroupCoordinator:
             return LeaveResult(Errors.COORDINATOR_NOT_AVAILABLE)
         results = []
         for member_id, instance_id in members:
+            if instance_id is not None:
+                # KIP-345: a static member leaves by instance id; a member id that is not the
+                # one the instance holds now is a zombie's.
+                current = group.static_member_id(instance_id)
+                if current is None:
+                    results.append(LeaveMemberResult(member_id, instance_id, Errors.UNKNOWN_MEMBER_ID))
+                    continue
+                if member_id != UNKNOWN_MEMBER_ID and member_id != current:
+                    results.append(LeaveMemberResult(member_id, instance_id, Errors.FENCED_INSTANCE_ID))
+                    continue
+                member_id = current
             if group.is_pending_member(member_id):
                 timer = group.pending_members.pop(member_id)
                 if timer is not None:
@@ -691,6 +793,8 @@ class GroupCoordinator:
             group = self.groups[group_id] = GroupMetadata(group_id)
         if group.is_(GroupState.DEAD):
             return all_(Errors.COORDINATOR_NOT_AVAILABLE)
+        if group.is_static_member_fenced(member_id, group_instance_id):
+            return all_(Errors.FENCED_INSTANCE_ID)
         simple = generation_id < 0 and group.is_(GroupState.EMPTY)
         if not simple:
             if not group.has(member_id):
@@ -764,6 +868,72 @@ class GroupCoordinator:
             return OffsetFetchResult(Errors.NONE, {})
         wanted = None if partitions is None else [(t, p) for t, p in partitions]
         return OffsetFetchResult(Errors.NONE, self.manager.get_offsets(group_id, wanted, require_stable))
+
+    # ------------------------------------------------------------------ admin
+
+    def list_groups(self, states: list[str] | None = None) -> list[GroupListing]:
+        """ListGroups: the groups this coordinator holds, including those with only committed
+        offsets (listed Empty); `states` (KIP-518) keeps those in the named states, any case."""
+        wanted = {s.lower() for s in states} if states else None
+        listings = []
+        known = set(self.groups)
+        for partition in self.owned_partitions:
+            known.update(self.manager.group_ids_in(partition))
+        for group_id in sorted(known):
+            group = self.groups.get(group_id)
+            state = group.state.value if group is not None else GroupState.EMPTY.value
+            if state == GroupState.DEAD.value or (wanted is not None and state.lower() not in wanted):
+                continue
+            protocol_type = (group.protocol_type if group is not None else None) or ""
+            listings.append(GroupListing(group_id, protocol_type, state))
+        return listings
+
+    def describe_group(self, group_id: str) -> GroupDescription | Errors:
+        """DescribeGroups: the group's state and members; GROUP_ID_NOT_FOUND for a group this
+        coordinator has nothing of (or a coordinator error)."""
+        error = self._validate(group_id, allow_empty_id=True)
+        if error is not None:
+            return error
+        group = self.groups.get(group_id)
+        if group is None:
+            if self.manager.has_group(group_id):
+                return GroupDescription(group_id, GroupState.EMPTY.value, "", "", ())
+            return Errors.GROUP_ID_NOT_FOUND
+        if group.is_(GroupState.DEAD):
+            return Errors.GROUP_ID_NOT_FOUND
+        stable = group.is_(GroupState.STABLE)
+        members = tuple(MemberDescription(
+            m.member_id, m.group_instance_id, m.client_id,
+            m.metadata(group.protocol_name) if stable and group.protocol_name else b"",
+            m.assignment if stable else b"") for m in group.members.values())
+        return GroupDescription(group_id, group.state.value, group.protocol_type or "",
+                                (group.protocol_name or "") if stable else "", members)
+
+    def delete_groups(self, group_ids: list[str]) -> dict[str, Errors]:
+        """DeleteGroups: only a group without members can go (NON_EMPTY_GROUP otherwise); its
+        committed offsets go with it."""
+        results: dict[str, Errors] = {}
+        for group_id in group_ids:
+            error = self._validate(group_id, allow_empty_id=True)
+            if error is not None:
+                results[group_id] = error
+                continue
+            group = self.groups.get(group_id)
+            if group is None or group.is_(GroupState.DEAD):
+                if not self.manager.has_group(group_id):
+                    results[group_id] = Errors.GROUP_ID_NOT_FOUND
+                    continue
+            elif not group.is_(GroupState.EMPTY):
+                results[group_id] = Errors.NON_EMPTY_GROUP
+                continue
+            if group is not None:
+                group.state = GroupState.DEAD
+                del self.groups[group_id]
+            self.manager.delete_group(group_id)
+            if self._emit_fn is not None:
+                self._emit_fn("group_deleted", group=group_id)
+            results[group_id] = Errors.NONE
+        return results
 
     # ------------------------------------------------------------------ events
 

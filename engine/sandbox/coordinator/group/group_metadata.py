@@ -129,6 +129,8 @@ class GroupMetadata:
     # Set when a member joins during the first rebalance: the initial delay is extended.
     new_member_added: bool = False
     supported_protocols: Counter[str] = field(default_factory=Counter)
+    # Static members (KIP-345): group.instance.id -> the member id it holds now.
+    static_members: dict[str, str] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ state
 
@@ -172,6 +174,8 @@ class GroupMetadata:
         if self.leader_id is None:
             self.leader_id = member.member_id   # the first member to join leads
         self.members[member.member_id] = member
+        if member.group_instance_id is not None:
+            self.static_members[member.group_instance_id] = member.member_id
         self.supported_protocols.update(member.protocol_names())
         timer = self.pending_members.pop(member.member_id, None)
         if timer is not None:
@@ -183,9 +187,36 @@ class GroupMetadata:
         if member is not None:
             self.supported_protocols.subtract(member.protocol_names())
             self.supported_protocols += Counter()   # drop zero counts
+            if member.group_instance_id is not None and self.static_members.get(member.group_instance_id) == member_id:
+                del self.static_members[member.group_instance_id]
         self.pending_sync_members.discard(member_id)
         if self.is_leader(member_id):
             self.leader_id = next(iter(self.members), None)
+        return member
+
+    def static_member_id(self, group_instance_id: str | None) -> str | None:
+        """The member id a group.instance.id holds now (None: not a static member of this group)."""
+        return None if group_instance_id is None else self.static_members.get(group_instance_id)
+
+    def is_static_member_fenced(self, member_id: str, group_instance_id: str | None) -> bool:
+        """KIP-345: a request naming a group.instance.id whose place a newer member id has taken
+        comes from a zombie (the old instance); Kafka answers it FENCED_INSTANCE_ID."""
+        current = self.static_member_id(group_instance_id)
+        return current is not None and current != member_id
+
+    def replace_static_member(self, group_instance_id: str, new_member_id: str) -> MemberMetadata:
+        """A static member came back under a new member id: it takes the old one's place (same
+        assignment, leadership if it led); the old id is gone."""
+        old_member_id = self.static_members[group_instance_id]
+        member = self.members.pop(old_member_id)
+        member.member_id = new_member_id
+        self.members[new_member_id] = member
+        self.static_members[group_instance_id] = new_member_id
+        if self.leader_id == old_member_id:
+            self.leader_id = new_member_id
+        if old_member_id in self.pending_sync_members:
+            self.pending_sync_members.discard(old_member_id)
+            self.pending_sync_members.add(new_member_id)
         return member
 
     def update_member_protocols(self, member: MemberMetadata, protocols: list[tuple[str, bytes]]) -> None:

@@ -13,6 +13,8 @@ API (plain values in, plain values out):
     manager.get_offsets(group_id, partitions | None, require_stable) -> {tp: PartitionOffset}
     manager.committed(group_id) -> {tp: OffsetAndMetadata}
     manager.has_pending_txn_offsets(group_id, tp) -> bool
+    manager.delete_group(group_id) -> None                   # DeleteGroups: its tombstones
+    manager.delete_topic_offsets(topic) -> None              # a deleted topic's offsets go too
 """
 
 from __future__ import annotations
@@ -184,3 +186,21 @@ class GroupMetadataManager:
             else:
                 out[tp] = PartitionOffset(value.offset, value.leader_epoch, value.metadata)
         return out
+
+    # ------------------------------------------------------------------ deletion
+
+    def has_group(self, group_id: str) -> bool:
+        """Whether __consumer_offsets holds anything for this group (membership or offsets)."""
+        return group_id in self.groups or group_id in self.offsets or group_id in self.pending_txn_offsets
+
+    def delete_group(self, group_id: str) -> None:
+        """DeleteGroups: the group record and its offsets go (Kafka writes tombstones for them)."""
+        self.groups.pop(group_id, None)
+        self.offsets.pop(group_id, None)
+        self.pending_txn_offsets.pop(group_id, None)
+
+    def delete_topic_offsets(self, topic: str) -> None:
+        """A deleted topic's committed offsets go from every group (Kafka's onPartitionsDeleted)."""
+        for committed in self.offsets.values():
+            for tp in [tp for tp in committed if tp[0] == topic]:
+                del committed[tp]
