@@ -1,5 +1,5 @@
-"""`course sandbox [--brokers N] [--port P] [--host ADDRESS] [--topic NAME[:PARTITIONS]]...`: run
-the mini cluster in the foreground. The first line is `bootstrap.servers=...`; events follow, one a
+"""`course sandbox [--brokers N] [--port P] [--host ADDRESS] [--num-partitions N]
+[--topic NAME[:PARTITIONS]]...`: run the mini cluster in the foreground. The first line is `bootstrap.servers=...`; events follow, one a
 line; Ctrl-C or SIGTERM stops it cleanly.
 
 The brokers listen on 127.0.0.1 unless `--host` names another address. The sandbox has no
@@ -33,6 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "sandbox has no authentication: anyone who can reach the address can use it")
     p.add_argument("--topic", action="append", default=[], metavar="NAME[:PARTITIONS]",
                    help="create a topic at start (replication factor min(3, brokers)); repeatable")
+    p.add_argument("--num-partitions", type=int, default=1, metavar="N",
+                   help="num.partitions: partitions of an auto-created topic, and of --topic NAME "
+                        "without :PARTITIONS (default 1)")
     p.add_argument("--min-insync-replicas", type=int, default=1, metavar="M",
                    help="min.insync.replicas for the --topic topics and auto-created ones (default 1)")
     p.add_argument("--events", choices=["all", "cluster", "none"], default="all",
@@ -60,12 +63,12 @@ def exposure_warning(host: str) -> str | None:
             "127.0.0.1, unless other machines must connect)")
 
 
-def parse_topic(text: str) -> tuple[str, int]:
+def parse_topic(text: str, default_partitions: int = 1) -> tuple[str, int]:
     name, _, count = text.partition(":")
     if not name:
         raise ValueError(f"--topic {text!r}: the name is empty")
     try:
-        partitions = int(count) if count else 1
+        partitions = int(count) if count else default_partitions
     except ValueError:
         raise ValueError(f"--topic {text!r}: PARTITIONS must be a number") from None
     if partitions < 1:
@@ -74,8 +77,11 @@ def parse_topic(text: str) -> tuple[str, int]:
 
 
 def main(args: argparse.Namespace) -> int:
+    if args.num_partitions < 1:
+        print("course sandbox: --num-partitions must be at least 1", file=sys.stderr)
+        return 2
     try:
-        topics = [parse_topic(t) for t in args.topic]
+        topics = [parse_topic(t, args.num_partitions) for t in args.topic]
     except ValueError as exc:
         print(f"course sandbox: {exc}", file=sys.stderr)
         return 2
@@ -94,7 +100,8 @@ def main(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, on_signal)
     try:
         sb = Sandbox(brokers=args.brokers, base_port=args.port, host=args.host,
-                     min_insync_replicas=args.min_insync_replicas).start()
+                     min_insync_replicas=args.min_insync_replicas,
+                     num_partitions=args.num_partitions).start()
     except OSError as exc:
         print(f"course sandbox: cannot listen: {exc}", file=sys.stderr)
         return 1

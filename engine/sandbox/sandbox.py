@@ -18,6 +18,7 @@ from kafka.record.default_records import DefaultRecordBatch
 from engine.sandbox.cluster import Cluster
 from engine.sandbox.config import SandboxConfig
 from engine.sandbox.server.controller import NO_LEADER, TopicError
+from engine.sandbox.server.topic_configs import MIN_INSYNC_REPLICAS, InvalidConfig, validate_topic_configs
 from engine.sandbox.events import Event, EventLog
 from engine.sandbox.faults import Action, FaultInjector
 from engine.sandbox.log.producer_state import AbortedTxn
@@ -143,15 +144,22 @@ class Sandbox:
         return self._events.subscribe(listener)
 
     def create_topic(self, name: str, partitions: int = 1, replication_factor: int | None = None,
-                     min_insync_replicas: int | None = None) -> None:
-        """Create a topic as CreateTopics would (ValueError naming the Kafka error if refused)."""
+                     min_insync_replicas: int | None = None, configs: dict[str, str] | None = None) -> None:
+        """Create a topic as CreateTopics would, with topic configs such as
+        {"cleanup.policy": "compact"} (ValueError naming the Kafka error if refused)."""
         cluster = self.cluster
         rf = replication_factor or cluster.default_replication_factor()
         min_isr = self.config.min_insync_replicas if min_insync_replicas is None else min_insync_replicas
+        try:
+            overrides = validate_topic_configs(dict(configs or {}))
+        except InvalidConfig as exc:
+            raise ValueError(f"INVALID_CONFIG: {exc}") from None
+        if MIN_INSYNC_REPLICAS in overrides and min_insync_replicas is None:
+            min_isr = int(overrides[MIN_INSYNC_REPLICAS])
 
         def create() -> None:
             try:
-                cluster.controller.create_topic(name, partitions, rf, min_isr)
+                cluster.controller.create_topic(name, partitions, rf, min_isr, overrides)
             except TopicError as exc:
                 raise ValueError(f"{exc.error.name}: {exc}") from None
         self._run(create)
@@ -214,6 +222,15 @@ class Sandbox:
                 self._events.emit(broker_id, "fault", fault="start_broker")
                 await broker.start()
         self._run(start())
+
+    def clean_logs(self) -> int:
+        """Run the log cleaner now on every running broker (it also runs every
+        log_cleaner_backoff_ms): compacted topics keep the latest record per key. Returns how
+        many records it removed, over all replicas."""
+        def clean() -> int:
+            return sum(stats.records_removed for broker in self.cluster.live_brokers()
+                       for stats in broker.clean_logs().values())
+        return self._run(clean)
 
     def broker_running(self, broker_id: int) -> bool:
         """Whether the broker is up."""

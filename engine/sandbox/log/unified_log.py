@@ -71,6 +71,13 @@ class Log:
         self._epochs = [(e, s) for e, s in self._epochs if s < new_end] or self._epochs[:0]
         return removed
 
+    def replace_cleaned(self, entries: list[LogEntry], upto: int) -> None:
+        """The log cleaner's swap: the batches ending below `upto` become `entries` (the same
+        offsets, fewer records). Log start and end offsets and the epoch cache do not change."""
+        keep = bisect.bisect_left(self._last_offsets, upto)
+        self._entries[:keep] = entries
+        self._last_offsets[:keep] = [e.header.last_offset for e in entries]
+
     # --- reads ----------------------------------------------------------------
     def read(self, offset: int, max_bytes: int, upper_bound: int) -> list[LogEntry]:
         """Batches holding `offset` and after, below `upper_bound`, up to about max_bytes.

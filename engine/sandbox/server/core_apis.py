@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 import struct
 import time
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kafka.record.default_records import DefaultRecordBatch
 
 from engine.sandbox.server.controller import NO_LEADER, TopicError, topic_name_error
-from engine.sandbox.server.topic_configs import MIN_INSYNC_REPLICAS, InvalidConfig, validate_topic_configs
+from engine.sandbox.server.topic_configs import (MIN_INSYNC_REPLICAS, InvalidConfig, is_compacted,
+                                                 validate_topic_configs)
+from engine.sandbox.common.records import InvalidRecordBatch, iter_headers
+from engine.sandbox.server.admin_apis import CLUSTER_OPERATIONS, TOPIC_OPERATIONS
 from engine.sandbox.common.errors import Errors
 from engine.sandbox.log.unified_log import UNDEFINED_EPOCH, UNDEFINED_OFFSET
 from engine.sandbox.common.protocol import RequestHeader, api_versions_body, response_class
@@ -40,6 +44,9 @@ async def metadata(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[s
     else:
         names = [t.name for t in req.topics if t.name]
     allow_auto = bool(getattr(req, "allow_auto_topic_creation", True))
+    # With no authorizer every operation is allowed; v8-10 report them when asked (KIP-430).
+    topic_ops = TOPIC_OPERATIONS if getattr(req, "include_topic_authorized_operations", False) else None
+    cluster_ops = CLUSTER_OPERATIONS if getattr(req, "include_cluster_authorized_operations", False) else None
     topics = []
     for name in names:
         topic = controller.topics.get(name)
@@ -61,12 +68,13 @@ async def metadata(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[s
                 partition_index=p.index, leader_id=p.leader, leader_epoch=p.leader_epoch,
                 replica_nodes=list(p.replicas), isr_nodes=list(p.isr), offline_replicas=offline))
         topics.append(R.MetadataResponseTopic(error_code=Errors.NONE, name=name, topic_id=topic.topic_id,
-                                              is_internal=False, partitions=partitions))
+                                              is_internal=False, partitions=partitions,
+                                              authorized_operations=topic_ops))
     brokers = [R.MetadataResponseBroker(node_id=b.broker_id, host=b.host, port=b.port, rack=None)
                for b in cluster.registered_brokers()]
     live = sorted(controller.live)
     return dict(throttle_time_ms=0, brokers=brokers, cluster_id=controller.cluster_id,
-                controller_id=live[0] if live else -1, topics=topics)
+                controller_id=live[0] if live else -1, topics=topics, authorized_operations=cluster_ops)
 
 
 def auto_create(apis: "KafkaApis", name: str) -> Any:
@@ -123,6 +131,8 @@ async def produce(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[st
                 jobs.append(_failed(Errors.INVALID_REQUIRED_ACKS))
             elif pd.records is None:
                 jobs.append(_failed(Errors.CORRUPT_MESSAGE))
+            elif (refused := _keyless_in_compacted(apis, td.name, pd.index, pd.records)) is not None:
+                jobs.append(_refused(refused))
             else:
                 jobs.append(rm.append_records(td.name, pd.index, pd.records, acks, req.timeout_ms))
     results = await asyncio.gather(*jobs)
@@ -130,15 +140,51 @@ async def produce(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[st
         return None     # acks=0: the producer never reads a response
     by_topic: dict[str, list[Any]] = {}
     for (name, index), result in zip(keys, results):
-        by_topic.setdefault(name, []).append(R.TopicProduceResponse.PartitionProduceResponse(
+        Part = R.TopicProduceResponse.PartitionProduceResponse
+        record_errors = [Part.BatchIndexAndErrorMessage(batch_index=i, batch_index_error_message=m)
+                         for i, m in getattr(result, "record_errors", [])]
+        by_topic.setdefault(name, []).append(Part(
             index=index, error_code=result.error, base_offset=result.base_offset, log_append_time_ms=-1,
-            log_start_offset=result.log_start_offset, record_errors=[], error_message=result.message))
+            log_start_offset=result.log_start_offset, record_errors=record_errors, error_message=result.message))
     return dict(responses=[R.TopicProduceResponse(name=n, partition_responses=p) for n, p in by_topic.items()],
                 throttle_time_ms=0)
 
 
 async def _failed(error: Errors) -> AppendResult:
     return AppendResult(error)
+
+
+@dataclass
+class _RefusedRecords(AppendResult):
+    """A produce refused for some of its records: which ones (index in their batch) and why."""
+
+    record_errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+async def _refused(result: AppendResult) -> AppendResult:
+    return result
+
+
+def _keyless_in_compacted(apis: "KafkaApis", topic_name: str, index: int, records: bytes) -> AppendResult | None:
+    """Kafka's LogValidator: a compacted topic keeps the latest record per key, so a record
+    without a key is refused (INVALID_RECORD, naming the record). None when all is well."""
+    topic = apis.cluster.controller.topics.get(topic_name)
+    if topic is None or not is_compacted(topic.configs):
+        return None
+    try:
+        headers = list(iter_headers(records))
+    except InvalidRecordBatch:
+        return None      # the append reports the corrupt batch
+    message = f"Compacted topic cannot accept message without key in topic partition {topic_name}-{index}."
+    bad = []
+    for h in headers:
+        if h.is_control:
+            continue
+        batch = DefaultRecordBatch(bytes(records[h.position:h.position + h.size]))
+        bad += [(i, message) for i, record in enumerate(batch) if record.key is None]
+    if not bad:
+        return None
+    return _RefusedRecords(Errors.INVALID_RECORD, message=message, record_errors=bad)
 
 
 async def fetch(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
