@@ -13,7 +13,8 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 
 def test_course_sandbox_serves_clients_and_stops_on_sigterm() -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "course", "sandbox", "--brokers", "2", "--topic", "seed:2"],
+    proc = subprocess.Popen([sys.executable, "-m", "course", "sandbox", "--brokers", "2", "--topic", "seed:2",
+                             "--topic", "wide", "--num-partitions", "4"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
@@ -24,6 +25,12 @@ def test_course_sandbox_serves_clients_and_stops_on_sigterm() -> None:
         admin = AdminClient({"bootstrap.servers": bootstrap})
         admin.create_topics([NewTopic("cli-topic", 3, 2)])["cli-topic"].result(30)
         assert len(admin.list_topics(timeout=30).topics["seed"].partitions) == 2
+        # num.partitions: --topic without a count, and topics a client auto-creates.
+        assert len(admin.list_topics(timeout=30).topics["wide"].partitions) == 4
+        auto = ck.Producer({"bootstrap.servers": bootstrap})
+        auto.produce("auto-created", b"x")
+        assert auto.flush(30) == 0
+        assert len(admin.list_topics(timeout=30).topics["auto-created"].partitions) == 4
         producer = ck.Producer({"bootstrap.servers": bootstrap, "acks": "all"})
         for i in range(30):
             producer.produce("cli-topic", f"m-{i}".encode(), partition=i % 3)
