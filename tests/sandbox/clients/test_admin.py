@@ -14,7 +14,7 @@ from kafka import KafkaAdminClient
 from kafka.admin import ConfigResource as KpConfigResource, ConfigResourceType, NewPartitions as KpNewPartitions
 
 from engine.sandbox import Sandbox
-from engine.sandbox.common.protocol import RESPONSES
+from engine.sandbox.common.protocol import REQUESTS, RESPONSES
 
 from ..conftest import wait_for
 from .test_wire import request_bytes, roundtrip
@@ -79,6 +79,13 @@ def test_topic_names_and_configs_are_checked_as_kafka_checks_them(sandbox: Sandb
         ck.KafkaError.TOPIC_EXCEPTION
     topics = admin.list_topics(timeout=30).topics
     assert "ok.name_1-x" in topics and "tópico" not in topics and "ok_name_1-x" not in topics
+    # Metadata never auto-creates an illegal name: it answers INVALID_TOPIC_EXCEPTION.
+    Topic = REQUESTS[3].MetadataRequestTopic
+    body = roundtrip(sandbox.cluster.brokers[1].port, request_bytes(
+        3, 12, 3, topics=[Topic(name="bad name"), Topic(name="fresh")], allow_auto_topic_creation=True,
+        include_topic_authorized_operations=False))
+    answered = {t.name: t.error_code for t in RESPONSES[3].decode(body, version=12, header=True).topics}
+    assert answered == {"bad name": 17, "fresh": 0}
 
 
 def test_delete_topics_and_create_partitions(sandbox: Sandbox, admin: AdminClient, kp_admin: KafkaAdminClient) -> None:

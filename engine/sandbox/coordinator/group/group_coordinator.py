@@ -48,7 +48,8 @@ Request handlers (all must run on the cluster's asyncio loop):
 
 Events (via `emit(kind, **details)`, every one with `group=`): group_join, group_rebalance_start,
 group_join_complete, group_sync, group_rebalance_complete, group_member_removed (reason),
-offset_commit, txn_offset_commit, group_loaded / group_unloaded (coordinator moved).
+offset_commit, txn_offset_commit, group_loaded / group_unloaded (coordinator moved),
+group_static_member_replaced (instance_id, old_member, member), group_deleted.
 
 Timers: `timer=` defaults to `SystemTimer()` (the running asyncio loop); pass a
 `coordinator.timer.ManualTimer` to drive session/rebalance timeouts by hand (tests). Call
