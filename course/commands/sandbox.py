@@ -1,6 +1,6 @@
 """`course sandbox [--brokers N] [--port P] [--host ADDRESS] [--num-partitions N]
-[--topic NAME[:PARTITIONS]]...`: run the mini cluster in the foreground. The first line is `bootstrap.servers=...`; events follow, one a
-line; Ctrl-C or SIGTERM stops it cleanly.
+[--topic NAME[:PARTITIONS]]...`: run the mini cluster in the foreground. The first line is
+`bootstrap.servers=...`; events follow, one a line; Ctrl-C or SIGTERM stops it cleanly.
 
 The brokers listen on 127.0.0.1 unless `--host` names another address. The sandbox has no
 authentication and no encryption, so listening anywhere else prints a warning first.
