@@ -2,7 +2,7 @@
 (kafka-topics, kafka-consumer-groups, kafka-configs, kafka-transactions, kafka-delete-records)
 send: topics (DeleteTopics, CreatePartitions, DescribeConfigs, DeleteRecords), the cluster
 (DescribeCluster), consumer groups (ListGroups, DescribeGroups, DeleteGroups) and transactions
-(ListTransactions, DescribeTransactions). Each answers as a Kafka 4 broker does; the group and
+(ListTransactions, DescribeTransactions, DescribeProducers). Each answers as a Kafka 4 broker does; the group and
 transaction ones ask this broker's coordinators, so they answer NOT_COORDINATOR for what another
 broker coordinates (clients find the right one with FindCoordinator, or ask every broker).
 """
@@ -208,6 +208,38 @@ async def delete_records(apis: "KafkaApis", header: RequestHeader, req: Any) -> 
                     low = log.log_start_offset
             parts.append(Topic.DeleteRecordsPartitionResult(partition_index=p.partition_index,
                                                            low_watermark=low, error_code=error))
+        out.append(Topic(name=t.name, partitions=parts))
+    return dict(throttle_time_ms=0, topics=out)
+
+
+async def describe_producers(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
+    """DescribeProducers: the idempotent and transactional producers a partition's replica knows
+    (epoch, last sequence, the first offset of an open transaction): what kafka-transactions
+    describe-producers and find-hanging read."""
+    R = response_class(61)
+    Topic = R.TopicResponse
+    Part = Topic.PartitionResponse
+    rm = apis.broker.replica_manager
+    out = []
+    for t in req.topics:
+        parts = []
+        for index in t.partition_indexes:
+            # Any replica answers (Kafka's activeProducerState): find-hanging asks every broker.
+            partition = rm.partition(t.name, index)
+            if apis.cluster.controller.partition(t.name, index) is None:
+                error, partition = Errors.UNKNOWN_TOPIC_OR_PARTITION, None
+            else:
+                error = Errors.NONE if partition is not None else Errors.NOT_LEADER_OR_FOLLOWER
+            producers = []
+            if partition is not None:
+                state = partition.producer_state
+                for pid, entry in sorted(state.producers.items()):
+                    producers.append(Part.ProducerState(
+                        producer_id=pid, producer_epoch=entry.epoch, last_sequence=entry.last_seq,
+                        last_timestamp=getattr(entry, "last_timestamp", -1), coordinator_epoch=-1,
+                        current_txn_start_offset=state.ongoing.get(pid, -1)))
+            parts.append(Part(partition_index=index, error_code=error, error_message=None,
+                              active_producers=producers))
         out.append(Topic(name=t.name, partitions=parts))
     return dict(throttle_time_ms=0, topics=out)
 

@@ -73,6 +73,7 @@ API_HANDLERS: tuple[ApiHandler, ...] = (
     ApiHandler("CreatePartitions", 0, 3, admin_apis.create_partitions),
     ApiHandler("DescribeConfigs", 1, 4, admin_apis.describe_configs),
     ApiHandler("DeleteRecords", 0, 2, admin_apis.delete_records),
+    ApiHandler("DescribeProducers", 0, 0, admin_apis.describe_producers),
     ApiHandler("DescribeCluster", 0, 2, admin_apis.describe_cluster),
     ApiHandler("ListGroups", 0, 5, admin_apis.list_groups),
     ApiHandler("DescribeGroups", 0, 6, admin_apis.describe_groups),
