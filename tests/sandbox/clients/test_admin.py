@@ -237,6 +237,13 @@ def test_list_and_describe_transactions(sandbox: Sandbox, admin: AdminClient, kp
     assert described.state == "Ongoing" and described.transaction_timeout_ms == 60_000
     assert sorted((tp.topic, tp.partition) for tp in described.topic_partitions) == [("ledger", 0), ("ledger", 1)]
     assert abs(described.transaction_start_time_ms - time.time() * 1000) < 120_000
+    # DescribeProducers: every replica knows the producer and where its open transaction starts.
+    from kafka import TopicPartition as KpTopicPartition
+    tp = KpTopicPartition("ledger", 0)
+    for broker in sandbox.replicas("ledger", 0):
+        state = kp_admin.describe_producers([tp], broker_id=broker)[tp]
+        (active,) = state.active_producers
+        assert (active.producer_id, active.current_transaction_start_offset) == (described.producer_id, 0)
     producer.commit_transaction(30)
     wait_for(lambda: kp_admin.describe_transactions(["ledger-writer"])["ledger-writer"].state == "CompleteCommit",
              what="transaction completed")
