@@ -140,6 +140,8 @@ class Cluster:
         waits = []
         for topic, index in partitions:
             state = self.controller.partition(topic, index)
+            if state is None:
+                continue   # the topic was deleted: Kafka drops markers for partitions that no longer exist
             manager = self.running_replica_manager(state.leader) if state is not None else None
             replica = manager.partition(topic, index) if manager is not None else None
             if replica is None or not replica.is_leader:

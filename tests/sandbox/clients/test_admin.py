@@ -250,3 +250,22 @@ def test_list_and_describe_transactions(sandbox: Sandbox, admin: AdminClient, kp
     from kafka.errors import TransactionalIdNotFoundError
     with pytest.raises(TransactionalIdNotFoundError):
         kp_admin.describe_transactions(["nobody"])
+
+
+def test_a_transaction_over_a_deleted_topic_still_completes(sandbox: Sandbox, admin: AdminClient) -> None:
+    admin.create_topics([NewTopic("keep", 1, 3), NewTopic("drop", 1, 3)])["drop"].result(30)
+    wait_for(lambda: {"keep", "drop"} <= set(admin.list_topics(timeout=30).topics), what="both topics")
+    producer = ck.Producer({"bootstrap.servers": sandbox.bootstrap_servers, "transactional.id": "t-del",
+                            "log_level": 0})
+    producer.init_transactions(30)
+    producer.begin_transaction()
+    producer.produce("keep", b"a", partition=0)
+    producer.produce("drop", b"b", partition=0)
+    assert producer.flush(30) == 0
+    admin.delete_topics(["drop"])["drop"].result(30)
+    producer.commit_transaction(60)
+    # The marker for the deleted partition is dropped, so the transaction completes (not retried forever).
+    wait_for(lambda: sandbox.cluster.transaction_state.get("t-del").state.value == "CompleteCommit",
+             timeout=30, what="the transaction to complete")
+    assert [r.value for r in sandbox.records("keep")] == [b"a"]
+
