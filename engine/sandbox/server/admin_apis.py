@@ -18,8 +18,7 @@ from engine.sandbox.common.errors import Errors
 from engine.sandbox.common.protocol import RequestHeader, response_class
 from engine.sandbox.coordinator.group.group_coordinator import GroupDescription
 from engine.sandbox.server.controller import TopicError
-from engine.sandbox.server.topic_configs import (TOPIC_CONFIGS, ConfigSource, ConfigType, broker_configs,
-                                                 broker_defaults)
+from engine.sandbox.server.topic_configs import ConfigSource, broker_configs, resolve_topic_configs
 
 if TYPE_CHECKING:
     from engine.sandbox.server.kafka_apis import KafkaApis
@@ -127,29 +126,15 @@ async def describe_configs(apis: "KafkaApis", header: RequestHeader, req: Any) -
             if topic is None:
                 error, message = Errors.UNKNOWN_TOPIC_OR_PARTITION, f"Topic {res.resource_name!r} does not exist."
             else:
-                static = broker_defaults(cluster.config)
-                for name, definition in TOPIC_CONFIGS.items():
-                    if keys is not None and name not in keys:
+                for c in resolve_topic_configs(topic.configs, cluster.config):
+                    if keys is not None and c.definition.name not in keys:
                         continue
-                    synonyms = []
-                    if name in topic.configs:
-                        value, source = topic.configs[name], ConfigSource.TOPIC_CONFIG
-                        synonyms.append(Synonym(name=name, value=value, source=source))
-                    elif name in static and static[name] != definition.default:
-                        value, source = static[name], ConfigSource.STATIC_BROKER_CONFIG
-                    else:
-                        value, source = definition.default, ConfigSource.DEFAULT_CONFIG
-                    if definition.broker_synonym:
-                        if name in static and static[name] != definition.default:
-                            synonyms.append(Synonym(name=definition.broker_synonym, value=static[name],
-                                                    source=ConfigSource.STATIC_BROKER_CONFIG))
-                        synonyms.append(Synonym(name=definition.broker_synonym, value=definition.default,
-                                                source=ConfigSource.DEFAULT_CONFIG))
-                    entries.append(Entry(name=name, value=value, read_only=False, config_source=source,
-                                         is_default=source is ConfigSource.DEFAULT_CONFIG, is_sensitive=False,
-                                         synonyms=synonyms if synonyms_wanted else [],
-                                         config_type=definition.type,
-                                         documentation=definition.doc if docs_wanted else None))
+                    synonyms = [Synonym(name=n, value=v, source=src) for n, v, src in c.synonyms]
+                    entries.append(Entry(name=c.definition.name, value=c.value, read_only=False,
+                                         config_source=c.source, is_default=c.source is ConfigSource.DEFAULT_CONFIG,
+                                         is_sensitive=False, synonyms=synonyms if synonyms_wanted else [],
+                                         config_type=c.definition.type,
+                                         documentation=c.definition.doc if docs_wanted else None))
         elif res.resource_type == RESOURCE_BROKER:
             broker_id = apis.broker.broker_id
             if res.resource_name not in ("", str(broker_id)):

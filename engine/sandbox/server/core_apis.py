@@ -12,7 +12,7 @@ from kafka.record.default_records import DefaultRecordBatch
 
 from engine.sandbox.server.controller import NO_LEADER, TopicError, topic_name_error
 from engine.sandbox.server.topic_configs import (MIN_INSYNC_REPLICAS, InvalidConfig, is_compacted,
-                                                 validate_topic_configs)
+                                                 resolve_topic_configs, validate_topic_configs)
 from engine.sandbox.common.records import InvalidRecordBatch, iter_headers
 from engine.sandbox.server.admin_apis import CLUSTER_OPERATIONS, TOPIC_OPERATIONS
 from engine.sandbox.common.errors import Errors
@@ -110,10 +110,15 @@ async def create_topics(apis: "KafkaApis", header: RequestHeader, req: Any) -> d
         except InvalidConfig as exc:
             error, message = Errors.INVALID_CONFIG, str(exc)
         created = topic is not None and not req.validate_only
+        # v5+ (KIP-525): the topic's configs as DescribeConfigs would list them.
+        Config = R.CreatableTopicResult.CreatableTopicConfigs
+        configs = [Config(name=c.definition.name, value=c.value, read_only=False, config_source=c.source,
+                          is_sensitive=False)
+                   for c in resolve_topic_configs(topic.configs, cluster.config)] if topic is not None else []
         results.append(R.CreatableTopicResult(
             name=t.name, topic_id=topic.topic_id if created else None, error_code=error, error_message=message,
             num_partitions=partitions if not error else -1, replication_factor=rf if not error else -1,
-            configs=[]))
+            configs=configs))
     return dict(throttle_time_ms=0, topics=results)
 
 

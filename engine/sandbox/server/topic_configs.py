@@ -162,6 +162,40 @@ def broker_defaults(config: SandboxConfig) -> dict[str, str]:
             DELETE_RETENTION_MS: str(config.log_cleaner_delete_retention_ms)}
 
 
+@dataclass(frozen=True)
+class ResolvedConfig:
+    """One topic config as a topic sees it: its value, where it comes from and its synonyms
+    (the topic override, the broker setting, the default), most specific first."""
+
+    definition: ConfigDef
+    value: str | None
+    source: ConfigSource
+    synonyms: tuple[tuple[str, str | None, ConfigSource], ...]
+
+
+def resolve_topic_configs(overrides: dict[str, str], config: SandboxConfig) -> list[ResolvedConfig]:
+    """Every topic config for a topic with these overrides, as DescribeConfigs and CreateTopics
+    (v5+, KIP-525) list them."""
+    static = broker_defaults(config)
+    out = []
+    for name, definition in TOPIC_CONFIGS.items():
+        synonyms: list[tuple[str, str | None, ConfigSource]] = []
+        if name in overrides:
+            synonyms.append((name, overrides[name], ConfigSource.TOPIC_CONFIG))
+        if definition.broker_synonym:
+            if name in static and static[name] != definition.default:
+                synonyms.append((definition.broker_synonym, static[name], ConfigSource.STATIC_BROKER_CONFIG))
+            synonyms.append((definition.broker_synonym, definition.default, ConfigSource.DEFAULT_CONFIG))
+        if name in overrides:
+            value, source = overrides[name], ConfigSource.TOPIC_CONFIG
+        elif name in static and static[name] != definition.default:
+            value, source = static[name], ConfigSource.STATIC_BROKER_CONFIG
+        else:
+            value, source = definition.default, ConfigSource.DEFAULT_CONFIG
+        out.append(ResolvedConfig(definition, value, source, tuple(synonyms)))
+    return out
+
+
 def broker_configs(config: SandboxConfig, broker_id: int) -> dict[str, tuple[str, ConfigType]]:
     """The broker configs DescribeConfigs lists for a broker: the sandbox's settings by Kafka's names."""
     rf = config.default_replication_factor

@@ -12,6 +12,7 @@ import pytest
 from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, NewPartitions, NewTopic, ResourceType
 from kafka import KafkaAdminClient
 from kafka.admin import ConfigResource as KpConfigResource, ConfigResourceType, NewPartitions as KpNewPartitions
+from kafka.admin import NewTopic as KpNewTopic
 
 from engine.sandbox import Sandbox
 from engine.sandbox.common.protocol import REQUESTS, RESPONSES
@@ -129,11 +130,22 @@ def test_describe_configs_lists_every_topic_config_with_its_source(sandbox: Sand
     missing = ConfigResource(ResourceType.TOPIC, "missing")
     assert kafka_error(admin.describe_configs([missing])[missing]).code() == ck.KafkaError.UNKNOWN_TOPIC_OR_PART
 
+    # CreateTopics v5+ (KIP-525) answers with the new topic's configs too.
+    created = kp_admin.create_topics([KpNewTopic("cfg2", 1, 1, topic_configs={"retention.ms": "1000"})])
+    answered = created["topics"][0]["configs"]
+    assert answered["retention.ms"] == {"value": "1000", "read_only": False,
+                                        "config_source": "DYNAMIC_TOPIC_CONFIG", "is_sensitive": False}
+    assert answered["cleanup.policy"]["config_source"] == "DEFAULT_CONFIG"
+
     described = kp_admin.describe_configs([KpConfigResource(ConfigResourceType.TOPIC, "cfg")], config_filter="all")
     topic = described["topic"]["cfg"]
     assert topic["cleanup.policy"]["value"] == "compact" and topic["segment.bytes"]["value"] == "1073741824"
     assert topic["cleanup.policy"]["config_source"] == "DYNAMIC_TOPIC_CONFIG"
     assert topic["segment.bytes"]["config_source"] == "DEFAULT_CONFIG"
+    synonyms = kp_admin.describe_configs([KpConfigResource(ConfigResourceType.TOPIC, "cfg")], include_synonyms=True,
+                                         config_filter="all")["topic"]["cfg"]["cleanup.policy"]["synonyms"]
+    assert synonyms == [{"name": "cleanup.policy", "value": "compact", "source": "DYNAMIC_TOPIC_CONFIG"},
+                        {"name": "log.cleanup.policy", "value": "delete", "source": "DEFAULT_CONFIG"}]
 
 
 def test_delete_records_moves_the_log_start_offset(sandbox: Sandbox, admin: AdminClient,
