@@ -28,6 +28,7 @@ LESSON_IDS = [
     "07-exactly-once-pipelines",
     "08-choosing-a-guarantee",
     "09-rebalances-and-offsets",
+    "10-errors-and-recovery",
 ]
 KINDS = {"single", "multiple", "order"}
 
