@@ -5,7 +5,8 @@ batch, then commits it (at-least-once, as in lesson 3). Instance A is first and 
 only partition of "shipments"; instance B joins and waits for a share.
 
 On shipment-50, A's processing hangs for 6 seconds, longer than its
-max.poll.interval.ms of 4 seconds. librdkafka notices that A has not called consume()
+max.poll.interval.ms of 4 seconds. (B gets a generous interval: only A's hang is the
+point, and a busy machine must not push B out of the group too.) librdkafka notices that A has not called consume()
 in time and takes A out of the group; the group rebalances and B gets the partition,
 starting from the last committed offset. When A wakes up it finishes its batch (it does
 not know yet) and its commit is refused: it is no longer a member.
@@ -40,14 +41,14 @@ def write_shipments():
     producer.flush(15)
 
 
-def instance(name, hangs_on=None, first_batch_done=None):
+def instance(name, max_poll_ms, hangs_on=None, first_batch_done=None):
     consumer = Consumer({
         "bootstrap.servers": BOOTSTRAP,
         "group.id": "warehouse",
         "enable.auto.commit": False,
         "auto.offset.reset": "earliest",
-        "max.poll.interval.ms": 4000,  # default 300000: the longest allowed gap between two consume() calls
-        "session.timeout.ms": 3000,    # default 45000; librdkafka wants it <= max.poll.interval.ms
+        "max.poll.interval.ms": max_poll_ms,  # default 300000: the longest allowed gap between two consume() calls
+        "session.timeout.ms": 3000,           # default 45000; librdkafka wants it <= max.poll.interval.ms
         "heartbeat.interval.ms": 500,
     })
     consumer.subscribe(
@@ -79,10 +80,10 @@ def instance(name, hangs_on=None, first_batch_done=None):
 
 write_shipments()
 a_started = threading.Event()
-a = threading.Thread(target=instance, args=("A", "shipment-50", a_started))
+a = threading.Thread(target=instance, args=("A", 4000, "shipment-50", a_started))
 a.start()
 a_started.wait(20)
-b = threading.Thread(target=instance, args=("B",))
+b = threading.Thread(target=instance, args=("B", 60000))
 b.start()
 a.join()
 b.join()
