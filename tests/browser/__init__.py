@@ -1,0 +1,1 @@
+"""The course served to a real browser: `course serve` driven through headless Chromium."""
