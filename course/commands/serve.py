@@ -191,9 +191,14 @@ def _make_server_class() -> type:
                     if not await _exited(process, TERM_GRACE):
                         log.warning("session %s ignored SIGTERM: killing it", process.pid)
                         kill_tree([*tree, *process_tree(process.pid)])
-                        await process.wait()
+                        await _exited(process, TERM_GRACE)
             if self._task is not None:
-                await self._task  # its stdout is closed now: the reader ends
+                # The app's stdout is closed now, so the reader ends; unless a process it left holds the
+                # pipe open: then the reader is cancelled.
+                try:
+                    await asyncio.wait_for(self._task, TERM_GRACE)
+                except asyncio.TimeoutError:
+                    log.warning("session %s: its output stays open after it ended", process.pid)
                 self._task = None
 
     class CourseServer(Server):
@@ -257,24 +262,36 @@ def _make_server_class() -> type:
                         print(f"session ended (pid {service.pid})", flush=True)
             return websocket
 
+        async def start(self, host: str, port: int) -> str:
+            """Listen on host:port (0: a free port); the page's URL."""
+            self._runner = web.AppRunner(await self._make_app(), handle_signals=False,
+                                         shutdown_timeout=QUIT_GRACE + TERM_GRACE + 5)
+            await self._runner.setup()
+            try:
+                await web.TCPSite(self._runner, host, port).start()
+            except BaseException:
+                await self._runner.cleanup()
+                raise
+            bound = self._runner.addresses[0][1] if self._runner.addresses else port
+            return page_url(host, bound)
+
+        async def close(self) -> None:
+            """Stop listening, then end every session (on_shutdown)."""
+            await self._runner.cleanup()
+
         async def serve(self, host: str, port: int) -> int:
             """Listen until SIGINT or SIGTERM, then stop every session and return 0."""
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
-            runner = web.AppRunner(await self._make_app(), handle_signals=False,
-                                   shutdown_timeout=QUIT_GRACE + TERM_GRACE + 5)
-            await runner.setup()
+            url = await self.start(host, port)
             try:
-                site = web.TCPSite(runner, host, port)
-                await site.start()
-                bound = runner.addresses[0][1] if runner.addresses else port
-                print(f"Serving the course on {page_url(host, bound)}  (Ctrl-C to stop)", flush=True)
+                print(f"Serving the course on {url}  (Ctrl-C to stop)", flush=True)
                 await stop.wait()
                 print("stopping: ending every session", flush=True)
             finally:
-                await runner.cleanup()  # stops listening, then on_shutdown ends the sessions
+                await self.close()
             print("server stopped", flush=True)
             return 0
 
@@ -290,11 +307,14 @@ def make_server(argv: list[str], title: str) -> Any:
 
 
 async def _exited(process: asyncio.subprocess.Process, timeout: float) -> bool:
-    try:
-        await asyncio.wait_for(process.wait(), timeout)
-        return True
-    except asyncio.TimeoutError:
-        return False
+    """Whether the process ended within `timeout` seconds. (Not `process.wait()`: on Python 3.11 that
+    also waits for its pipes to close, which a process it left behind may hold open.)"""
+    deadline = time.monotonic() + timeout
+    while process.returncode is None:
+        if time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
 
 
 def _signal_group(pid: int, sig: int) -> None:

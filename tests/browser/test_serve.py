@@ -56,9 +56,9 @@ def need(ok: bool, reason: str) -> None:
 class Served:
     """`course serve --port 0` in a process group of its own, its output read line by line."""
 
-    def __init__(self, course: Path, data: Path, mark: str) -> None:
+    def __init__(self, course: Path, data: Path, mark: str, extra_env: dict[str, str]) -> None:
         env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
-        env.update({"XDG_DATA_HOME": str(data), MARK: mark, "PYTHONUNBUFFERED": "1"})
+        env.update({"XDG_DATA_HOME": str(data), MARK: mark, "PYTHONUNBUFFERED": "1", **extra_env})
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "course", "serve", "--port", "0", "--course", str(course)],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
@@ -171,6 +171,18 @@ def marked_processes(mark: str) -> list[str]:
     return left
 
 
+def wait_for_process(mark: str, text: str, timeout: float = WAIT) -> int:
+    """The pid of a marked process whose command holds `text`, once there is one."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for line in marked_processes(mark):
+            pid, command = line.split(" ", 1)
+            if text in command:
+                return int(pid)
+        assert time.monotonic() < deadline, f"no process runs {text!r}"
+        time.sleep(0.2)
+
+
 def wait_gone(pid: int, timeout: float = WAIT) -> None:
     deadline = time.monotonic() + timeout
     while Path(f"/proc/{pid}").exists() and "Z" not in _state(pid):
@@ -188,6 +200,18 @@ def _state(pid: int) -> str:
 # ---------------------------------------------------------------- the test
 
 
+SLOW_SECOND_RUN = """import os
+import time
+
+print("hello from", os.environ.get("BOOTSTRAP_SERVERS"), flush=True)
+ran_once = os.environ["COURSE_SERVE_TEST_RAN_ONCE"]
+if os.path.exists(ran_once):
+    time.sleep(120)  # the second run lingers: the test closes the tab meanwhile
+else:
+    open(ran_once, "w").close()
+"""
+
+
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[Served, str, Path]]:
     need(CHROMIUM.is_file(), f"{CHROMIUM} is missing (Debian's `chromium` package; `make test` installs it as root)")
@@ -197,10 +221,14 @@ def served(tmp_path: Path) -> Iterator[tuple[Served, str, Path]]:
         need(False, "playwright is not installed (pip install -e '.[test]')")
     course = tmp_path / "course"
     shutil.copytree(FIXTURE_COURSE, course)
+    examples = course / "lessons" / "01-first-steps" / "examples"
+    (examples / "hello.py").write_text(SLOW_SECOND_RUN)
+    scenario = examples / "hello.yaml"
+    scenario.write_text(scenario.read_text().replace("timeout: 10", "timeout: 300"))
     data = tmp_path / "data"
     data.mkdir()
     mark = uuid.uuid4().hex
-    server = Served(course, data, mark)
+    server = Served(course, data, mark, extra_env={"COURSE_SERVE_TEST_RAN_ONCE": str(tmp_path / "ran-once")})
     try:
         yield server, mark, data
     finally:
@@ -251,10 +279,23 @@ def test_the_course_in_a_browser_tab(served: tuple[Served, str, Path], tmp_path:
             progress = json.loads((data / "kafka-semantics-course" / "progress.json").read_text())
             assert progress["current_lesson"] == "02-acks", progress
 
-            # Closing the tab ends its app.
+            # Back to the first lesson, its example run again: this time it lingers.
+            screen.keys("Escape")
+            screen.wait_for("What acks=0, 1 and all promise.")
+            screen.keys("p")
+            screen.wait_for("Where a message goes.")
+            screen.keys("e")
+            screen.wait_for("▶ Run", 'print("hello from"')
+            screen.keys("Control+r")
+            screen.wait_for("running…")
+            example = wait_for_process(mark, "hello.py")
+
+            # Closing the tab ends its app, which stops the example and its sandbox on the way out.
             page.close()
             server.wait_line(rf"session ended \(pid {app_pid}\)")
             wait_gone(app_pid)
+            wait_gone(example)
+            assert not any("did not quit" in line for line in server.output), server.output
         finally:
             browser.close()
     assert server.stop() == 0, "\n".join(server.output)
