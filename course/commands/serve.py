@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import logging
 import os
 import signal
@@ -39,8 +40,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
-
-from course.commands.sandbox import is_loopback
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -73,6 +72,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def exposure_warning(host: str) -> str | None:
     """The warning printed before serving on a non-loopback address, or None."""
+    # Imported here: the module is also each tab's entry point, which needs none of the sandbox.
+    from course.commands.sandbox import is_loopback
+
     if is_loopback(host):
         return None
     where = "every interface of this machine" if host in ("", "0.0.0.0", "::") else host
@@ -100,19 +102,20 @@ def page_url(host: str, port: int) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
-    course = getattr(args, "course", None)
-    if course:
-        root = Path(course).resolve()
-    else:
-        from engine.paths import course_dir
+    from engine.content.course import load_course
+    from engine.paths import course_dir
 
-        root = course_dir()
-    if not (root / "lessons").is_dir():
-        print(f"course serve: {root} is not a course: it has no lessons/ folder (give --course DIR)",
-              file=sys.stderr)
-        return 2
+    course = getattr(args, "course", None)
+    root = Path(course).resolve() if course else course_dir()
     if not 0 <= args.port <= 65535:
         print(f"course serve: --port {args.port}: a port is 0..65535 (0 picks a free one)", file=sys.stderr)
+        return 2
+    # Loaded once here (about half a second), so that a folder the app could not show is refused
+    # before anyone opens a tab; each tab's app loads it again, as `course` does.
+    loaded = load_course(root)
+    if next(iter(loaded.lessons()), None) is None:
+        why = "; ".join(p.message for p in loaded.problems[:1]) or "it holds no lessons"
+        print(f"course serve: {root} is not a course: {why} (give --course DIR)", file=sys.stderr)
         return 2
     try:
         import textual_serve  # noqa: F401  (checked here: the error names the fix)
@@ -124,7 +127,8 @@ def main(args: argparse.Namespace) -> int:
     if warning:
         print(warning, file=sys.stderr, flush=True)
     logging.basicConfig(level=logging.WARNING, format="course serve: %(message)s")
-    server = make_server(session_command(root, getattr(args, "bootstrap_servers", None)), title=_title(root))
+    argv = session_command(root, getattr(args, "bootstrap_servers", None))
+    server = make_server(argv, title=loaded.title or "Kafka delivery semantics")
     try:
         return asyncio.run(server.serve(args.host, args.port))
     except OSError as exc:
@@ -132,16 +136,7 @@ def main(args: argparse.Namespace) -> int:
         return 1
 
 
-def _title(root: Path) -> str:
-    """The page's title: the course's, read cheaply from lessons/_index.md (a fallback otherwise)."""
-    try:
-        from engine.content.course import load_course
-
-        return load_course(root).title or "Kafka delivery semantics"
-    except Exception:  # the app shows a broken course's problems itself; the title is a nicety
-        return "Kafka delivery semantics"
-
-
+@functools.cache
 def _make_server_class() -> type:
     """CourseServer, built on textual-serve's Server (imported late: `course --help` need not load aiohttp)."""
     import aiohttp_jinja2

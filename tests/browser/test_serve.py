@@ -264,6 +264,7 @@ def test_the_course_in_a_browser_tab(served: tuple[Served, str, Path], tmp_path:
             screen.keys("Control+r")
             shown = screen.wait_for("finished: exit code 0", "lost == 0 ✓")
             assert "Say hello" in shown
+            page.screenshot(path=str(tmp_path / "run-panel-in-browser.png"))
 
             # The next lesson's quiz: one question answered.
             screen.keys("n")
@@ -289,6 +290,9 @@ def test_the_course_in_a_browser_tab(served: tuple[Served, str, Path], tmp_path:
             screen.keys("Control+r")
             screen.wait_for("running…")
             example = wait_for_process(mark, "hello.py")
+            running = marked_processes(mark)  # what the check at the end must find gone: the browser too
+            assert any(line.startswith(f"{app_pid} ") for line in running), running
+            assert any("chromium" in line for line in running), running
 
             # Closing the tab ends its app, which stops the example and its sandbox on the way out.
             page.close()

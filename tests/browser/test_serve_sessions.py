@@ -48,8 +48,10 @@ def ws_url(page: str) -> str:
 
 def test_a_folder_without_lessons_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main(["serve", "--course", str(tmp_path), "--port", "0"]) == 2
-    err = capsys.readouterr().err
-    assert f"{tmp_path} is not a course: it has no lessons/ folder" in err
+    assert f"{tmp_path} is not a course: it holds no lessons (give --course DIR)" in capsys.readouterr().err
+    missing = tmp_path / "missing"
+    assert cli_main(["serve", "--course", str(missing), "--port", "0"]) == 2
+    assert f"{missing} is not a course: not a course folder" in capsys.readouterr().err
 
 
 def test_a_port_out_of_range_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
