@@ -11,7 +11,6 @@ end that none of them is left.
 
 from __future__ import annotations
 
-import json
 import os
 import queue
 import re
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from engine.learner.progress import FILENAME, ProgressStore
 from tests.paths import FIXTURES
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -171,6 +171,15 @@ def marked_processes(mark: str) -> list[str]:
     return left
 
 
+def wait_until(condition, what: str, timeout: float = WAIT):
+    """condition()'s first true value."""
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)
+    return value
+
+
 def wait_for_process(mark: str, text: str, timeout: float = WAIT) -> int:
     """The pid of a marked process whose command holds `text`, once there is one."""
     deadline = time.monotonic() + timeout
@@ -277,8 +286,8 @@ def test_the_course_in_a_browser_tab(served: tuple[Served, str, Path], tmp_path:
             page.screenshot(path=str(tmp_path / "course-in-browser.png"))
 
             # Progress is the local app's: the learner's data folder holds the lesson visited.
-            progress = json.loads((data / "kafka-semantics-course" / "progress.json").read_text())
-            assert progress["current_lesson"] == "02-acks", progress
+            store = ProgressStore(data / "kafka-semantics-course" / FILENAME)  # saved by a worker: it may lag
+            assert wait_until(lambda: store.load().current_lesson, "the progress to be saved") == "02-acks"
 
             # Back to the first lesson, its example run again: this time it lingers.
             screen.keys("Escape")
