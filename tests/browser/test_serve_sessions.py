@@ -192,7 +192,9 @@ def test_stopping_the_server_ends_every_session(tmp_path: Path, monkeypatch: pyt
     asyncio.run(body())
 
 
-def test_an_app_ends_itself_when_its_server_is_killed(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGKILL"])
+def test_the_end_of_the_server_ends_its_apps(tmp_path: Path, how: str) -> None:
+    """SIGTERM: the server stops every app, then exits 0. SIGKILL: each app's watchdog ends it."""
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"), "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "course", "serve", "--port", "0", "--course", str(FIXTURE_COURSE)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
@@ -218,9 +220,14 @@ def test_an_app_ends_itself_when_its_server_is_killed(tmp_path: Path) -> None:
                 drawn += message.data if message.type == aiohttp.WSMsgType.BINARY else b""
                 quiet_since = time.monotonic()
             assert alive(app)
-            proc.kill()  # no chance to stop its sessions
-            await asyncio.to_thread(proc.wait, 30)
-            await until(lambda: not alive(app), "the app to end after its server", timeout=WAIT)
+            proc.send_signal(getattr(signal, how))
+            code = await asyncio.to_thread(proc.wait, 60)
+            if how == "SIGTERM":
+                assert code == 0
+                assert "server stopped" in proc.stdout.read()  # type: ignore[union-attr]
+                assert not alive(app), "the server exited before its app"
+            else:
+                await until(lambda: not alive(app), "the app to end after its server", timeout=WAIT)
 
     try:
         asyncio.run(body())
