@@ -36,7 +36,7 @@ TERMINAL_HOOK = "this.terminal.open(e)"  # in textual-serve 1.1.3's textual.js, 
 # Nothing leaves this machine: every host name fails to resolve (the page links a web font).
 CHROMIUM_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync",
-                 "--enable-unsafe-swiftshader"]
+                 "--enable-unsafe-swiftshader", "--disable-dev-shm-usage"]
 
 pytestmark = pytest.mark.slow
 
