@@ -1,0 +1,542 @@
+"""`KafkaCluster`: real Apache Kafka (the pinned release) on 127.0.0.1, driven like the Sandbox.
+
+N combined broker+controller nodes (KRaft, `process.roles=broker,controller`, a static quorum
+of all N through `controller.quorum.voters`), storage formatted in a temporary folder with
+`kafka.tools.StorageTool format`. Each node has three listeners:
+- CLIENT, advertised as a KafkaProxy: where lost acks and dropped requests are injected and
+  request/response/append events come from;
+- REPLICATION (`inter.broker.listener.name`), advertised as a plain relaying proxy: followers fetch
+  through it, so pausing those proxies really stops replication while every leader keeps serving;
+- CONTROLLER, direct: the KRaft quorum and broker heartbeats are never faulted.
+`stop_broker` is a crash (SIGKILL; the log directory stays, as a disk would), `start_broker`
+starts the same node again (log recovery, then it rejoins the ISR by fetching).
+
+    with KafkaCluster(brokers=3) as kc:
+        kc.create_topic("orders", partitions=1, replication_factor=3, min_insync_replicas=2)
+        kc.bootstrap_servers, kc.leader("orders", 0), kc.records("orders", 0)
+
+Every JVM dies with the process that started it (PR_SET_PDEATHSIG), and close() kills what is left.
+"""
+
+from __future__ import annotations
+
+import base64
+import ctypes
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Literal
+
+from engine.apache_kafka.proxy import KafkaProxy, TopicNames
+from engine.apache_kafka.release import Tools, find_tools, kafka_version, resolve_classpath
+from engine.sandbox.events import Event, EventLog
+from engine.sandbox.faults import Action, FaultInjector
+
+Isolation = Literal["read_committed", "read_uncommitted"]
+
+# Small heaps, quick serial GC and C1 only: three brokers share two cores with everything else.
+JVM_OPTS = ["-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:+ExitOnOutOfMemoryError",
+            "-Djava.awt.headless=true", "-Djava.net.preferIPv4Stack=true"]
+
+LOG4J2 = """<?xml version="1.0" encoding="UTF-8"?>
+<Configuration status="WARN">
+  <Appenders>
+    <File name="file" fileName="{log}" append="true">
+      <PatternLayout pattern="[%d] %p %m (%c)%n"/>
+    </File>
+  </Appenders>
+  <Loggers>
+    <Logger name="kafka" level="INFO"/>
+    <Logger name="org.apache.kafka" level="INFO"/>
+    <Logger name="state.change.logger" level="WARN"/>
+    <Root level="WARN"><AppenderRef ref="file"/></Root>
+  </Loggers>
+</Configuration>
+"""
+
+
+class _QuietLogger:
+    """librdkafka's own log lines (connection refused while a node starts) are expected: dropped.
+    confluent-kafka's `logger` setting takes an object with logging.Logger's .log()."""
+
+    def log(self, *_args: Any, **_kwargs: Any) -> None:
+        pass
+
+
+_quiet = _QuietLogger()
+
+
+@dataclass(frozen=True)
+class ConsumedRecord:
+    """One record as a consumer reads it (the Sandbox's ConsumedRecord, from a real broker)."""
+
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    timestamp: int
+    headers: list[tuple[str, bytes]]
+    producer_id: int  # -1: a consumer is not told
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGKILL me when the thread that started me dies (Linux prctl)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+    os.setsid()  # its own process group: a terminal's Ctrl-C reaches only us, and we stop it
+
+
+def new_cluster_id() -> str:
+    """A KRaft cluster id: a UUID's 16 bytes in URL-safe base64, unpadded (22 characters)."""
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode("ascii").rstrip("=")
+
+
+@dataclass
+class _Node:
+    node_id: int
+    client_port: int
+    replication_port: int
+    controller_port: int
+    directory: Path
+    proxy: KafkaProxy | None = None
+    replication_proxy: KafkaProxy | None = None
+    process: subprocess.Popen | None = None
+
+    @property
+    def config_file(self) -> Path:
+        return self.directory / "server.properties"
+
+    @property
+    def log_file(self) -> Path:
+        return self.directory / "server.log"
+
+
+class KafkaUnavailable(RuntimeError):
+    """The cluster did not come up; the message says which node and the tail of its log."""
+
+
+class KafkaCluster:
+    """The same contract as engine.sandbox.Sandbox (engine.runs.backend.ClusterBackend), on real Kafka."""
+
+    target_name = "kafka"
+
+    def __init__(self, brokers: int = 3, *, start_timeout: float = 180.0, settings: dict[str, str] | None = None,
+                 tools: Tools | None = None, keep_dir: bool = False) -> None:
+        if brokers < 1:
+            raise ValueError("brokers must be at least 1")
+        self.broker_count = brokers
+        self.start_timeout = start_timeout
+        self.settings = dict(settings or {})
+        self.tools = tools
+        self.keep_dir = keep_dir
+        self.version = kafka_version()
+        self.cluster_id = new_cluster_id()
+        self._events = EventLog()
+        self._faults = FaultInjector(self._events)
+        self._names = TopicNames()
+        self._nodes: dict[int, _Node] = {}
+        self._dir: Path | None = None
+        self._classpath = ""
+        self._admin: Any = None
+        self._lock = threading.RLock()
+        self._replication_paused = False
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> "KafkaCluster":
+        tools = self.tools or find_tools()
+        self.tools = tools
+        self._classpath = resolve_classpath(tools)
+        self._dir = Path(tempfile.mkdtemp(prefix="course-kafka-"))
+        try:
+            for node_id in range(1, self.broker_count + 1):
+                node = _Node(node_id, _free_port(), _free_port(), _free_port(), self._dir / f"node-{node_id}")
+                node.directory.mkdir()
+                node.proxy = KafkaProxy(node_id, node.client_port, self._events, self._faults, self._names)
+                node.replication_proxy = KafkaProxy(node_id, node.replication_port, self._events, None,
+                                                    self._names, watch=False)
+                self._nodes[node_id] = node
+            for node in self._nodes.values():
+                self._write_config(node)
+            self._format()
+            for node in self._nodes.values():
+                self._launch(node)
+            self._wait_ready(set(self._nodes))
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def close(self) -> None:
+        with self._lock:
+            for node in self._nodes.values():
+                self._kill(node)
+                for proxy in (node.proxy, node.replication_proxy):
+                    if proxy is not None:
+                        proxy.close()
+            self._nodes.clear()
+            self._admin = None
+            if self._dir is not None and not self.keep_dir:
+                shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
+
+    def __enter__(self) -> "KafkaCluster":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def pids(self) -> list[int]:
+        """The JVMs running now (for checks that nothing is left behind)."""
+        return [n.process.pid for n in self._nodes.values() if n.process is not None and n.process.poll() is None]
+
+    @property
+    def directory(self) -> Path | None:
+        return self._dir
+
+    # ------------------------------------------------------------------ configuration
+
+    def _replication_factor(self) -> int:
+        return min(3, self.broker_count)
+
+    def _write_config(self, node: _Node) -> None:
+        assert node.proxy is not None and node.replication_proxy is not None
+        voters = ",".join(f"{n.node_id}@127.0.0.1:{n.controller_port}" for n in self._nodes.values())
+        rf = self._replication_factor()
+        config = {
+            "process.roles": "broker,controller",
+            "node.id": str(node.node_id),
+            "controller.quorum.voters": voters,
+            "listeners": f"CLIENT://127.0.0.1:{node.client_port},REPLICATION://127.0.0.1:{node.replication_port},"
+                         f"CONTROLLER://127.0.0.1:{node.controller_port}",
+            # Clients and followers are told the proxies' ports; the brokers listen behind them.
+            "advertised.listeners": f"CLIENT://127.0.0.1:{node.proxy.port},"
+                                    f"REPLICATION://127.0.0.1:{node.replication_proxy.port}",
+            "listener.security.protocol.map": "CLIENT:PLAINTEXT,REPLICATION:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "inter.broker.listener.name": "REPLICATION",
+            "controller.listener.names": "CONTROLLER",
+            "log.dirs": str(node.directory / "data"),
+            "num.partitions": "1",
+            "default.replication.factor": str(rf),
+            "min.insync.replicas": "1",
+            "auto.create.topics.enable": "true",
+            "offsets.topic.replication.factor": str(rf),
+            "offsets.topic.num.partitions": "5",
+            "transaction.state.log.replication.factor": str(rf),
+            "transaction.state.log.min.isr": str(min(2, rf)),
+            "transaction.state.log.num.partitions": "5",
+            "share.coordinator.state.topic.replication.factor": str(rf),
+            "share.coordinator.state.topic.min.isr": str(min(2, rf)),
+            # Test-friendly timings, the sandbox's (engine/sandbox/config.py) where it has one.
+            "group.initial.rebalance.delay.ms": "0",
+            "replica.lag.time.max.ms": "10000",
+            "broker.heartbeat.interval.ms": "500",
+            "broker.session.timeout.ms": "3000",
+            "controller.quorum.election.timeout.ms": "1000",
+            "controller.quorum.fetch.timeout.ms": "2000",
+            "replica.fetch.backoff.ms": "200",
+            # Few threads: the machine is small and shared.
+            "num.network.threads": "2",
+            "num.io.threads": "2",
+            "background.threads": "2",
+            "num.replica.fetchers": "1",
+            "num.recovery.threads.per.data.dir": "1",
+            "log.cleaner.enable": "false",
+            "log.segment.bytes": str(16 * 1024 * 1024),
+        }
+        config.update(self.settings)
+        text = "".join(f"{k}={v}\n" for k, v in config.items())
+        node.config_file.write_text(text, encoding="utf-8")
+        (node.directory / "log4j2.xml").write_text(LOG4J2.format(log=node.log_file), encoding="utf-8")
+
+    def _java(self, node: _Node, main: str, *args: str) -> list[str]:
+        assert self.tools is not None
+        return [self.tools.java, *JVM_OPTS, f"-Dlog4j2.configurationFile={node.directory / 'log4j2.xml'}",
+                f"-Dkafka.logs.dir={node.directory}", "-cp", self._classpath, main, *args]
+
+    def _format(self) -> None:
+        """`kafka-storage format` on every node, in parallel: writes meta.properties and the bootstrap
+        metadata (the static quorum in controller.quorum.voters needs no --standalone)."""
+        procs = []
+        for node in self._nodes.values():
+            cmd = self._java(node, "kafka.tools.StorageTool", "format", "-t", self.cluster_id,
+                             "-c", str(node.config_file))
+            procs.append((node, subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                                 stderr=subprocess.STDOUT, text=True, preexec_fn=_die_with_parent)))
+        failed = []
+        for node, proc in procs:
+            try:
+                out, _ = proc.communicate(timeout=self.start_timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                out, _ = proc.communicate()
+            if proc.returncode != 0:
+                failed.append(f"node {node.node_id}: exit {proc.returncode}: {out.strip()[-800:]}")
+        if failed:
+            raise KafkaUnavailable("kafka-storage format failed: " + "; ".join(failed))
+
+    def _launch(self, node: _Node) -> None:
+        out = open(node.directory / "stdout.log", "ab")
+        try:
+            node.process = subprocess.Popen(self._java(node, "kafka.Kafka", str(node.config_file)),
+                                            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                            preexec_fn=_die_with_parent, cwd=str(node.directory))
+        finally:
+            out.close()
+
+    def _kill(self, node: _Node) -> None:
+        proc, node.process = node.process, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                proc.kill()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pass
+
+    def _tail(self, node: _Node, lines: int = 20) -> str:
+        texts = []
+        for name in ("stdout.log", "server.log"):
+            path = node.directory / name
+            if path.is_file():
+                texts.extend(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+        return "\n".join(texts[-lines:])
+
+    def _wait_ready(self, node_ids: set[int]) -> None:
+        """Until every node in `node_ids` is registered and answers Metadata through its proxy."""
+        from confluent_kafka.admin import AdminClient
+
+        deadline = time.monotonic() + self.start_timeout
+        pending = set(node_ids)
+        while pending:
+            for node_id in sorted(pending):
+                node = self._nodes[node_id]
+                if node.process is None or node.process.poll() is not None:
+                    code = node.process.returncode if node.process is not None else None
+                    raise KafkaUnavailable(f"Kafka node {node_id} exited ({code}) while starting:\n{self._tail(node)}")
+                assert node.proxy is not None
+                admin = AdminClient({"bootstrap.servers": f"127.0.0.1:{node.proxy.port}", "logger": _quiet})
+                try:
+                    md = admin.list_topics(timeout=2)
+                    if node_id in md.brokers and len(md.brokers) >= len(self._running_ids()):
+                        pending.discard(node_id)
+                except Exception:
+                    pass
+            if pending and time.monotonic() > deadline:
+                node = self._nodes[min(pending)]
+                raise KafkaUnavailable(f"Kafka node(s) {sorted(pending)} did not serve Metadata within "
+                                       f"{self.start_timeout:g} s:\n{self._tail(node)}")
+            if pending:
+                time.sleep(0.5)
+
+    def _running_ids(self) -> list[int]:
+        return [i for i, n in self._nodes.items() if n.process is not None and n.process.poll() is None]
+
+    # ------------------------------------------------------------------ the Sandbox's contract
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return ",".join(f"127.0.0.1:{n.proxy.port}" for n in self._nodes.values() if n.proxy is not None)
+
+    @property
+    def events(self) -> list[Event]:
+        return self._events.snapshot()
+
+    def subscribe(self, listener: Callable[[Event], None]) -> Callable[[], None]:
+        """Call `listener` with every new event (on a proxy's thread, or the caller's); returns unsubscribe."""
+        return self._events.subscribe(listener)
+
+    def admin(self) -> Any:
+        from confluent_kafka.admin import AdminClient
+
+        if self._admin is None:
+            self._admin = AdminClient({"bootstrap.servers": self.bootstrap_servers, "logger": _quiet})
+        return self._admin
+
+    def create_topic(self, name: str, partitions: int = 1, replication_factor: int | None = None,
+                     min_insync_replicas: int | None = None) -> None:
+        """Create a topic and wait until every partition has a leader; ValueError if Kafka refuses."""
+        from confluent_kafka.admin import NewTopic
+
+        rf = replication_factor or self._replication_factor()
+        config = {} if min_insync_replicas is None else {"min.insync.replicas": str(min_insync_replicas)}
+        future = self.admin().create_topics([NewTopic(name, partitions, rf, config=config)])[name]
+        try:
+            future.result(timeout=60)
+        except Exception as exc:
+            raise ValueError(f"{name}: {exc}") from None
+        for node in self._nodes.values():
+            if node.proxy is not None:
+                node.proxy.forget_offsets(name)
+        self._events.emit(None, "topic_created", topic=name, partitions=partitions, replication_factor=rf)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if all(self.leader(name, p) is not None for p in range(partitions)):
+                    return
+            except KeyError:  # the brokers have not all seen the new topic yet
+                pass
+            time.sleep(0.2)
+        raise ValueError(f"{name}: no leader for every partition after 60 s")
+
+    def delete_topics(self, names: list[str]) -> None:
+        """Delete topics and wait until metadata no longer lists them."""
+        if not names:
+            return
+        for future in self.admin().delete_topics(names, operation_timeout=30).values():
+            try:
+                future.result(timeout=60)
+            except Exception:
+                pass
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if not set(names) & set(self.admin().list_topics(timeout=10).topics):
+                break
+            time.sleep(0.2)
+        for node in self._nodes.values():
+            if node.proxy is not None:
+                node.proxy.forget_offsets()
+
+    def topics(self) -> list[str]:
+        """Topics other than Kafka's internal ones."""
+        return sorted(t for t in self.admin().list_topics(timeout=10).topics if not t.startswith("__"))
+
+    def _partition(self, topic: str, partition: int) -> Any:
+        md = self.admin().list_topics(topic=topic, timeout=10)
+        meta = md.topics.get(topic)
+        if meta is None or meta.error is not None or partition not in meta.partitions:
+            raise KeyError(f"no partition {topic}-{partition}")
+        return meta.partitions[partition]
+
+    def leader(self, topic: str, partition: int = 0) -> int | None:
+        leader = self._partition(topic, partition).leader
+        return None if leader < 0 else leader
+
+    def isr(self, topic: str, partition: int = 0) -> list[int]:
+        return list(self._partition(topic, partition).isrs)
+
+    def replicas(self, topic: str, partition: int = 0) -> list[int]:
+        return list(self._partition(topic, partition).replicas)
+
+    def lose_acks(self, count: int = 1, api: str | None = "Produce") -> None:
+        self._faults.arm(Action.LOSE_ACK, count, api)
+
+    def drop_requests(self, count: int = 1, api: str | None = "Produce") -> None:
+        self._faults.arm(Action.DROP, count, api)
+
+    def pause_replication(self) -> None:
+        """Followers' fetches are cut and refused at every replication proxy; leaders keep serving."""
+        self._replication_paused = True
+        for node in self._nodes.values():
+            if node.replication_proxy is not None:
+                node.replication_proxy.set_paused(True)
+        self._events.emit(None, "fault", fault="pause_replication")
+
+    def resume_replication(self) -> None:
+        self._replication_paused = False
+        for node in self._nodes.values():
+            if node.replication_proxy is not None:
+                node.replication_proxy.set_paused(False)
+        self._events.emit(None, "fault", fault="resume_replication")
+
+    def stop_broker(self, broker_id: int) -> None:
+        """Crash the node (SIGKILL): its connections drop at once; the controller fences it after
+        broker.session.timeout.ms and moves its leaderships to replicas in the ISR."""
+        with self._lock:
+            node = self._nodes[broker_id]
+            if node.process is None:
+                return
+            self._events.emit(broker_id, "fault", fault="stop_broker")
+            assert node.proxy is not None and node.replication_proxy is not None
+            node.proxy.set_down(True)
+            node.replication_proxy.set_down(True)
+            self._kill(node)
+            self._events.emit(broker_id, "broker_stopped", port=node.proxy.port)
+
+    def start_broker(self, broker_id: int, wait: bool = True) -> None:
+        """Start the stopped node again on the same ports and log directory."""
+        with self._lock:
+            node = self._nodes[broker_id]
+            if node.process is not None and node.process.poll() is None:
+                return
+            self._events.emit(broker_id, "fault", fault="start_broker")
+            assert node.proxy is not None and node.replication_proxy is not None
+            node.proxy.set_down(False)
+            node.replication_proxy.set_down(False)
+            self._launch(node)
+        if wait:
+            self._wait_ready({broker_id})
+        self._events.emit(broker_id, "broker_started", port=node.proxy.port)
+
+    def broker_running(self, broker_id: int) -> bool:
+        node = self._nodes[broker_id]
+        return node.process is not None and node.process.poll() is None
+
+    def reset(self) -> None:
+        """Back to a clean cluster between runs: every node running, replication flowing, no armed
+        faults, no user topics (so offsets start at 0 again)."""
+        self._faults.clear()
+        if self._replication_paused:
+            self.resume_replication()
+        for node_id in list(self._nodes):
+            if not self.broker_running(node_id):
+                self.start_broker(node_id)
+        self.delete_topics(self.topics())
+
+    def records(self, topic: str, partition: int = 0, isolation: Isolation = "read_committed") -> list[ConsumedRecord]:
+        """What a consumer at `isolation` reads now from the partition (up to the high watermark,
+        or the last stable offset without aborted transactions), via a confluent-kafka consumer."""
+        if isolation not in ("read_committed", "read_uncommitted"):
+            raise ValueError(f"isolation must be read_committed or read_uncommitted, not {isolation!r}")
+        from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
+
+        consumer = Consumer({"bootstrap.servers": self.bootstrap_servers, "group.id": "course-oracle-reader",
+                             "enable.auto.commit": False, "isolation.level": isolation,
+                             "enable.partition.eof": True, "logger": _quiet})
+        out: list[ConsumedRecord] = []
+        try:
+            tp = TopicPartition(topic, partition)
+            low, high = consumer.get_watermark_offsets(tp, timeout=15)
+            if high <= low:
+                return out
+            consumer.assign([TopicPartition(topic, partition, OFFSET_BEGINNING)])
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                msg = consumer.poll(0.5)
+                if msg is not None:
+                    if msg.error() is None:
+                        ts = msg.timestamp()[1]
+                        out.append(ConsumedRecord(msg.offset(), msg.key(), msg.value(), ts,
+                                                  list(msg.headers() or []), -1))
+                    elif msg.error().code() == KafkaError._PARTITION_EOF:
+                        break  # the end a consumer at this isolation level sees
+                # Positions, not record offsets: transaction markers take offsets too.
+                position = consumer.position([tp])[0].offset
+                if position >= high:
+                    break
+            return out
+        finally:
+            consumer.close()
+
+
