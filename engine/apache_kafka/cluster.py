@@ -146,6 +146,7 @@ class KafkaCluster:
         self.tools = tools
         self.keep_dir = keep_dir
         self.version = kafka_version()
+        self.description = f"Apache Kafka {self.version}"  # how a run names where it ran
         self.cluster_id = new_cluster_id()
         self._events = EventLog()
         self._faults = FaultInjector(self._events)

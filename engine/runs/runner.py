@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Literal
 
+from engine.runs.backend import ClusterBackend
 from engine.runs.outcome import ClientReport, Outcome, compute_outcome, parse_report_line
 from engine.runs.scenario import Expectation, Fault, Scenario
 
@@ -65,7 +66,7 @@ class RunResult:
     output: list[str]  # the example's own output lines
     events: list[RunEvent]
     checks: list[tuple[Expectation, int, bool]]  # the scenario's expectations, met or not
-    target: str  # "sandbox" or the bootstrap servers of a real cluster
+    target: str  # "sandbox", "kafka" (engine.apache_kafka, faults injected) or a real cluster's bootstrap servers
     log: dict[tuple[str, int], list[LogEntry]] = field(default_factory=dict)  # sandbox runs only
 
     @property
@@ -109,7 +110,7 @@ class ExampleRun:
     def __init__(self, script: Path, scenario: Scenario | None = None, *, bootstrap_servers: str | None = None,
                  timeout: float | None = None, listener: Listener | None = None,
                  cancel: threading.Event | None = None, python: str = sys.executable,
-                 sandbox_events: bool = True):
+                 sandbox_events: bool = True, backend: ClusterBackend | None = None):
         self.script = Path(script)
         self.scenario = scenario or Scenario(title=self.script.stem)
         self.bootstrap_servers = bootstrap_servers
@@ -118,6 +119,7 @@ class ExampleRun:
         self.cancel = cancel or threading.Event()
         self.python = python
         self.sandbox_events = sandbox_events
+        self.backend = backend  # a running cluster to use instead of a fresh sandbox (left running)
         self.report = ClientReport()
         self.events: list[RunEvent] = []
         self.output: list[str] = []
@@ -247,18 +249,24 @@ class ExampleRun:
         self._t0 = time.monotonic()
         if self.bootstrap_servers:
             return self._run_on(None, self.bootstrap_servers)
+        if self.backend is not None:
+            return self._run_with(self.backend)
         from engine.sandbox import Sandbox  # imported here: a real-cluster run needs none of it
 
         with Sandbox(brokers=self.scenario.brokers) as sb:
-            for t in self.scenario.topics:
-                sb.create_topic(t.name, partitions=t.partitions, replication_factor=t.replication_factor,
-                                min_insync_replicas=t.min_insync_replicas)
-            self._sandbox = sb
-            unsubscribe = sb.subscribe(self._on_sandbox_event)
-            try:
-                return self._run_on(sb, sb.bootstrap_servers)
-            finally:
-                unsubscribe()
+            return self._run_with(sb)
+
+    def _run_with(self, sb: ClusterBackend) -> RunResult:
+        """The run on a cluster whose faults we inject: the sandbox, or real Kafka behind proxies."""
+        for t in self.scenario.topics:
+            sb.create_topic(t.name, partitions=t.partitions, replication_factor=t.replication_factor,
+                            min_insync_replicas=t.min_insync_replicas)
+        self._sandbox = sb
+        unsubscribe = sb.subscribe(self._on_sandbox_event)
+        try:
+            return self._run_on(sb, sb.bootstrap_servers)
+        finally:
+            unsubscribe()
 
     def _run_on(self, sandbox: Any, bootstrap: str) -> RunResult:
         start_offsets = None if sandbox is not None else _prepare_real_cluster(bootstrap, self.scenario)
@@ -274,8 +282,8 @@ class ExampleRun:
         try:
             # From the moment the example exists, any interruption (even one that lands while the
             # "started" line is printed) must end its process group: it runs in a session of its own.
-            self._emit("started", f"{self.script.name} against {'the sandbox' if sandbox else bootstrap}",
-                       pid=proc.pid, bootstrap_servers=bootstrap)
+            where = getattr(sandbox, "description", "the sandbox") if sandbox is not None else bootstrap
+            self._emit("started", f"{self.script.name} against {where}", pid=proc.pid, bootstrap_servers=bootstrap)
             for r in readers:
                 r.start()
             code, timed_out = self._supervise(proc, sandbox)
@@ -298,7 +306,7 @@ class ExampleRun:
         checks = [(e, outcome.get(e.metric), e.holds(outcome.get(e.metric))) for e in self.scenario.expect]
         return RunResult(self.script, outcome, code, timed_out, time.monotonic() - self._t0,
                          list(self.faults_applied), list(self.output), list(self.events), checks,
-                         "sandbox" if sandbox is not None else bootstrap, log)
+                         getattr(sandbox, "target_name", "sandbox") if sandbox is not None else bootstrap, log)
 
 
 def run_example(script: Path, scenario: Scenario | None = None, **kwargs: Any) -> RunResult:
