@@ -22,6 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--example", metavar="NAME", help="which example of the lesson (default: the first)")
     p.add_argument("--bootstrap-servers", dest="run_bootstrap", metavar="S",
                    help="run against this Kafka cluster instead of the sandbox (faults are not injected)")
+    p.add_argument("--against", choices=["sandbox", "kafka"], default="sandbox",
+                   help="kafka: real Apache Kafka (course kafka's release) with the same faults injected")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="kill the example after this long")
     p.add_argument("--events", action="store_true", help="also print every sandbox event while it runs")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a report")
@@ -38,10 +40,19 @@ def main(args: argparse.Namespace) -> int:
         return 2
     bootstrap = args.run_bootstrap or getattr(args, "bootstrap_servers", None)
     listener = None if args.json else _Printer(show_sandbox=args.events)
+    run = run_example
+    if getattr(args, "against", "sandbox") == "kafka" and not bootstrap:
+        from engine.apache_kafka import MissingTool, find_tools
+        from engine.apache_kafka.runs import run_on_kafka as run
+        try:
+            find_tools()
+        except MissingTool as exc:
+            print(f"course run: {exc}", file=sys.stderr)
+            return 2
     try:
         with terminate_on_sigterm():  # the runner ends the example's process group on the way out
-            result = run_example(script, scenario, bootstrap_servers=bootstrap, timeout=args.timeout,
-                                 listener=listener, sandbox_events=args.json or args.events)
+            result = run(script, scenario, bootstrap_servers=bootstrap, timeout=args.timeout,
+                         listener=listener, sandbox_events=args.json or args.events)
     except ClusterUnreachable as exc:
         print(f"course run: {exc}", file=sys.stderr)
         return 2
@@ -70,11 +81,14 @@ class _Printer:
             print(f"        {event.text}", flush=True)
 
 
+_TARGETS = {"sandbox": "the sandbox", "kafka": "real Kafka"}
+
+
 def format_report(result: RunResult) -> str:
     o = result.outcome
     lines = [
         "",
-        f"{result.script.name} against {'the sandbox' if result.target == 'sandbox' else result.target}"
+        f"{result.script.name} against {_TARGETS.get(result.target, result.target)}"
         f" — {'killed at the timeout' if result.timed_out else f'exit code {result.exit_code}'}"
         f", {result.duration:.1f} s",
     ]

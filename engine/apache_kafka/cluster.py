@@ -505,6 +505,30 @@ class KafkaCluster:
                 self.start_broker(node_id)
         self.delete_topics(self.topics())
 
+    def _appended_end(self, topic: str, partition: int) -> int:
+        """One past the highest offset the current leader reported written (its proxy saw it)."""
+        leader = self.leader(topic, partition)
+        node = self._nodes.get(leader) if leader is not None else None
+        return node.proxy.highest_offset(topic, partition) + 1 if node is not None and node.proxy else 0
+
+    def _settled_watermarks(self, consumer: Any, tp: Any, timeout: float = 10.0) -> tuple[int, int]:
+        """The partition's watermarks once the followers have caught up with what the leader
+        acknowledged. The sandbox's followers catch up as soon as replication resumes; a real
+        follower needs a fetch round trip (and a reconnect after a pause) before the high watermark
+        moves, and reading sooner would count acknowledged records as lost."""
+        low, high = consumer.get_watermark_offsets(tp, timeout=15)
+        if self._replication_paused:
+            return low, high
+        try:
+            end = self._appended_end(tp.topic, tp.partition)
+        except KeyError:
+            return low, high
+        deadline = time.monotonic() + timeout
+        while high < end and time.monotonic() < deadline:
+            time.sleep(0.2)
+            low, high = consumer.get_watermark_offsets(tp, timeout=15, cached=False)
+        return low, high
+
     def records(self, topic: str, partition: int = 0, isolation: Isolation = "read_committed") -> list[ConsumedRecord]:
         """What a consumer at `isolation` reads now from the partition (up to the high watermark,
         or the last stable offset without aborted transactions), via a confluent-kafka consumer."""
@@ -518,7 +542,7 @@ class KafkaCluster:
         out: list[ConsumedRecord] = []
         try:
             tp = TopicPartition(topic, partition)
-            low, high = consumer.get_watermark_offsets(tp, timeout=15)
+            low, high = self._settled_watermarks(consumer, tp)
             if high <= low:
                 return out
             consumer.assign([TopicPartition(topic, partition, OFFSET_BEGINNING)])

@@ -146,6 +146,11 @@ class KafkaProxy:
         if paused:
             self.cut_all()
 
+    def highest_offset(self, topic: str, partition: int) -> int:
+        """The highest offset this broker reported written for the partition (-1: none yet)."""
+        with self._lock:
+            return self._highest.get((topic, partition), -1)
+
     def forget_offsets(self, topic: str | None = None) -> None:
         with self._lock:
             for key in [k for k in self._highest if topic is None or k[0] == topic]:
