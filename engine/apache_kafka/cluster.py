@@ -1,15 +1,18 @@
 """`KafkaCluster`: real Apache Kafka (the pinned release) on 127.0.0.1, driven like the Sandbox.
 
-N combined broker+controller nodes (KRaft, `process.roles=broker,controller`, a static quorum
-of all N through `controller.quorum.voters`), storage formatted in a temporary folder with
-`kafka.tools.StorageTool format`. Each node has three listeners:
+KRaft with one controller-only node (`process.roles=controller`, a static quorum of one through
+`controller.quorum.voters`) and N brokers (`process.roles=broker`), storage formatted in a temporary
+folder with `kafka.tools.StorageTool format`. The controller stands apart, as the sandbox's does:
+stopping brokers never costs the metadata quorum (with N combined nodes, stopping two of three
+would leave no controller majority, and no leader could change). Each broker has two listeners:
 - CLIENT, advertised as a KafkaProxy: where lost acks and dropped requests are injected and
   request/response/append events come from;
 - REPLICATION (`inter.broker.listener.name`), advertised as a plain relaying proxy: followers fetch
-  through it, so pausing those proxies really stops replication while every leader keeps serving;
-- CONTROLLER, direct: the KRaft quorum and broker heartbeats are never faulted.
-`stop_broker` is a crash (SIGKILL; the log directory stays, as a disk would), `start_broker`
-starts the same node again (log recovery, then it rejoins the ISR by fetching).
+  through it, so pausing those proxies really stops replication while every leader keeps serving.
+Brokers reach the controller directly: heartbeats and metadata are never faulted.
+`stop_broker` is a crash (SIGKILL; the log directory stays, as a disk would): the controller fences
+the broker after broker.session.timeout.ms and moves its leaderships. `start_broker` starts the same
+broker again (log recovery, then it rejoins the ISR by fetching).
 
     with KafkaCluster(brokers=3) as kc:
         kc.create_topic("orders", partitions=1, replication_factor=3, min_insync_replicas=2)
@@ -43,7 +46,8 @@ from engine.sandbox.faults import Action, FaultInjector
 Isolation = Literal["read_committed", "read_uncommitted"]
 
 # Small heaps, quick serial GC and C1 only: three brokers share two cores with everything else.
-JVM_OPTS = ["-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:+ExitOnOutOfMemoryError",
+CONTROLLER_ID = 100  # brokers are 1..N, as in the sandbox
+JVM_OPTS = ["-Xms64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:+ExitOnOutOfMemoryError",
             "-Djava.awt.headless=true", "-Djava.net.preferIPv4Stack=true"]
 
 LOG4J2 = """<?xml version="1.0" encoding="UTF-8"?>
@@ -61,6 +65,25 @@ LOG4J2 = """<?xml version="1.0" encoding="UTF-8"?>
   </Loggers>
 </Configuration>
 """
+
+
+def _watermarks(consumer: Any, tp: Any, timeout: float = 30.0) -> tuple[int, int]:
+    """(low, high) of a partition, asking again while the answer is a retriable error: a leader
+    elected a moment ago answers OFFSET_NOT_AVAILABLE until it knows its high watermark (KIP-207),
+    and a partition whose leader just crashed has none for broker.session.timeout.ms."""
+    from confluent_kafka import KafkaException
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return consumer.get_watermark_offsets(tp, timeout=10, cached=False)
+        except KafkaException as exc:
+            error = exc.args[0] if exc.args else None
+            retriable = getattr(error, "retriable", lambda: False)() or getattr(error, "code", lambda: 0)() in (
+                78, 6, 5, 7)  # OFFSET_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE, REQUEST_TIMED_OUT
+            if not retriable or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 class _QuietLogger:
@@ -151,7 +174,8 @@ class KafkaCluster:
         self._events = EventLog()
         self._faults = FaultInjector(self._events)
         self._names = TopicNames()
-        self._nodes: dict[int, _Node] = {}
+        self._nodes: dict[int, _Node] = {}  # the brokers, by id
+        self._controller: _Node | None = None
         self._dir: Path | None = None
         self._classpath = ""
         self._admin: Any = None
@@ -166,18 +190,20 @@ class KafkaCluster:
         self._classpath = resolve_classpath(tools)
         self._dir = Path(tempfile.mkdtemp(prefix="course-kafka-"))
         try:
+            self._controller = _Node(CONTROLLER_ID, 0, 0, _free_port(), self._dir / "controller")
+            self._controller.directory.mkdir()
             for node_id in range(1, self.broker_count + 1):
-                node = _Node(node_id, _free_port(), _free_port(), _free_port(), self._dir / f"node-{node_id}")
+                node = _Node(node_id, _free_port(), _free_port(), 0, self._dir / f"broker-{node_id}")
                 node.directory.mkdir()
                 node.proxy = KafkaProxy(node_id, node.client_port, self._events, self._faults, self._names)
                 node.replication_proxy = KafkaProxy(node_id, node.replication_port, self._events, None,
                                                     self._names, watch=False)
                 self._nodes[node_id] = node
-            for node in self._nodes.values():
+            for node in self._all_nodes():
                 self._write_config(node)
             self._format()
-            for node in self._nodes.values():
-                self._launch(node)
+            for node in self._all_nodes():
+                self._launch(node, heap="-Xmx256m" if node is self._controller else "-Xmx384m")
             self._wait_ready(set(self._nodes))
         except BaseException:
             self.close()
@@ -186,12 +212,13 @@ class KafkaCluster:
 
     def close(self) -> None:
         with self._lock:
-            for node in self._nodes.values():
+            for node in self._all_nodes():
                 self._kill(node)
                 for proxy in (node.proxy, node.replication_proxy):
                     if proxy is not None:
                         proxy.close()
             self._nodes.clear()
+            self._controller = None
             self._admin = None
             if self._dir is not None and not self.keep_dir:
                 shutil.rmtree(self._dir, ignore_errors=True)
@@ -206,7 +233,10 @@ class KafkaCluster:
     @property
     def pids(self) -> list[int]:
         """The JVMs running now (for checks that nothing is left behind)."""
-        return [n.process.pid for n in self._nodes.values() if n.process is not None and n.process.poll() is None]
+        return [n.process.pid for n in self._all_nodes() if n.process is not None and n.process.poll() is None]
+
+    def _all_nodes(self) -> list[_Node]:
+        return ([self._controller] if self._controller is not None else []) + list(self._nodes.values())
 
     @property
     def directory(self) -> Path | None:
@@ -218,20 +248,12 @@ class KafkaCluster:
         return min(3, self.broker_count)
 
     def _write_config(self, node: _Node) -> None:
-        assert node.proxy is not None and node.replication_proxy is not None
-        voters = ",".join(f"{n.node_id}@127.0.0.1:{n.controller_port}" for n in self._nodes.values())
+        assert self._controller is not None
         rf = self._replication_factor()
         config = {
-            "process.roles": "broker,controller",
             "node.id": str(node.node_id),
-            "controller.quorum.voters": voters,
-            "listeners": f"CLIENT://127.0.0.1:{node.client_port},REPLICATION://127.0.0.1:{node.replication_port},"
-                         f"CONTROLLER://127.0.0.1:{node.controller_port}",
-            # Clients and followers are told the proxies' ports; the brokers listen behind them.
-            "advertised.listeners": f"CLIENT://127.0.0.1:{node.proxy.port},"
-                                    f"REPLICATION://127.0.0.1:{node.replication_proxy.port}",
+            "controller.quorum.voters": f"{CONTROLLER_ID}@127.0.0.1:{self._controller.controller_port}",
             "listener.security.protocol.map": "CLIENT:PLAINTEXT,REPLICATION:PLAINTEXT,CONTROLLER:PLAINTEXT",
-            "inter.broker.listener.name": "REPLICATION",
             "controller.listener.names": "CONTROLLER",
             "log.dirs": str(node.directory / "data"),
             "num.partitions": "1",
@@ -262,23 +284,37 @@ class KafkaCluster:
             "log.cleaner.enable": "false",
             "log.segment.bytes": str(16 * 1024 * 1024),
         }
+        if node is self._controller:
+            config.update({"process.roles": "controller",
+                           "listeners": f"CONTROLLER://127.0.0.1:{node.controller_port}"})
+        else:
+            assert node.proxy is not None and node.replication_proxy is not None
+            config.update({
+                "process.roles": "broker",
+                "listeners": f"CLIENT://127.0.0.1:{node.client_port},REPLICATION://127.0.0.1:{node.replication_port}",
+                # Clients and followers are told the proxies' ports; the brokers listen behind them.
+                "advertised.listeners": f"CLIENT://127.0.0.1:{node.proxy.port},"
+                                        f"REPLICATION://127.0.0.1:{node.replication_proxy.port}",
+                "inter.broker.listener.name": "REPLICATION",
+            })
         config.update(self.settings)
         text = "".join(f"{k}={v}\n" for k, v in config.items())
         node.config_file.write_text(text, encoding="utf-8")
         (node.directory / "log4j2.xml").write_text(LOG4J2.format(log=node.log_file), encoding="utf-8")
 
-    def _java(self, node: _Node, main: str, *args: str) -> list[str]:
+    def _java(self, node: _Node, main: str, *args: str, heap: str = "-Xmx384m") -> list[str]:
         assert self.tools is not None
-        return [self.tools.java, *JVM_OPTS, f"-Dlog4j2.configurationFile={node.directory / 'log4j2.xml'}",
+        return [self.tools.java, *JVM_OPTS, heap, f"-Dlog4j2.configurationFile={node.directory / 'log4j2.xml'}",
                 f"-Dkafka.logs.dir={node.directory}", "-cp", self._classpath, main, *args]
 
     def _format(self) -> None:
-        """`kafka-storage format` on every node, in parallel: writes meta.properties and the bootstrap
-        metadata (the static quorum in controller.quorum.voters needs no --standalone)."""
+        """`kafka-storage format` on every node, in parallel: writes meta.properties and, on the
+        controller, the bootstrap metadata (a static quorum in controller.quorum.voters needs no
+        --standalone or --initial-controllers)."""
         procs = []
-        for node in self._nodes.values():
+        for node in self._all_nodes():
             cmd = self._java(node, "kafka.tools.StorageTool", "format", "-t", self.cluster_id,
-                             "-c", str(node.config_file))
+                             "-c", str(node.config_file), heap="-Xmx128m")
             procs.append((node, subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                                  stderr=subprocess.STDOUT, text=True, preexec_fn=_die_with_parent)))
         failed = []
@@ -293,10 +329,10 @@ class KafkaCluster:
         if failed:
             raise KafkaUnavailable("kafka-storage format failed: " + "; ".join(failed))
 
-    def _launch(self, node: _Node) -> None:
+    def _launch(self, node: _Node, heap: str = "-Xmx384m") -> None:
         out = open(node.directory / "stdout.log", "ab")
         try:
-            node.process = subprocess.Popen(self._java(node, "kafka.Kafka", str(node.config_file)),
+            node.process = subprocess.Popen(self._java(node, "kafka.Kafka", str(node.config_file), heap=heap),
                                             stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                                             preexec_fn=_die_with_parent, cwd=str(node.directory))
         finally:
@@ -330,7 +366,11 @@ class KafkaCluster:
 
         deadline = time.monotonic() + self.start_timeout
         pending = set(node_ids)
+        controller = self._controller
         while pending:
+            if controller is not None and controller.process is not None and controller.process.poll() is not None:
+                raise KafkaUnavailable(f"the Kafka controller exited ({controller.process.returncode}):\n"
+                                       f"{self._tail(controller)}")
             for node_id in sorted(pending):
                 node = self._nodes[node_id]
                 if node.process is None or node.process.poll() is not None:
@@ -352,7 +392,7 @@ class KafkaCluster:
                 time.sleep(0.5)
 
     def _running_ids(self) -> list[int]:
-        return [i for i, n in self._nodes.items() if n.process is not None and n.process.poll() is None]
+        return [i for i, n in self._nodes.items() if n.process is not None and n.process.poll() is None]  # brokers
 
     # ------------------------------------------------------------------ the Sandbox's contract
 
@@ -505,6 +545,17 @@ class KafkaCluster:
                 self.start_broker(node_id)
         self.delete_topics(self.topics())
 
+    def high_watermark(self, topic: str, partition: int = 0) -> int:
+        """The partition's high watermark, as ListOffsets reports it to a read_uncommitted client."""
+        from confluent_kafka import Consumer, TopicPartition
+
+        consumer = Consumer({"bootstrap.servers": self.bootstrap_servers, "group.id": "course-oracle-reader",
+                             "logger": _quiet})
+        try:
+            return _watermarks(consumer, TopicPartition(topic, partition))[1]
+        finally:
+            consumer.close()
+
     def _appended_end(self, topic: str, partition: int) -> int:
         """One past the highest offset the current leader reported written (its proxy saw it)."""
         leader = self.leader(topic, partition)
@@ -516,7 +567,7 @@ class KafkaCluster:
         acknowledged. The sandbox's followers catch up as soon as replication resumes; a real
         follower needs a fetch round trip (and a reconnect after a pause) before the high watermark
         moves, and reading sooner would count acknowledged records as lost."""
-        low, high = consumer.get_watermark_offsets(tp, timeout=15)
+        low, high = _watermarks(consumer, tp)
         if self._replication_paused:
             return low, high
         try:
@@ -526,7 +577,7 @@ class KafkaCluster:
         deadline = time.monotonic() + timeout
         while high < end and time.monotonic() < deadline:
             time.sleep(0.2)
-            low, high = consumer.get_watermark_offsets(tp, timeout=15, cached=False)
+            low, high = _watermarks(consumer, tp)
         return low, high
 
     def records(self, topic: str, partition: int = 0, isolation: Isolation = "read_committed") -> list[ConsumedRecord]:
