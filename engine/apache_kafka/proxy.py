@@ -7,10 +7,14 @@ order, each carrying its request's correlation id. The proxy reads whole frames 
   received it (the client sees a disconnect and retries);
 - lose an acknowledgement (`lose_acks`): the request is forwarded and applied, its response is
   swallowed and the connection cut (a Produce with acks=0 has no response: the cut follows it);
-- emit `request` / `response` events like the sandbox's, and an `append` event for every partition a
-  Produce response reports written (base offset from the broker, record count from the request's batch
-  headers), which is what a scenario's `records` trigger counts. With acks=0 the broker never answers,
-  so the proxy counts what it forwarded (`append` with `unconfirmed=True`).
+- emit `request` / `response` events like the sandbox's, and an `append` event for every partition
+  of a Produce request it hands to the broker (a leader appends on receipt, before replication and
+  before it answers; the sandbox reports the append at that same point), which is what a scenario's
+  `records` trigger counts. The proxy sees the request, not the log: the event carries the record
+  count (`base_offset` 0, `last_offset` count-1, `relative=True`); a batch the broker then refuses
+  shows as a `produce_error` when the response passes. An idempotent producer's retry of a batch this
+  broker already received (same producer id and epoch, sequence not past the last one) is reported as
+  `duplicate`, as the broker's own deduplication will treat it.
 - be `down` (its broker stopped: connections are cut at once) or `paused` (the replication listener
   while replication is paused: followers' fetch connections are cut and refused, the leader runs on).
 
@@ -56,6 +60,17 @@ class TopicNames:
             return str(topic)
         with self._lock:
             return self._names.get(topic_id, str(topic_id))
+
+
+@dataclass
+class _Batch:
+    topic: str
+    partition: int
+    records: int
+    producer_id: int
+    producer_epoch: int
+    base_sequence: int
+    last_sequence: int
 
 
 @dataclass
@@ -130,6 +145,8 @@ class KafkaProxy:
         # Per broker: the highest offset a Produce response reported per partition, so that an
         # idempotent retry answered with the original offsets counts as a duplicate, not an append.
         self._highest: dict[tuple[str, int], int] = {}
+        # (topic, partition, producer id) -> (epoch, last sequence) of batches handed to this broker.
+        self._sequences: dict[tuple[str, int, int], tuple[int, int]] = {}
         self._thread = threading.Thread(target=self._accept, name=f"kafka-proxy-{broker_id}-{self.port}",
                                         daemon=True)
         self._thread.start()
@@ -155,6 +172,8 @@ class KafkaProxy:
         with self._lock:
             for key in [k for k in self._highest if topic is None or k[0] == topic]:
                 del self._highest[key]
+            for seq_key in [k for k in self._sequences if topic is None or k[0] == topic]:
+                del self._sequences[seq_key]
 
     def cut_all(self) -> None:
         with self._lock:
@@ -253,9 +272,12 @@ class KafkaProxy:
                 return
             entry = _InFlight(header.api_key, api, header.api_version, time.monotonic(), action)
             acks = None
+            batches: list[_Batch] = []
             if header.api_key == PRODUCE and request is not None:
                 acks = request.acks
-                entry.records = self._produce_counts(request)
+                batches = self._produce_batches(request)
+                for b in batches:
+                    entry.records[(b.topic, b.partition)] = entry.records.get((b.topic, b.partition), 0) + b.records
             if acks != 0:
                 with lock:
                     inflight[header.correlation_id] = entry
@@ -264,10 +286,11 @@ class KafkaProxy:
             except OSError:
                 self._drop(client, upstream)
                 return
+            # After the send: a fault a listener applies now (a `records` trigger stopping this
+            # broker) finds the request already with the leader, as in the sandbox.
+            self._emit_appends(batches)
             if acks == 0:
-                # No response will come: what was forwarded is all the proxy can count.
-                self._emit_appends(entry, None, unconfirmed=True)
-                if action is Action.LOSE_ACK:
+                if action is Action.LOSE_ACK:  # no response will come to swallow: cut right away
                     self.events.emit(self.broker_id, "response", api=api, correlation_id=header.correlation_id,
                                      lost=True)
                     self._drop(client, upstream)
@@ -289,7 +312,7 @@ class KafkaProxy:
                     for topic in getattr(response, "topics", None) or []:
                         self.names.learn(getattr(topic, "topic_id", None), getattr(topic, "name", None))
                 if entry.api_key == PRODUCE:
-                    self._emit_appends(entry, response)
+                    self._note_written(entry, response)
                 if entry.action is Action.LOSE_ACK:
                     self.events.emit(self.broker_id, "response", api=entry.api, correlation_id=correlation_id,
                                      lost=True)
@@ -315,28 +338,42 @@ class KafkaProxy:
         except Exception:
             return None
 
-    def _produce_counts(self, request: Any) -> dict[tuple[str, int], int]:
-        counts: dict[tuple[str, int], int] = {}
+    def _produce_batches(self, request: Any) -> list[_Batch]:
+        batches: list[_Batch] = []
         for topic in request.topic_data or []:
             name = self.names.name(getattr(topic, "name", None), getattr(topic, "topic_id", None))
             for part in topic.partition_data or []:
-                records = part.records
-                if not records:
+                if not part.records:
                     continue
                 try:
-                    n = sum(h.record_count for h in iter_headers(bytes(records)) if not h.is_control)
-                except Exception:
+                    headers = [h for h in iter_headers(bytes(part.records)) if not h.is_control]
+                except Exception:  # not v2 batches: relayed, not counted
                     continue
-                counts[(name, part.index)] = counts.get((name, part.index), 0) + n
-        return counts
+                for h in headers:
+                    batches.append(_Batch(name, part.index, h.record_count, h.producer_id, h.producer_epoch,
+                                          h.base_sequence, h.last_sequence))
+        return batches
 
-    def _emit_appends(self, entry: _InFlight, response: Any, unconfirmed: bool = False) -> None:
-        if unconfirmed:
-            for (topic, partition), n in entry.records.items():
-                if n:
-                    self.events.emit(self.broker_id, "append", topic=topic, partition=partition,
-                                     base_offset=0, last_offset=n - 1, unconfirmed=True)
-            return
+    def _emit_appends(self, batches: list[_Batch]) -> None:
+        for b in batches:
+            if not b.records:
+                continue
+            duplicate = False
+            if b.producer_id >= 0 and b.base_sequence >= 0:
+                key = (b.topic, b.partition, b.producer_id)
+                with self._lock:
+                    seen = self._sequences.get(key)
+                    duplicate = seen is not None and seen[0] == b.producer_epoch and b.last_sequence <= seen[1]
+                    if not duplicate:
+                        self._sequences[key] = (b.producer_epoch, b.last_sequence)
+            kind = "duplicate" if duplicate else "append"
+            self.events.emit(self.broker_id, kind, topic=b.topic, partition=b.partition, base_offset=0,
+                             last_offset=b.records - 1, relative=True, producer_id=b.producer_id,
+                             sequence=b.base_sequence)
+
+    def _note_written(self, entry: _InFlight, response: Any) -> None:
+        """Errors per partition, as events; and the highest offset written (KafkaCluster waits for
+        the high watermark to reach it before reading)."""
         if response is None:
             return
         for topic in response.responses or []:
@@ -349,20 +386,9 @@ class KafkaProxy:
                     self.events.emit(self.broker_id, "produce_error", topic=name, partition=part.index,
                                      error=_error_name(part.error_code))
                     continue
-                base, last = part.base_offset, part.base_offset + n - 1
                 key = (name, part.index)
                 with self._lock:
-                    highest = self._highest.get(key, -1)
-                    if last > highest:
-                        self._highest[key] = last
-                if last <= highest:
-                    # Kafka answers an idempotent retry of a batch it already has with the first
-                    # write's offsets: nothing was appended.
-                    self.events.emit(self.broker_id, "duplicate", topic=name, partition=part.index,
-                                     base_offset=base, last_offset=last)
-                else:
-                    self.events.emit(self.broker_id, "append", topic=name, partition=part.index,
-                                     base_offset=base, last_offset=last)
+                    self._highest[key] = max(self._highest.get(key, -1), part.base_offset + n - 1)
 
 
 def _error_name(code: int) -> str:

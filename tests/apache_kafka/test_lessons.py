@@ -1,0 +1,35 @@
+"""Every lesson example (lessons/*/examples/*.py with its scenario) on the sandbox and on real Kafka
+with the same faults: both must bear out what the lesson claims, and agree on whether anything was
+lost, duplicated, failed or left unprocessed. The figures line of each test is one row of the table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.apache_kafka import KafkaCluster
+from engine.apache_kafka.runs import compare_example, outcome_summary
+from engine.runs.scenario import load_scenario
+from tests.paths import ROOT
+
+pytestmark = [pytest.mark.xdist_group("apache_kafka"), pytest.mark.slow]
+
+EXAMPLES = sorted((ROOT / "lessons").glob("*/examples/*.py"))
+
+
+def test_there_are_examples() -> None:
+    assert len(EXAMPLES) >= 10
+
+
+@pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: f"{p.parent.parent.name}/{p.stem}")
+def test_example_on_sandbox_and_kafka(script: Path, kafka_cluster: KafkaCluster, record_property) -> None:
+    scenario = load_scenario(script.with_suffix(".yaml"))
+    c = compare_example(script, scenario, cluster=kafka_cluster, sandbox_events=False)
+    record_property("figures", f"{script.stem:20s} confluent-kafka  sandbox: {outcome_summary(c.sandbox.outcome):45s}"
+                               f" kafka: {outcome_summary(c.kafka.outcome)}")
+    for name, run in (("sandbox", c.sandbox), ("Kafka", c.kafka)):
+        assert run.exit_code == 0 and not run.timed_out, f"on {name}: {run.output[-10:]}"
+        unmet = [f"{e} (actual {a})" for e, a, ok in run.checks if not ok]
+        assert not unmet, f"on {name} the lesson's claims fail: {unmet}"
+    assert c.differences() == []
