@@ -17,7 +17,7 @@ run: $(STAMP)
 	$(VENV)/bin/course
 
 test: $(STAMP) chromium
-	$(PY) -m pytest -q -n 2
+	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 # tests/browser drives Debian's Chromium: installed here when missing and we are root. Elsewhere
 # those tests skip with the reason; under CI=true they may not skip, so this fails instead.
