@@ -126,8 +126,12 @@ def _die_with_parent() -> None:
 
 
 def new_cluster_id() -> str:
-    """A KRaft cluster id: a UUID's 16 bytes in URL-safe base64, unpadded (22 characters)."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode("ascii").rstrip("=")
+    """A KRaft cluster id: a UUID's 16 bytes in URL-safe base64, unpadded (22 characters). Like
+    Kafka's Uuid.randomUuid(), never one that starts with '-' (a command line would take it for an option)."""
+    while True:
+        text = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode("ascii").rstrip("=")
+        if not text.startswith("-"):
+            return text
 
 
 @dataclass
@@ -313,7 +317,7 @@ class KafkaCluster:
         --standalone or --initial-controllers)."""
         procs = []
         for node in self._all_nodes():
-            cmd = self._java(node, "kafka.tools.StorageTool", "format", "-t", self.cluster_id,
+            cmd = self._java(node, "kafka.tools.StorageTool", "format", f"--cluster-id={self.cluster_id}",
                              "-c", str(node.config_file), heap="-Xmx128m")
             procs.append((node, subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                                  stderr=subprocess.STDOUT, text=True, preexec_fn=_die_with_parent)))

@@ -1,4 +1,4 @@
-"""The producer matrix P1-P6 on the sandbox and on real Kafka, with confluent-kafka and kafka-python:
+"""The producer matrix P1-P6 on the sandbox and on real Kafka, with confluent-kafka, kafka-python and Kafka's Java producer:
 the same steps on both, the same guarantee expected of both. The figures line of each test is
 one row of the table: row, client, sandbox outcome, Kafka outcome."""
 
@@ -8,8 +8,8 @@ import pytest
 
 from engine.apache_kafka import KafkaCluster
 from engine.sandbox import Sandbox
-from tests.apache_kafka.matrix import ROWS, check
-from tests.sandbox.client_drivers import CLIENTS
+from tests.apache_kafka.conftest import require_kafka_tools
+from tests.apache_kafka.matrix import CLIENTS, ROWS, check
 
 pytestmark = [pytest.mark.xdist_group("apache_kafka"), pytest.mark.slow]
 
@@ -18,6 +18,8 @@ pytestmark = [pytest.mark.xdist_group("apache_kafka"), pytest.mark.slow]
 @pytest.mark.parametrize("row", sorted(ROWS))
 def test_row_on_sandbox_and_kafka(row: str, client: str, kafka: KafkaCluster, record_property) -> None:
     steps = ROWS[row]
+    if client == "java":
+        require_kafka_tools()  # javac and the client jars
     with Sandbox(brokers=3, replica_lag_time_max_ms=60_000) as sb:
         on_sandbox = steps(sb, client)
     on_kafka = steps(kafka, client)

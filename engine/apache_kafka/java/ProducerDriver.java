@@ -1,0 +1,74 @@
+import java.io.BufferedReader;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Properties;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Kafka's own Java producer, driven line by line from stdin so a test can interleave sends,
+ * flushes and injected faults exactly as it does with the Python clients.
+ *
+ * Arguments: producer configs as key=value (bootstrap.servers, acks, enable.idempotence, ...).
+ * Commands on stdin: "send TOPIC PARTITION VALUE", "flush", "close".
+ * Lines on stdout: "ready", then "acked VALUE PARTITION OFFSET" or "failed VALUE ExceptionName"
+ * from each delivery callback, "flushed" after a flush returns, "closed" at the end.
+ */
+public final class ProducerDriver {
+    public static void main(String[] args) throws Exception {
+        Properties props = new Properties();
+        for (String arg : args) {
+            int eq = arg.indexOf('=');
+            if (eq < 1) {
+                throw new IllegalArgumentException("expected key=value, got " + arg);
+            }
+            props.put(arg.substring(0, eq), arg.substring(eq + 1));
+        }
+        props.putIfAbsent("key.serializer", StringSerializer.class.getName());
+        props.putIfAbsent("value.serializer", StringSerializer.class.getName());
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        KafkaProducer<String, String> producer = new KafkaProducer<>(props);
+        say(out, "ready");
+        String line;
+        while ((line = in.readLine()) != null) {
+            String[] f = line.trim().split(" ");
+            switch (f[0]) {
+                case "send": {
+                    final String value = f[3];
+                    producer.send(new ProducerRecord<>(f[1], Integer.parseInt(f[2]), null, value), (md, ex) -> {
+                        if (ex == null) {
+                            say(out, "acked " + value + " " + md.partition() + " " + md.offset());
+                        } else {
+                            say(out, "failed " + value + " " + ex.getClass().getSimpleName());
+                        }
+                    });
+                    break;
+                }
+                case "flush":
+                    producer.flush();
+                    say(out, "flushed");
+                    break;
+                case "close":
+                    producer.close(Duration.ofSeconds(5));
+                    say(out, "closed");
+                    return;
+                default:
+                    throw new IllegalArgumentException("unknown command: " + line);
+            }
+        }
+        producer.close(Duration.ofSeconds(5));
+    }
+
+    private static void say(PrintStream out, String line) {
+        synchronized (out) {
+            out.println(line);
+        }
+    }
+}
