@@ -3,7 +3,9 @@
 100,000 x 100-byte messages produced (acks=all, idempotent) and then consumed with
 confluent-kafka; the sandbox runs 3 brokers with replication factor 3 topics, the mock
 cluster 3 brokers ('test.mock.num.brokers': 3). Prints msgs/s for each and the ratios
-(the target is >= 0.8: the client, not the broker, should be the limit).
+(the target is >= 0.8: the client, not the broker, should be the limit). Real Apache Kafka
+(`course kafka`, the pinned release, 3 brokers behind the course's proxies, same topics) is a
+third column when a JDK and Maven are installed; --no-kafka leaves it out.
 
 The sandbox runs as `course sandbox` in its own process, as it does for lesson examples:
 in this process the client's Python loop would hold the GIL the broker thread needs.
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import confluent_kafka as ck
+import confluent_kafka.admin  # noqa: F401  (ck.admin)
 
 ROOT = Path(__file__).resolve().parents[1]
 PAYLOAD = b"x" * 100
@@ -101,10 +104,43 @@ def best_of(rounds: int, conf: dict[str, Any], n: int, name: str) -> tuple[float
     return max(produced), max(consumed)
 
 
+def run_cluster(command_name: str, name: str, partitions: int, rounds: int, n: int) -> tuple[float, float]:
+    """`course sandbox` or `course kafka` in its own process, with the rounds' topics, measured."""
+    command = [sys.executable, "-m", "course", command_name, "--brokers", "3", "--events", "none",
+               "--min-insync-replicas", "2", *[f"--topic=bench-{r}:{partitions}" for r in range(1, rounds + 1)]]
+    cluster = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert cluster.stdout is not None
+        first = cluster.stdout.readline().strip()
+        if not first.startswith("bootstrap.servers="):
+            raise SystemExit(f"course {command_name} did not start: {first!r}")
+        bootstrap = first.split("=", 1)[1]
+        time.sleep(0.5)     # let it create the topics it was given
+        if command_name == "kafka":
+            wait_for_topics(bootstrap, rounds)
+        return best_of(rounds, {"bootstrap.servers": bootstrap}, n, name)
+    finally:
+        cluster.terminate()
+        cluster.wait(60)
+
+
+def wait_for_topics(bootstrap: str, rounds: int) -> None:
+    """Real Kafka creates topics asynchronously: until metadata lists them all with leaders."""
+    admin = ck.admin.AdminClient({"bootstrap.servers": bootstrap})
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        topics = admin.list_topics(timeout=10).topics
+        if all(f"bench-{r}" in topics and all(p.leader >= 0 for p in topics[f"bench-{r}"].partitions.values())
+               for r in range(1, rounds + 1)):
+            return
+        time.sleep(0.2)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3, help="runs per side; the best one counts")
+    parser.add_argument("--no-kafka", action="store_true", help="leave out the real Kafka column")
     args = parser.parse_args()
     n, rounds = args.messages, args.rounds
     results: dict[str, tuple[float, float]] = {}
@@ -117,20 +153,15 @@ def main() -> int:
     partitions = len(mock_owner.list_topics("bench-1", timeout=10).topics["bench-1"].partitions)
     del mock_owner
 
-    command = [sys.executable, "-m", "course", "sandbox", "--brokers", "3", "--events", "none",
-               "--min-insync-replicas", "2", *[f"--topic=bench-{r}:{partitions}" for r in range(1, rounds + 1)]]
-    sandbox = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    try:
-        assert sandbox.stdout is not None
-        first = sandbox.stdout.readline().strip()
-        if not first.startswith("bootstrap.servers="):
-            raise SystemExit(f"course sandbox did not start: {first!r}")
-        bootstrap = first.split("=", 1)[1]
-        time.sleep(0.5)     # let it create the topics it was given
-        results["sandbox"] = best_of(rounds, {"bootstrap.servers": bootstrap}, n, "sandbox")
-    finally:
-        sandbox.terminate()
-        sandbox.wait(30)
+    results["sandbox"] = run_cluster("sandbox", "sandbox", partitions, rounds, n)
+    if not args.no_kafka:
+        from engine.apache_kafka import MissingTool, find_tools
+
+        try:
+            find_tools(need_mvn=True)
+            results["real Kafka"] = run_cluster("kafka", "real Kafka", partitions, rounds, n)
+        except MissingTool as exc:
+            print(f"  real Kafka left out: {exc}", flush=True)
 
     print(f"{n:,} x {len(PAYLOAD)} B, acks=all, idempotent, {partitions} partitions (sandbox: replication "
           f"factor 3, min.insync.replicas 2), confluent-kafka {ck.__version__} (librdkafka {ck.libversion()[0]})")
@@ -139,6 +170,9 @@ def main() -> int:
     sp, sc = results["sandbox"]
     mp, mc = results["librdkafka mock"]
     print(f"{'ratio':16s} produce {sp / mp:>10.2f}         consume {sc / mc:>10.2f}   (target >= 0.8)")
+    if "real Kafka" in results:
+        kp, kc = results["real Kafka"]
+        print(f"{'sandbox/Kafka':16s} produce {sp / kp:>10.2f}         consume {sc / kc:>10.2f}")
     return 0
 
 
