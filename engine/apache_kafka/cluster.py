@@ -548,6 +548,21 @@ class KafkaCluster:
             if not self.broker_running(node_id):
                 self.start_broker(node_id)
         self.delete_topics(self.topics())
+        self._wait_internal_topics_settled()
+
+    def _wait_internal_topics_settled(self, timeout: float = 90.0) -> None:
+        """Until every partition of Kafka's internal topics (consumer offsets, transaction state)
+        has a leader and all its replicas in the ISR: after brokers were stopped and started, the
+        group and transaction coordinators move and reload, and a run starting meanwhile would wait
+        on them where the sandbox's coordinators answer at once."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            topics = self.admin().list_topics(timeout=10).topics
+            internal = [t for name, t in topics.items() if name.startswith("__")]
+            if all(p.leader >= 0 and sorted(p.isrs) == sorted(p.replicas)
+                   for t in internal for p in t.partitions.values()):
+                return
+            time.sleep(0.3)
 
     def high_watermark(self, topic: str, partition: int = 0) -> int:
         """The partition's high watermark, as ListOffsets reports it to a read_uncommitted client."""
