@@ -31,5 +31,5 @@ def test_example_on_sandbox_and_kafka(script: Path, kafka_cluster: KafkaCluster,
     for name, run in (("sandbox", c.sandbox), ("Kafka", c.kafka)):
         assert run.exit_code == 0 and not run.timed_out, f"on {name}: {run.output[-10:]}"
         unmet = [f"{e} (actual {a})" for e, a, ok in run.checks if not ok]
-        assert not unmet, f"on {name} the lesson's claims fail: {unmet}"
+        assert not unmet, f"on {name} the lesson's claims fail: {unmet}; its last output: {run.output[-6:]}"
     assert c.differences() == []
