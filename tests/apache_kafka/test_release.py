@@ -48,3 +48,17 @@ def test_find_tools_names_what_to_install(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(MissingTool, match="install a JDK"):
         release.find_tools()
+
+
+def test_the_wheel_ships_the_pom_and_the_java_driver(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import zipfile
+
+    from tests.paths import ROOT
+
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+                   check=True, timeout=300, capture_output=True)
+    (wheel,) = tmp_path.glob("*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {"engine/apache_kafka/pom.xml", "engine/apache_kafka/java/ProducerDriver.java"} <= names
