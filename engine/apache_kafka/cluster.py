@@ -209,6 +209,7 @@ class KafkaCluster:
             for node in self._all_nodes():
                 self._launch(node, heap="-Xmx256m" if node is self._controller else "-Xmx384m")
             self._wait_ready(set(self._nodes))
+            self._warm_up()
         except BaseException:
             self.close()
             raise
@@ -467,6 +468,13 @@ class KafkaCluster:
         """Topics other than Kafka's internal ones."""
         return sorted(t for t in self.admin().list_topics(timeout=10).topics if not t.startswith("__"))
 
+    def partition_count(self, topic: str) -> int | None:
+        """How many partitions the cluster's metadata lists for `topic` (None: no such topic)."""
+        meta = self.admin().list_topics(topic=topic, timeout=10).topics.get(topic)
+        if meta is None or meta.error is not None:
+            return None
+        return len(meta.partitions)
+
     def _partition(self, topic: str, partition: int) -> Any:
         md = self.admin().list_topics(topic=topic, timeout=10)
         meta = md.topics.get(topic)
@@ -549,6 +557,32 @@ class KafkaCluster:
                 self.start_broker(node_id)
         self.delete_topics(self.topics())
         self._wait_internal_topics_settled()
+
+    def _warm_up(self, timeout: float = 120.0) -> None:
+        """Create Kafka's internal topics now, as their first users would: a group offset lookup
+        makes __consumer_offsets, a transactional producer's InitProducerId makes __transaction_state.
+        The sandbox's coordinators exist from the start; a lesson example must not spend its first
+        seconds waiting for these topics to be created, led and loaded."""
+        from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
+
+        deadline = time.monotonic() + timeout
+        consumer = Consumer({"bootstrap.servers": self.bootstrap_servers, "group.id": "course-warm-up",
+                             "logger": _quiet})
+        try:
+            while True:
+                try:
+                    consumer.committed([TopicPartition("course-warm-up", 0)], timeout=10)
+                    break
+                except KafkaException:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.3)
+        finally:
+            consumer.close()
+        producer = Producer({"bootstrap.servers": self.bootstrap_servers, "transactional.id": "course-warm-up",
+                             "logger": _quiet})
+        producer.init_transactions(max(10.0, deadline - time.monotonic()))
+        self._wait_internal_topics_settled(max(10.0, deadline - time.monotonic()))
 
     def _wait_internal_topics_settled(self, timeout: float = 90.0) -> None:
         """Until every partition of Kafka's internal topics (consumer offsets, transaction state)

@@ -363,6 +363,15 @@ def _decode(value: bytes | str | None) -> str | None:
     return value.decode("utf-8", "replace") if isinstance(value, (bytes, bytearray)) else str(value)
 
 
+def _partition_count(sb: Any, topic: str) -> int | None:
+    """How many partitions the cluster lists for `topic` (None: no such topic). Real Kafka
+    (engine.apache_kafka) answers from its metadata; the sandbox from its controller."""
+    if hasattr(sb, "partition_count"):
+        return sb.partition_count(topic)
+    t = sb.cluster.controller.topics.get(topic)
+    return None if t is None else len(t.partitions)
+
+
 def _sandbox_log(sb: Any, scenario: Scenario) -> tuple[dict[tuple[str, int], list[LogEntry]],
                                                      dict[tuple[str, int], list[str]]]:
     """Every record of every partition, marked committed or not, duplicates numbered; and the
@@ -370,18 +379,17 @@ def _sandbox_log(sb: Any, scenario: Scenario) -> tuple[dict[tuple[str, int], lis
     log: dict[tuple[str, int], list[LogEntry]] = {}
     values: dict[tuple[str, int], list[str]] = {}
     counted = set(scenario.counted_topics)
-    topics = sb.cluster.controller.topics  # the cluster's metadata: the example may have made more partitions
     names = [t.name for t in scenario.topics] + [n for n in scenario.counted_topics
                                                  if n not in {t.name for t in scenario.topics}]
     for name in names:
-        if name not in topics:
+        count = _partition_count(sb, name)  # the cluster's metadata: the example may have made more partitions
+        if count is None:
             continue
-        t = topics[name]
-        for p in range(len(t.partitions)):
+        for p in range(count):
             committed_records = sb.records(name, p, isolation="read_committed")
             if name in counted:
                 decoded = (_decode(r.value) for r in committed_records)
-                values[(t.name, p)] = [v for v in decoded if v is not None]
+                values[(name, p)] = [v for v in decoded if v is not None]
             committed = {r.offset for r in committed_records}
             copies: dict[str, int] = {}
             entries = []
