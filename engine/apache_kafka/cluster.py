@@ -441,7 +441,7 @@ class KafkaCluster:
             try:
                 if all(self.leader(name, p) is not None for p in range(partitions)):
                     return
-            except KeyError:  # the brokers have not all seen the new topic yet
+            except KeyError:  # not yet known: asked again
                 pass
             time.sleep(0.2)
         raise ValueError(f"{name}: no leader for every partition after 60 s")
@@ -475,12 +475,18 @@ class KafkaCluster:
             return None
         return len(meta.partitions)
 
-    def _partition(self, topic: str, partition: int) -> Any:
-        md = self.admin().list_topics(topic=topic, timeout=10)
-        meta = md.topics.get(topic)
-        if meta is None or meta.error is not None or partition not in meta.partitions:
-            raise KeyError(f"no partition {topic}-{partition}")
-        return meta.partitions[partition]
+    def _partition(self, topic: str, partition: int, timeout: float = 10.0) -> Any:
+        """The partition's metadata. Brokers learn a new topic from the controller one by one, so
+        the broker asked may not list it yet: asked again for up to `timeout` before KeyError."""
+        deadline = time.monotonic() + timeout
+        while True:
+            md = self.admin().list_topics(topic=topic, timeout=10)
+            meta = md.topics.get(topic)
+            if meta is not None and meta.error is None and partition in meta.partitions:
+                return meta.partitions[partition]
+            if time.monotonic() > deadline:
+                raise KeyError(f"no partition {topic}-{partition}")
+            time.sleep(0.2)
 
     def leader(self, topic: str, partition: int = 0) -> int | None:
         leader = self._partition(topic, partition).leader
