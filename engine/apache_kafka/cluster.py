@@ -24,7 +24,9 @@ Every JVM dies with the process that started it (PR_SET_PDEATHSIG), and close() 
 from __future__ import annotations
 
 import base64
+import concurrent.futures
 import ctypes
+import functools
 import os
 import shutil
 import signal
@@ -185,6 +187,10 @@ class KafkaCluster:
         self._admin: Any = None
         self._lock = threading.RLock()
         self._replication_paused = False
+        # PR_SET_PDEATHSIG fires when the *thread* that forked the JVM ends, not the process: every
+        # JVM is started from this one thread, which lives until close(), whichever thread asks
+        # (a proxy's connection thread applying a `records` trigger, an app worker).
+        self._launcher: concurrent.futures.ThreadPoolExecutor | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -193,6 +199,7 @@ class KafkaCluster:
         self.tools = tools
         self._classpath = resolve_classpath(tools)
         self._dir = Path(tempfile.mkdtemp(prefix="course-kafka-"))
+        self._launcher = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="kafka-launcher")
         try:
             self._controller = _Node(CONTROLLER_ID, 0, 0, _free_port(), self._dir / "controller")
             self._controller.directory.mkdir()
@@ -225,6 +232,9 @@ class KafkaCluster:
             self._nodes.clear()
             self._controller = None
             self._admin = None
+            if self._launcher is not None:
+                self._launcher.shutdown(wait=True)
+                self._launcher = None
             if self._dir is not None and not self.keep_dir:
                 shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
@@ -320,8 +330,7 @@ class KafkaCluster:
         for node in self._all_nodes():
             cmd = self._java(node, "kafka.tools.StorageTool", "format", f"--cluster-id={self.cluster_id}",
                              "-c", str(node.config_file), heap="-Xmx128m")
-            procs.append((node, subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                                 stderr=subprocess.STDOUT, text=True, preexec_fn=_die_with_parent)))
+            procs.append((node, self._spawn(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)))
         failed = []
         for node, proc in procs:
             try:
@@ -334,12 +343,19 @@ class KafkaCluster:
         if failed:
             raise KafkaUnavailable("kafka-storage format failed: " + "; ".join(failed))
 
+    def _spawn(self, cmd: list[str], **kwargs: Any) -> subprocess.Popen:
+        """Popen on the launcher thread; the child dies with this process (and is its own group)."""
+        if self._launcher is None:
+            raise RuntimeError("the Kafka cluster is not running")
+        work = functools.partial(subprocess.Popen, cmd, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent,
+                                 **kwargs)
+        return self._launcher.submit(work).result()
+
     def _launch(self, node: _Node, heap: str = "-Xmx384m") -> None:
         out = open(node.directory / "stdout.log", "ab")
         try:
-            node.process = subprocess.Popen(self._java(node, "kafka.Kafka", str(node.config_file), heap=heap),
-                                            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                            preexec_fn=_die_with_parent, cwd=str(node.directory))
+            node.process = self._spawn(self._java(node, "kafka.Kafka", str(node.config_file), heap=heap),
+                                       stdout=out, stderr=subprocess.STDOUT, cwd=str(node.directory))
         finally:
             out.close()
 
