@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.apache_kafka.cluster import KafkaCluster
+from engine.apache_kafka.cluster import KafkaCluster, KafkaUnavailable
 from engine.runs.outcome import Outcome
-from engine.runs.runner import RunResult, run_example
+from engine.runs.runner import ClusterUnreachable, RunResult, run_example
 from engine.runs.scenario import Expectation, Scenario
 
 # The counts shown side by side, in the order of `course run`'s report.
@@ -32,8 +32,15 @@ def run_on_kafka(script: Path, scenario: Scenario | None = None, *, cluster: Kaf
     if cluster is not None:
         cluster.reset()
         return run_example(script, scenario, backend=cluster, **kwargs)
-    with KafkaCluster(brokers=scenario.brokers) as kc:
+    kc = KafkaCluster(brokers=scenario.brokers)
+    try:
+        kc.start()
+    except KafkaUnavailable as exc:  # said in one line by `course run`, like an unreachable cluster
+        raise ClusterUnreachable(f"real Kafka did not start: {str(exc).splitlines()[0]}") from exc
+    try:
         return run_example(script, scenario, backend=kc, **kwargs)
+    finally:
+        kc.close()
 
 
 @dataclass(frozen=True)

@@ -90,3 +90,19 @@ def test_course_kafka_stops_when_its_parent_dies() -> None:
         if parent.poll() is None:
             parent.kill()
             parent.wait()
+
+
+@pytest.mark.slow
+def test_course_compare_runs_both_and_reports_agreement() -> None:
+    require_kafka_tools()
+    import json
+
+    proc = subprocess.run(COURSE + ["compare", "01-where-messages-go", "--example", "lost-ack", "--json"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["sandbox"]["target"] == "sandbox" and report["kafka"]["target"] == "kafka"
+    for side in ("sandbox", "kafka"):
+        assert report[side]["faults"] == ["lose_acks x1 on Produce after 50 records in orders"]
+        assert report[side]["lost"] == 0 and report[side]["duplicates"] > 0
+    assert report["differences"] == []
