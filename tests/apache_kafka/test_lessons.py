@@ -17,12 +17,26 @@ pytestmark = [pytest.mark.xdist_group("apache_kafka"), pytest.mark.slow]
 
 EXAMPLES = sorted((ROOT / "lessons").glob("*/examples/*.py"))
 
+# Differences the oracle found and that are not settled yet (the sandbox to be fixed, or the
+# example): strict, so the day they agree this list must shrink.
+KNOWN_DIFFERENCES = {
+    "slow-member": "session.timeout.ms=3000 is below Kafka's group.min.session.timeout.ms (6000 by default): "
+                   "real Kafka answers JoinGroup with INVALID_SESSION_TIMEOUT and no member ever gets the "
+                   "partition, while the sandbox accepts the member",
+}
+
+
+def _param(script: Path) -> object:
+    reason = KNOWN_DIFFERENCES.get(script.stem)
+    marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
+    return pytest.param(script, marks=marks, id=f"{script.parent.parent.name}/{script.stem}")
+
 
 def test_there_are_examples() -> None:
     assert len(EXAMPLES) >= 10
 
 
-@pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: f"{p.parent.parent.name}/{p.stem}")
+@pytest.mark.parametrize("script", [_param(p) for p in EXAMPLES])
 def test_example_on_sandbox_and_kafka(script: Path, kafka_cluster: KafkaCluster, record_property) -> None:
     scenario = load_scenario(script.with_suffix(".yaml"))
     c = compare_example(script, scenario, cluster=kafka_cluster, sandbox_events=False)
