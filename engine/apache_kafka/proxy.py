@@ -259,11 +259,12 @@ class KafkaProxy:
             api = header.api_name
             action = self.faults.on_request(self.broker_id, api, header.correlation_id) if self.faults else Action.DELIVER
             request = None
-            try:
-                request = protocol.decode_request(header, frame) if header.api_key in protocol.REQUESTS else None
-            except Exception:  # a version kafka-python cannot decode is relayed untouched
-                request = None
-            client_id = getattr(getattr(request, "header", None), "client_id", None)
+            if header.api_key == PRODUCE:  # the only body the proxy needs: what is being written
+                try:
+                    request = protocol.decode_request(header, frame)
+                except Exception:  # a version kafka-python cannot decode is relayed, not counted
+                    request = None
+            client_id = _client_id(frame)
             self.events.emit(self.broker_id, "request", api=api, version=header.api_version,
                              correlation_id=header.correlation_id, client_id=client_id,
                              **({"dropped": True} if action is Action.DROP else {}))
@@ -389,6 +390,17 @@ class KafkaProxy:
                 key = (name, part.index)
                 with self._lock:
                     self._highest[key] = max(self._highest.get(key, -1), part.base_offset + n - 1)
+
+
+def _client_id(frame: bytes) -> str | None:
+    """The request header's client_id: a nullable int16-length string right after the fixed part
+    (in every header version, flexible ones included)."""
+    if len(frame) < 10:
+        return None
+    (length,) = struct.unpack_from(">h", frame, 8)
+    if length < 0:
+        return None
+    return frame[10:10 + length].decode("utf-8", "replace")
 
 
 def _error_name(code: int) -> str:

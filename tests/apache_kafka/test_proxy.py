@@ -90,6 +90,9 @@ def test_relays_a_produce_and_reports_it(proxied) -> None:
     assert in_log(sb) == ["a", "b", "c"]
     kinds = [(e.kind, e.details.get("api")) for e in events.snapshot()]
     assert ("request", "Produce") in kinds and ("response", "Produce") in kinds
+    request = next(e for e in events.snapshot() if e.kind == "request")
+    assert (request.details["client_id"], request.details["correlation_id"], request.details["version"]) == (
+        "proxy-test", 7, VERSION)
     appends = [e for e in events.snapshot() if e.kind == "append"]
     assert [(e.details["topic"], e.details["last_offset"] - e.details["base_offset"] + 1) for e in appends] == [("t", 3)]
 
