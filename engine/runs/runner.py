@@ -227,7 +227,7 @@ class ExampleRun:
     def _spawn(self, bootstrap: str) -> subprocess.Popen:
         env = dict(os.environ, BOOTSTRAP_SERVERS=bootstrap, PYTHONUNBUFFERED="1")
         return subprocess.Popen(
-            [self.python, "-u", str(self.script.resolve())], cwd=str(self.script.resolve().parent),
+            self._command, cwd=str(self.script.resolve().parent),
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             encoding="utf-8", errors="replace", start_new_session=True,  # its own group: killed whole
         )
@@ -246,6 +246,8 @@ class ExampleRun:
             self._wake.clear()
 
     def run(self) -> RunResult:
+        # Before the clock and any cluster: a JVM twin is compiled here (or found compiled).
+        self._command = launch_command(self.script, self.python)
         self._t0 = time.monotonic()
         if self.bootstrap_servers:
             return self._run_on(None, self.bootstrap_servers)
@@ -314,6 +316,16 @@ def run_example(script: Path, scenario: Scenario | None = None, **kwargs: Any) -
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def launch_command(script: Path, python: str = sys.executable) -> list[str]:
+    """How an example starts: a Python script under `python -u`; a JVM twin (.java, .kt, .scala,
+    .clj) from its classes, compiled first if this source never was (engine.jvm: CompileError, MissingTool)."""
+    if script.suffix == ".py":
+        return [python, "-u", str(script.resolve())]
+    from engine.jvm import JvmExample  # imported here: Python runs never touch the JVM code
+
+    return JvmExample(script).command()
 
 
 @contextlib.contextmanager
