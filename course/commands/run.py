@@ -7,7 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-from engine.content.examples import find_example
+from engine.content.examples import EXTENSIONS, find_example
+from engine.jvm import CompileError, ResolveError
+from engine.jvm import MissingTool as NoJvmTool  # main() imports apache_kafka's MissingTool by that name
 from engine.problems import ContentError
 from engine.runs.runner import ClusterUnreachable, RunEvent, RunResult, run_example, terminate_on_sigterm
 from engine.runs.scenario import load_scenario
@@ -24,6 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="run against this Kafka cluster instead of the sandbox (faults are not injected)")
     p.add_argument("--against", choices=["sandbox", "kafka"], default="sandbox",
                    help="kafka: real Apache Kafka (course kafka's release) with the same faults injected")
+    p.add_argument("--lang", choices=list(EXTENSIONS), default="python",
+                   help="run the example's twin in this language (compiled once; needs a JDK and Maven)")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="kill the example after this long")
     p.add_argument("--events", action="store_true", help="also print every sandbox event while it runs")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a report")
@@ -33,7 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def main(args: argparse.Namespace) -> int:
     try:
         script, scenario_path = find_example(args.lesson, args.example,
-                                             Path(args.course) if getattr(args, "course", None) else None)
+                                             Path(args.course) if getattr(args, "course", None) else None,
+                                             lang=getattr(args, "lang", "python"))
         scenario = load_scenario(scenario_path) if scenario_path else None
     except ContentError as exc:
         print(exc, file=sys.stderr)
@@ -55,6 +60,11 @@ def main(args: argparse.Namespace) -> int:
                          listener=listener, sandbox_events=args.json or args.events)
     except ClusterUnreachable as exc:
         print(f"course run: {exc}", file=sys.stderr)
+        return 2
+    except (CompileError, NoJvmTool, ResolveError) as exc:  # a JVM twin: one line, then each compile error
+        print(f"course run: {exc}", file=sys.stderr)
+        for problem in getattr(exc, "problems", []):
+            print(f"  {script}:{problem.line}: {problem.message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("course run: interrupted; the example was stopped", file=sys.stderr)

@@ -1,0 +1,125 @@
+// What each guarantee costs: the same messages under five producer setups (the Java twin of measure-costs.py).
+//
+// For each setup the example measures two things:
+//   latency     100 messages one at a time: how long until each one counts as written (its
+//               callback; for the transactional setup, its commit, because a read_committed reader
+//               cannot see a record before that)
+//   throughput  500 messages as fast as the client takes them, until the last one is written
+//               (the transactional setup commits every 100)
+// Each producer first sends one warm-up message, so that connecting, fetching metadata and getting
+// a producer id are not counted.
+//
+// No faults are injected. The sandbox is one Python process on your machine, so read the numbers
+// as ratios between setups, not as what a real cluster would do.
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+class MeasureCosts {
+    static final String BOOTSTRAP = System.getenv("BOOTSTRAP_SERVERS");
+    static final int LATENCY_COUNT = 100;
+    static final int BURST_COUNT = 500;
+    static final int TXN_SIZE = 100;
+
+    record Setup(String name, Map<String, Object> settings, String topic) {}
+
+    record Result(String name, double rate, double p50, double p99) {}
+
+    // kafka-clients turns idempotence on by default (confluent-kafka does not), so every setup
+    // that is not about idempotence turns it off, to measure the same thing as the Python twin.
+    static final List<Setup> SETUPS = List.of(
+            new Setup("acks=0", Map.of("acks", "0", "retries", 0, "enable.idempotence", false), "bench-acks0"),
+            new Setup("acks=1", Map.of("acks", "1", "enable.idempotence", false), "bench-acks1"),
+            new Setup("acks=all", Map.of("acks", "all", "enable.idempotence", false), "bench-acksall"),
+            new Setup("idempotent", Map.of("enable.idempotence", true), "bench-idempotent"),
+            new Setup("transactional", Map.of("transactional.id", "bench-writer"), "bench-transactional"));
+
+    public static void main(String[] args) {
+        List<Result> results = new ArrayList<>();
+        for (Setup setup : SETUPS) {
+            results.add(measure(setup));
+        }
+        System.out.printf("%-14s %8s %8s %8s%n", "setup", "msg/s", "p50 ms", "p99 ms");
+        for (Result r : results) {
+            System.out.printf("%-14s %8.0f %8.2f %8.2f%n", r.name(), r.rate(), r.p50(), r.p99());
+        }
+    }
+
+    static void send(KafkaProducer<String, String> producer, String topic, String id) {
+        System.out.println("sent " + id);
+        producer.send(new ProducerRecord<>(topic, id), (metadata, error) -> report(id, metadata, error));
+    }
+
+    static void report(String id, RecordMetadata metadata, Exception error) {
+        if (error != null) {
+            System.out.println("failed " + id + " " + error.getClass().getSimpleName());
+        } else {
+            System.out.println("acked " + id + " " + metadata.partition() + " " + metadata.offset());   // acks=0: -1
+        }
+    }
+
+    /** Commit the open transaction, or wait until every message sent so far is written. */
+    static void settle(KafkaProducer<String, String> producer, boolean transactional) {
+        if (transactional) {
+            producer.commitTransaction();   // flushes, then commits
+        } else {
+            producer.flush();
+        }
+    }
+
+    static Result measure(Setup setup) {
+        Properties config = new Properties();
+        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, BOOTSTRAP);
+        config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        config.putAll(setup.settings());
+        boolean transactional = setup.settings().containsKey("transactional.id");
+        String name = setup.name();
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(config)) {
+            if (transactional) {
+                producer.initTransactions();
+                producer.beginTransaction();
+            }
+            send(producer, setup.topic(), name + "-warmup");
+            settle(producer, transactional);
+
+            // Latency: one message at a time, waiting until it counts as written.
+            List<Double> latencies = new ArrayList<>();
+            for (int i = 1; i <= LATENCY_COUNT; i++) {
+                long start = System.nanoTime();
+                if (transactional) {
+                    producer.beginTransaction();
+                }
+                send(producer, setup.topic(), name + "-single-" + i);
+                settle(producer, transactional);
+                latencies.add((System.nanoTime() - start) / 1e6);
+            }
+
+            // Throughput: a burst, as fast as the client takes it.
+            long start = System.nanoTime();
+            for (int i = 1; i <= BURST_COUNT; i++) {
+                if (transactional && i % TXN_SIZE == 1) {
+                    producer.beginTransaction();
+                }
+                send(producer, setup.topic(), name + "-burst-" + i);
+                if (transactional && i % TXN_SIZE == 0) {
+                    producer.commitTransaction();
+                }
+            }
+            producer.flush();
+            double rate = BURST_COUNT / ((System.nanoTime() - start) / 1e9);
+
+            Collections.sort(latencies);
+            double p50 = (latencies.get(LATENCY_COUNT / 2 - 1) + latencies.get(LATENCY_COUNT / 2)) / 2;
+            return new Result(name, rate, p50, latencies.get((int) (LATENCY_COUNT * 0.99) - 1));
+        }
+    }
+}
