@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from engine.content.examples import EXTENSIONS
+from engine.jvm import MissingTool, ResolveError
 from engine.runs.exercises import CheckResult, Exercise, Workspace, check, load_exercises
 from engine.learner.progress import ProgressStore
 from engine.runs.runner import ClusterUnreachable, RunEvent, terminate_on_sigterm
@@ -36,6 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("reset", help="put an exercise back to its starting script (yours is kept as .bak)")
     p.add_argument("exercise", metavar="EXERCISE")
+    p.add_argument("--lang", choices=list(EXTENSIONS),
+                   help="start over in this language, if the exercise ships a start file in it "
+                        "(`course check` then runs that copy)")
     p.set_defaults(func=cmd_reset)
 
     p = sub.add_parser("solution", help="show the reference solution of an exercise you have passed")
@@ -122,7 +127,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     try:
         with terminate_on_sigterm():  # the runner ends the example's process group on the way out
             return _cmd_check(args)
-    except ClusterUnreachable as exc:
+    except (ClusterUnreachable, MissingTool, ResolveError) as exc:
         print(f"course check: {exc}", file=sys.stderr)
         return 2
 
@@ -186,8 +191,15 @@ def cmd_reset(args: argparse.Namespace) -> int:
     if ex is None:
         return 2
     ws = Workspace()
-    backup = ws.reset(ex)
-    print(f"{ws.path(ex)} is back to the starting script."
+    extension = None
+    if getattr(args, "lang", None):
+        extension = EXTENSIONS[args.lang]
+        if extension not in ex.extensions:
+            print(f"{ex.name} has no {args.lang} start file; it can be done in: "
+                  f"{', '.join(sorted(k for k, v in EXTENSIONS.items() if v in ex.extensions))}", file=sys.stderr)
+            return 2
+    backup = ws.reset(ex, extension)
+    print(f"{ws.path(ex, extension)} is back to the starting script."
           + (f" Your version is kept in {backup}." if backup else ""))
     return 0
 
@@ -200,5 +212,5 @@ def cmd_solution(args: argparse.Namespace) -> int:
         print(f"Pass `{ex.name}` first (`course check {ex.name}`); the solution is shown after a pass.",
               file=sys.stderr)
         return 1
-    print(ex.solution.read_text(encoding="utf-8"), end="")
+    print(ex.solution_for(Workspace().path(ex)).read_text(encoding="utf-8"), end="")
     return 0

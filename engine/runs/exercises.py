@@ -1,9 +1,11 @@
 """Self-check exercises: a starting script the learner edits, a scenario with faults, a pass
 rule, hints, feedback that teaches, and a reference solution shown only after a pass.
 
-On disk (`exercises/<name>/`): `exercise.yaml`, `start.py`, `solution.py`, `scenario.yaml`.
-The learner's copy lives in the workspace (`<data dir>/exercises/<name>.py`, or
-$COURSE_WORKSPACE), where any editor can open it.
+On disk (`exercises/<name>/`): `exercise.yaml`, `start.py`, `solution.py`, `scenario.yaml`; an
+exercise may also ship the pair in a JVM language (`start.java` + `solution.java`, or .kt, .scala,
+.clj: engine.jvm). The learner's copy lives in the workspace (`<data dir>/exercises/<name>.py`, or
+`<name>.java` for a learner who took the Java start; or $COURSE_WORKSPACE), where any editor can
+open it. What `check` runs, and so which language, is picked from that file's extension.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from typing import Any
 from engine import paths
 from engine.runs.passrule import PassRule, RuleError, parse_rule
 from engine.problems import ContentError, Problem
+from engine.jvm import CompileError
+from engine.jvm.languages import LANGUAGES
+from engine.runs.outcome import ClientReport, compute_outcome
 from engine.runs.runner import Listener, RunResult, run_example
 from engine.runs.scenario import METRICS, Scenario, load_scenario
 from engine.yamlsource import load_located
@@ -26,6 +31,8 @@ from engine.yamlsource import load_located
 EXERCISE_KEYS = ("title", "lesson", "description", "pass", "hints", "feedback")
 FIELDS = set(EXERCISE_KEYS)
 FEEDBACK_EVENTS = ("timeout", "crash")
+# What a start/solution pair may be written in: Python, or one of the JVM languages.
+EXTENSIONS = (".py", *(lang.extension for lang in LANGUAGES.values()))
 
 
 @dataclass
@@ -47,6 +54,19 @@ class Exercise:
     @property
     def solution(self) -> Path:
         return self.folder / "solution.py"
+
+    @property
+    def extensions(self) -> list[str]:
+        """The languages this exercise can be done in, as file extensions (".py" first)."""
+        return [ext for ext in EXTENSIONS if (self.folder / f"start{ext}").is_file()]
+
+    def start_in(self, extension: str) -> Path:
+        return self.folder / f"start{extension}"
+
+    def solution_for(self, script: Path) -> Path:
+        """The reference solution in the language of `script` (the Python one if there is none)."""
+        own = self.folder / f"solution{script.suffix}"
+        return own if own.is_file() else self.solution
 
 
 def exercises_dir(root: Path | None = None) -> Path:
@@ -70,6 +90,11 @@ def load_exercise(folder: Path) -> Exercise:
         if not (folder / needed).is_file():
             problems.append(Problem(str(folder), 0, f"missing {needed}: an exercise folder holds exercise.yaml, "
                                                     "start.py, solution.py and scenario.yaml"))
+    for ext in EXTENSIONS[1:]:  # a JVM start without its solution (or the reverse) is half an exercise
+        have = [f"{kind}{ext}" for kind in ("start", "solution") if (folder / f"{kind}{ext}").is_file()]
+        if len(have) == 1:
+            problems.append(Problem(str(folder / have[0]), 0, f"{have[0]} has no partner: an exercise in "
+                                                               f"another language ships start{ext} and solution{ext}"))
     title = data.get("title")
     if not isinstance(title, str) or not title.strip():
         problems.append(loc.problem(("title",), "write a `title:` that says what to achieve"))
@@ -129,26 +154,34 @@ class Workspace:
         env = os.environ.get("COURSE_WORKSPACE")
         self.root = root or (Path(env) if env else paths.data_dir() / "exercises")
 
-    def path(self, exercise: Exercise) -> Path:
-        return self.root / f"{exercise.name}.py"
+    def path(self, exercise: Exercise, extension: str | None = None) -> Path:
+        """The learner's copy: `<name>.py`, or `<name>.java` (...) when that is the one they work on
+        (of several languages' copies, the one saved last)."""
+        if extension is not None:
+            return self.root / f"{exercise.name}{extension}"
+        copies = [c for c in (self.root / f"{exercise.name}{ext}" for ext in exercise.extensions[1:]) if c.exists()]
+        python = self.root / f"{exercise.name}.py"
+        if python.exists():
+            copies.append(python)
+        return max(copies, key=lambda c: c.stat().st_mtime_ns) if copies else python
 
-    def ensure(self, exercise: Exercise) -> Path:
-        """The learner's copy, made from the starting script the first time."""
-        target = self.path(exercise)
+    def ensure(self, exercise: Exercise, extension: str | None = None) -> Path:
+        """The learner's copy, made from the starting script (in that language) the first time."""
+        target = self.path(exercise, extension)
         if not target.exists():
             self.root.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(exercise.start, target)
+            shutil.copyfile(exercise.start_in(target.suffix), target)
         return target
 
-    def reset(self, exercise: Exercise) -> Path | None:
-        """Back to the starting script; the learner's version is kept as `<name>.py.bak`."""
-        target = self.path(exercise)
+    def reset(self, exercise: Exercise, extension: str | None = None) -> Path | None:
+        """Back to the starting script; the learner's version is kept as `<name>.py.bak` (`.java.bak` ...)."""
+        target = self.path(exercise, extension)
         backup = None
         if target.exists():
-            backup = target.with_suffix(".py.bak")
+            backup = target.with_suffix(target.suffix + ".bak")
             shutil.copyfile(target, backup)
             target.unlink()
-        self.ensure(exercise)
+        self.ensure(exercise, target.suffix)
         return backup
 
 
@@ -172,13 +205,25 @@ class CheckResult:
 
 def check(exercise: Exercise, script: Path, *, bootstrap_servers: str | None = None,
           listener: Listener | None = None) -> CheckResult:
-    """Run `script` under the exercise's scenario and grade it by the pass rule."""
-    run = run_example(script, exercise.scenario, bootstrap_servers=bootstrap_servers, listener=listener,
-                      sandbox_events=listener is not None)
+    """Run `script` under the exercise's scenario and grade it by the pass rule. A JVM script that
+    does not compile is not run: it fails with the compiler's errors as the feedback."""
+    try:
+        run = run_example(script, exercise.scenario, bootstrap_servers=bootstrap_servers, listener=listener,
+                          sandbox_events=listener is not None)
+    except CompileError as exc:
+        return CheckResult(exercise, script, False, _not_run(script, exercise.scenario),
+                           [str(exc)] + [f"{script.name}:{p.line}: {p.message}" for p in exc.problems[1:]])
     values = {m: run.outcome.get(m) for m in METRICS}
     crashed = run.exit_code not in (0, None) and not run.timed_out
     passed = run.exit_code == 0 and not run.timed_out and exercise.rule.holds(values)
     return CheckResult(exercise, script, passed, run, _feedback(exercise, run, values, crashed, passed))
+
+
+def _not_run(script: Path, scenario: Scenario) -> RunResult:
+    """The result of a run that never started: nothing sent, nothing in the log."""
+    outcome = compute_outcome(ClientReport(), {})
+    checks = [(e, outcome.get(e.metric), e.holds(outcome.get(e.metric))) for e in scenario.expect]
+    return RunResult(script, outcome, None, False, 0.0, [], [], [], checks, "not run")
 
 
 def _feedback(ex: Exercise, run: RunResult, values: dict[str, int], crashed: bool, passed: bool) -> list[str]:
