@@ -121,7 +121,9 @@ def resolve_classpath(pom: Path, tools: Tools | None = None, *, cache_file: Path
         text = _read_cached(cached)  # another process may have resolved it while we waited
         if text is not None:
             return text
-        tools = tools if tools is not None and tools.mvn else find_tools(("mvn",), f"resolving {pom.name}")
+        tools = tools or find_tools(("mvn",), f"resolving {pom.name}")
+        if tools.mvn is None:
+            raise MissingTool(f"resolving {pom.name} needs mvn (nothing is cached for it yet), not found: {INSTALL_HINT}")
         out = cached.with_suffix(f".{os.getpid()}.tmp")
         cmd = [str(tools.mvn), "-q", "-B", "-f", str(pom), "dependency:build-classpath", f"-Dmdep.outputFile={out}"]
         proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout)
