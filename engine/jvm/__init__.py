@@ -10,10 +10,10 @@ the Python examples, compiled once per source and started by the runner in place
 """
 
 from engine.jvm.compiler import CompileError, CompileProblem, Compiled, compile_source
-from engine.jvm.example import JvmExample, is_jvm_source
-from engine.jvm.languages import LANGUAGES, Language, language_for, language_named
+from engine.jvm.example import JvmExample
+from engine.jvm.languages import LANGUAGES, Language, language_for
 from engine.jvm.maven import MissingTool, ResolveError, find_tools, resolve_classpath
 
 __all__ = ["CompileError", "CompileProblem", "Compiled", "JvmExample", "LANGUAGES", "Language", "MissingTool",
-           "ResolveError", "compile_source", "find_tools", "is_jvm_source", "language_for", "language_named",
+           "ResolveError", "compile_source", "find_tools", "language_for",
            "resolve_classpath"]

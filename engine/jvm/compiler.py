@@ -86,7 +86,7 @@ def compile_source(source: Path, tools: Tools | None = None) -> Compiled:
     done = target / ".compiled"  # written last: a directory without it is not trusted
     fresh = False
     if not done.is_file():
-        with file_lock(target.with_name(target.name + ".lock")):
+        with file_lock(cache_root() / "jvm" / "locks" / f"{target.name}.lock"):
             if not done.is_file():
                 _compile(lang, source, text, tools, clients, toolchain, runtime, target)
                 done.write_text(entry, encoding="utf-8")

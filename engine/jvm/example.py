@@ -39,10 +39,3 @@ class JvmExample:
     def command(self) -> list[str]:
         """The command line that starts the twin; the runner adds BOOTSTRAP_SERVERS to its environment."""
         return self.prepare().command()
-
-    def env(self, bootstrap_servers: str) -> dict[str, str]:
-        return {"BOOTSTRAP_SERVERS": bootstrap_servers}
-
-
-def is_jvm_source(path: Path) -> bool:
-    return language_for(path) is not None

@@ -45,13 +45,6 @@ def language_for(path: Path) -> Language | None:
     return next((lang for lang in LANGUAGES.values() if lang.extension == path.suffix), None)
 
 
-def language_named(name: str) -> Language:
-    try:
-        return LANGUAGES[name]
-    except KeyError:
-        raise ValueError(f"unknown language `{name}`; use one of: python, {', '.join(LANGUAGES)}") from None
-
-
 class MainClassError(ValueError):
     """The source declares nothing that could be started: str() says what to write."""
 

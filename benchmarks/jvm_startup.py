@@ -1,0 +1,110 @@
+"""Time from Run to the example's first sign of life, Python against its JVM twins.
+
+For each language the same lesson example (02-at-most-once/fire-and-forget) is run through the
+course's runner against a one-broker sandbox, and the clock stops at the first event the example
+causes: its first report line, or the first request the sandbox receives from it, whichever
+comes first (the run is then cancelled). Measured:
+
+  cold   the twin's source was never compiled (a copy with a fresh comment, so its hash is new):
+         compile + JVM start + client start
+  warm   the same source again: its classes come from the cache
+
+Maven's classpath resolution is not counted (it happens once per pinned pom, then is cached):
+it is warmed up before the first measurement. Prints median and range per language and the
+ratio of each median to Python's.
+
+    .venv/bin/python benchmarks/jvm_startup.py [--cold N] [--warm N] [--lang java ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from engine.jvm import LANGUAGES, MissingTool, compile_source, find_tools  # noqa: E402
+from engine.runs.runner import ExampleRun, RunEvent  # noqa: E402
+from engine.runs.scenario import Scenario, TopicSpec  # noqa: E402
+
+EXAMPLE = REPO / "lessons" / "02-at-most-once" / "examples" / "fire-and-forget.py"
+SCENARIO = Scenario(title="start-up", brokers=1, timeout=120,
+                    topics=[TopicSpec("clicks", partitions=1, replication_factor=1, min_insync_replicas=1)])
+COMMENT = {".java": "//", ".kt": "//", ".scala": "//", ".clj": ";;", ".py": "#"}
+
+
+def time_to_first_event(script: Path) -> float:
+    """Seconds from calling run() (compile included) to the example's first report or request."""
+    cancel = threading.Event()
+    first: list[float] = []
+
+    def listener(event: RunEvent) -> None:
+        request = event.kind == "sandbox" and event.data.get("event") == "request"
+        if (event.kind == "report" or request) and not first:
+            first.append(time.perf_counter())
+            cancel.set()  # seen enough: the runner ends the example
+
+    start = time.perf_counter()
+    ExampleRun(script, SCENARIO, listener=listener, cancel=cancel).run()
+    if not first:
+        raise RuntimeError(f"{script.name} ended without a report line or a request")
+    return first[0] - start
+
+
+def fresh_copy(source: Path, folder: Path) -> Path:
+    """The source with a unique comment at its end: same program, a hash never compiled before."""
+    copy = folder / uuid.uuid4().hex[:8] / source.name
+    copy.parent.mkdir()
+    copy.write_text(source.read_text(encoding="utf-8") + f"\n{COMMENT[source.suffix]} {uuid.uuid4().hex}\n",
+                    encoding="utf-8")
+    return copy
+
+
+def summary(name: str, times: list[float], base: float | None) -> str:
+    median = statistics.median(times)
+    ratio = f"{median / base:6.1f}x" if base else "     -"
+    return (f"{name:16s} {median:7.2f} s  (range {min(times):.2f} - {max(times):.2f}, n={len(times)})  "
+            f"{ratio}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cold", type=int, default=3, help="cold runs per JVM language (each compiles)")
+    parser.add_argument("--warm", type=int, default=5, help="warm runs per language")
+    parser.add_argument("--lang", action="append", choices=list(LANGUAGES), help="only these JVM languages")
+    args = parser.parse_args()
+    try:
+        find_tools(("java", "javac", "mvn"), "this benchmark")
+    except MissingTool as exc:
+        print(exc)
+        return 2
+    langs = [LANGUAGES[name] for name in (args.lang or LANGUAGES)]
+    sources = {lang.name: EXAMPLE.with_suffix(lang.extension) for lang in langs}
+    for source in sources.values():
+        compile_source(source)  # resolves every pinned pom once (not measured) and warms the cache
+
+    time_to_first_event(EXAMPLE)  # the sandbox's own imports, once, outside the measurements
+    python = [time_to_first_event(EXAMPLE) for _ in range(args.warm)]
+    base = statistics.median(python)
+    print(f"time from Run to the first report line or request ({EXAMPLE.stem}, one-broker sandbox)")
+    print(f"{'':16s} {'median':>9s}{'':34s}{'vs Python':>9s}")
+    print(summary("python", python, None))
+    with tempfile.TemporaryDirectory() as scratch:
+        for lang in langs:
+            source = sources[lang.name]
+            cold = [time_to_first_event(fresh_copy(source, Path(scratch))) for _ in range(args.cold)]
+            warm = [time_to_first_event(source) for _ in range(args.warm)]
+            print(summary(f"{lang.name} cold", cold, base))
+            print(summary(f"{lang.name} warm", warm, base), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
