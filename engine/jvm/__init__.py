@@ -6,6 +6,7 @@ the Python examples, compiled once per source and started by the runner in place
 - poms/: the pinned kafka-clients (with SLF4J's no-op provider) and the Kotlin, Scala, Clojure toolchains
 - languages.py: the four languages, their extensions and how each names its main class
 - compiler.py: compile_source() -> Compiled (cached by source hash); CompileError with (line, message)
+- cds.py: one class-data-sharing archive of kafka-clients (faster JVM start for every twin)
 - example.py: JvmExample, the command line the runner spawns
 """
 

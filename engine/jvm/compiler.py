@@ -20,6 +20,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.jvm.cds import archive_flags, shared_archive
 from engine.jvm.languages import CLIENTS_POM, Language, clojure_namespace, language_for, main_class
 from engine.jvm.maven import Tools, cache_root, file_lock, find_tools, jars, pom_hash, resolve_classpath
 
@@ -59,12 +60,14 @@ class Compiled:
     language: Language
     classes: Path
     main_class: str
-    classpath: tuple[str, ...]  # classes first, then kafka-clients, then the language's runtime
+    classpath: tuple[str, ...]  # kafka-clients first (the CDS archive's prefix), the language's runtime, the classes
     java: str
     fresh: bool  # True: compiled by this call; False: found in the cache
+    archive: Path | None = None  # the kafka-clients class-data-sharing archive (engine.jvm.cds), if any
 
     def command(self) -> list[str]:
-        return [self.java, *JVM_FLAGS, "-cp", os.pathsep.join(self.classpath), self.main_class]
+        return [self.java, *JVM_FLAGS, *archive_flags(self.archive), "-cp", os.pathsep.join(self.classpath),
+                self.main_class]
 
 
 def compile_source(source: Path, tools: Tools | None = None) -> Compiled:
@@ -91,9 +94,9 @@ def compile_source(source: Path, tools: Tools | None = None) -> Compiled:
                 _compile(lang, source, text, tools, clients, toolchain, runtime, target)
                 done.write_text(entry, encoding="utf-8")
                 fresh = True
-    classpath = (str(target), *(str(j) for j in jars(clients)), *runtime)
+    classpath = (*(str(j) for j in jars(clients)), *runtime, str(target))
     assert tools.java is not None
-    return Compiled(source, lang, target, entry, classpath, tools.java, fresh)
+    return Compiled(source, lang, target, entry, classpath, tools.java, fresh, shared_archive(tools, clients))
 
 
 def _compile(lang: Language, source: Path, text: str, tools: Tools, clients: str, toolchain: str,

@@ -141,6 +141,24 @@ def test_the_poms_ship_with_the_package() -> None:
     from tests.paths import ROOT
 
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    assert "poms/*.xml" in data["tool"]["setuptools"]["package-data"]["engine.jvm"]
+    shipped = data["tool"]["setuptools"]["package-data"]["engine.jvm"]
+    assert "poms/*.xml" in shipped and "warmup/*.java" in shipped
     for lang in LANGUAGES.values():
         assert lang.pom is None or lang.pom.is_file()
+
+
+def test_twins_load_kafka_clients_from_the_shared_archive(tools: Tools, tmp_path: Path) -> None:
+    import subprocess
+
+    source = tmp_path / "cds.java"
+    source.write_text("class Cds { public static void main(String[] a) { System.out.println(\"sent \" + "
+                      "new org.apache.kafka.clients.producer.ProducerRecord<String, String>(\"t\", \"v\").topic()); } }\n")
+    compiled = compile_source(source, tools)
+    assert compiled.archive is not None and compiled.archive.is_file()
+    # -Xshare:on: the JVM refuses to start unless it can map the archive for this classpath.
+    cmd = ["-Xshare:on" if arg == "-Xshare:auto" else arg for arg in compiled.command()]
+    cmd.insert(1, "-Xlog:class+load=info")
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
+    assert "sent t" in proc.stdout
+    assert "org.apache.kafka.clients.producer.ProducerRecord source: shared objects file" in proc.stdout
