@@ -4,6 +4,10 @@
 
 The brokers listen on 127.0.0.1 unless `--host` names another address. The sandbox has no
 authentication and no encryption, so listening anywhere else prints a warning first.
+
+It can run for hours: each partition keeps at most --retention-bytes (log.retention.bytes; a
+topic's own retention.bytes wins), old segments are deleted as Kafka deletes them, and only the
+newest --max-events events are kept in memory (every one is still printed).
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ from engine.sandbox import Event, Sandbox
 from engine.sandbox.config import LOOPBACK
 
 REQUEST_KINDS = {"request", "response"}
+DEFAULT_RETENTION_BYTES = 32 << 20     # per partition: with 3 replicas sharing it, ~100 MB a partition at most
+DEFAULT_SEGMENT_BYTES = 4 << 20
+DEFAULT_MAX_EVENTS = 10_000
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,6 +47,15 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="min.insync.replicas for the --topic topics and auto-created ones (default 1)")
     p.add_argument("--events", choices=["all", "cluster", "none"], default="all",
                    help="which events to log: all, cluster (no request/response lines) or none")
+    p.add_argument("--retention-bytes", type=int, default=DEFAULT_RETENTION_BYTES, metavar="B",
+                   help="log.retention.bytes: the most a partition keeps before its oldest segments are "
+                        f"deleted; -1 for no limit (default {DEFAULT_RETENTION_BYTES})")
+    p.add_argument("--retention-ms", type=int, default=604_800_000, metavar="MS",
+                   help="log.retention.ms: segments older than this are deleted; -1 for no limit (default 7 days)")
+    p.add_argument("--segment-bytes", type=int, default=DEFAULT_SEGMENT_BYTES, metavar="B",
+                   help=f"log.segment.bytes: the size of a log segment (default {DEFAULT_SEGMENT_BYTES})")
+    p.add_argument("--max-events", type=int, default=DEFAULT_MAX_EVENTS, metavar="N",
+                   help=f"events kept in memory (all are printed; default {DEFAULT_MAX_EVENTS})")
     p.set_defaults(func=main)
 
 
@@ -91,6 +107,12 @@ def main(args: argparse.Namespace) -> int:
     warning = exposure_warning(args.host)
     if warning:
         print(warning, file=sys.stderr, flush=True)
+    for flag, value, minimum in (("--retention-bytes", args.retention_bytes, -1),
+                                 ("--retention-ms", args.retention_ms, -1),
+                                 ("--segment-bytes", args.segment_bytes, 14), ("--max-events", args.max_events, 1)):
+        if value < minimum:
+            print(f"course sandbox: {flag} must be at least {minimum}", file=sys.stderr)
+            return 2
     stop = threading.Event()
 
     def on_signal(_signum: int, _frame: Any) -> None:
@@ -99,9 +121,10 @@ def main(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     try:
-        sb = Sandbox(brokers=args.brokers, base_port=args.port, host=args.host,
-                     min_insync_replicas=args.min_insync_replicas,
-                     num_partitions=args.num_partitions).start()
+        sb = Sandbox(brokers=args.brokers, base_port=args.port, host=args.host, max_events=args.max_events,
+                     min_insync_replicas=args.min_insync_replicas, num_partitions=args.num_partitions,
+                     log_retention_bytes=args.retention_bytes, log_retention_ms=args.retention_ms,
+                     log_segment_bytes=args.segment_bytes).start()
     except OSError as exc:
         print(f"course sandbox: cannot listen: {exc}", file=sys.stderr)
         return 1

@@ -19,6 +19,7 @@ from engine.sandbox.coordinator.transaction.transaction_state_manager import (Pr
                                                                               TransactionStateManager)
 from engine.sandbox.events import EventLog
 from engine.sandbox.faults import FaultInjector
+from engine.sandbox.log.log_config import LogConfig
 from engine.sandbox.replication.replica_manager import ReplicaManager
 from engine.sandbox.server.broker_server import Broker
 from engine.sandbox.server.controller import Controller
@@ -43,7 +44,9 @@ class Cluster:
         self.config = config
         self.events = events
         self.faults = faults
-        self.controller = Controller(list(range(1, brokers + 1)), events)
+        self.controller = Controller(list(range(1, brokers + 1)), events, LogConfig(
+            segment_bytes=config.log_segment_bytes, retention_bytes=config.log_retention_bytes,
+            retention_ms=config.log_retention_ms))
         self.replication_enabled = asyncio.Event()
         self.replication_enabled.set()
         self._next_producer_id = 1000

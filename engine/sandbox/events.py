@@ -11,13 +11,17 @@ Kinds (details in brackets):
   [old_leader, leader, leader_epoch, reason], broker_started / broker_stopped, producer_id;
 - fault [fault, ...] when armed and again when it strikes;
 - the coordinators' own kinds (group_*, offset_commit, txn_*), documented in their modules.
-Listeners run on the cluster's loop thread: keep them quick.
+- log retention: segments_deleted [segments, records, bytes, log_start_offset, reason];
+  topic_config_changed [topic, configs].
+Listeners run on the cluster's loop thread: keep them quick. Subscribers see every event; the log
+itself keeps only the newest `capacity` (a ring buffer), so a long-running cluster's memory stays flat.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -41,21 +45,30 @@ class Event:
         return f"{stamp} {where:9s} {self.kind:15s} {text}"
 
 
-class EventLog:
-    """An append-only list plus live subscribers; safe to read from another thread."""
+DEFAULT_CAPACITY = 100_000
 
-    def __init__(self) -> None:
-        self._events: list[Event] = []
-        self._listeners: list[Listener] = []
+
+class EventLog:
+    """The newest `capacity` events (a ring buffer) plus live subscribers, who see every event;
+    safe to read from another thread."""
+
+    def __init__(self, capacity: int | None = DEFAULT_CAPACITY) -> None:
+        if capacity is not None and capacity < 1:
+            raise ValueError("the event log must keep at least one event (capacity >= 1)")
+        self.capacity = capacity
+        self._events: deque[Event] = deque(maxlen=capacity)
+        self._listeners: tuple[Listener, ...] = ()
         self._lock = threading.Lock()
+        self.emitted = 0            # events emitted since start, kept or not
 
     def emit(self, broker: int | None, kind: str, **details: Any) -> Event:
         """Record an event and hand it to every listener (a failing listener is ignored)."""
         event = Event(time.time(), broker, kind, details)
-        with self._lock:
-            self._events.append(event)
-            listeners = list(self._listeners)
-        for listener in listeners:
+        # deque.append is atomic, and the listener tuple is replaced, never changed in place,
+        # so the hot path takes no lock; snapshot() copies under the lock.
+        self._events.append(event)
+        self.emitted += 1
+        for listener in self._listeners:
             try:
                 listener(event)
             except Exception:   # a broken listener never breaks the broker
@@ -65,18 +78,24 @@ class EventLog:
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call `listener` with each new event from now on; returns a function that unsubscribes."""
         with self._lock:
-            self._listeners.append(listener)
+            self._listeners = self._listeners + (listener,)
 
         def unsubscribe() -> None:
             with self._lock:
                 if listener in self._listeners:
-                    self._listeners.remove(listener)
+                    listeners = list(self._listeners)
+                    listeners.remove(listener)
+                    self._listeners = tuple(listeners)
         return unsubscribe
 
     def snapshot(self) -> list[Event]:
-        """Every event so far, oldest first."""
+        """The events kept (the newest `capacity`), oldest first."""
         with self._lock:
-            return list(self._events)
+            while True:
+                try:
+                    return list(self._events)
+                except RuntimeError:    # the loop thread appended while we copied: copy again
+                    continue
 
     def __len__(self) -> int:
         return len(self._events)

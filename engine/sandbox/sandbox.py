@@ -19,7 +19,7 @@ from engine.sandbox.cluster import Cluster
 from engine.sandbox.config import SandboxConfig
 from engine.sandbox.server.controller import NO_LEADER, TopicError
 from engine.sandbox.server.topic_configs import MIN_INSYNC_REPLICAS, InvalidConfig, validate_topic_configs
-from engine.sandbox.events import Event, EventLog
+from engine.sandbox.events import DEFAULT_CAPACITY, Event, EventLog
 from engine.sandbox.faults import Action, FaultInjector
 from engine.sandbox.log.producer_state import AbortedTxn
 
@@ -42,15 +42,16 @@ class Sandbox:
     """A mini Kafka cluster on 127.0.0.1 run from synchronous code; see the module docstring."""
 
     def __init__(self, brokers: int = 3, base_port: int | None = None, config: SandboxConfig | None = None,
-                 host: str | None = None, **settings: Any) -> None:
+                 host: str | None = None, max_events: int | None = DEFAULT_CAPACITY, **settings: Any) -> None:
         """`settings` override SandboxConfig fields, e.g. replica_lag_time_max_ms=500; `host` is the
-        address the brokers listen on (default 127.0.0.1: the sandbox has no authentication)."""
+        address the brokers listen on (default 127.0.0.1: the sandbox has no authentication).
+        `max_events` caps the events `events` keeps (None: all); subscribers see every one."""
         if host is not None:
             settings["listen_host"] = host
         self.config = replace(config or SandboxConfig(), **settings)
         self.broker_count = brokers
         self.base_port = base_port
-        self._events = EventLog()
+        self._events = EventLog(max_events)
         self._faults = FaultInjector(self._events)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -136,7 +137,7 @@ class Sandbox:
 
     @property
     def events(self) -> list[Event]:
-        """Every event so far (a copy), oldest first."""
+        """The events kept so far (a copy, the newest `max_events`), oldest first."""
         return self._events.snapshot()
 
     def subscribe(self, listener: Callable[[Event], None]) -> Callable[[], None]:
@@ -146,7 +147,8 @@ class Sandbox:
     def create_topic(self, name: str, partitions: int = 1, replication_factor: int | None = None,
                      min_insync_replicas: int | None = None, configs: dict[str, str] | None = None) -> None:
         """Create a topic as CreateTopics would, with topic configs such as
-        {"cleanup.policy": "compact"} (ValueError naming the Kafka error if refused)."""
+        {"cleanup.policy": "compact"} or {"retention.bytes": "1048576"} (ValueError naming the Kafka
+        error if refused)."""
         cluster = self.cluster
         rf = replication_factor or cluster.default_replication_factor()
         min_isr = self.config.min_insync_replicas if min_insync_replicas is None else min_insync_replicas
@@ -163,6 +165,34 @@ class Sandbox:
             except TopicError as exc:
                 raise ValueError(f"{exc.error.name}: {exc}") from None
         self._run(create)
+
+    def topic_configs(self, topic: str) -> dict[str, str]:
+        """The topic's config overrides (what CreateTopics or AlterConfigs set)."""
+        def get() -> dict[str, str]:
+            found = self.cluster.controller.topics.get(topic)
+            if found is None:
+                raise KeyError(f"no topic {topic}")
+            return dict(found.configs)
+        return self._run(get)
+
+    def log_start_offset(self, topic: str, partition: int = 0, broker: int | None = None) -> int:
+        """The first offset a replica still holds (the leader's if `broker` is None; -1 if none):
+        retention moves it up; a consumer fetching below it gets OFFSET_OUT_OF_RANGE."""
+        def start() -> int:
+            if broker is None:
+                part = self._leader_replica(topic, partition)
+            else:
+                part = self.cluster.brokers[broker].replica_manager.partition(topic, partition)
+            return part.log.log_start_offset if part else -1
+        return self._run(start)
+
+    def cleanup_logs(self) -> None:
+        """Run a retention pass on every running broker now (it also runs every
+        log.retention.check.interval.ms): old segments go, log start offsets move."""
+        def cleanup() -> None:
+            for broker in self.cluster.live_brokers():
+                broker.replica_manager.cleanup_logs()
+        self._run(cleanup)
 
     def leader(self, topic: str, partition: int = 0) -> int | None:
         """The partition's leader broker id (None while it is offline)."""

@@ -44,6 +44,7 @@ class BatchHeader:
     producer_epoch: int
     base_sequence: int
     record_count: int
+    max_timestamp: int     # the newest record's timestamp (retention.ms, producer expiry)
 
     @property
     def last_offset(self) -> int:
@@ -77,10 +78,10 @@ def read_header(buf: bytes | bytearray | memoryview, pos: int = 0) -> BatchHeade
         raise InvalidRecordBatch(f"magic {buf[pos + 16]} is not supported (only v2)")
     if size < HEADER_SIZE or pos + size > len(buf):
         raise InvalidRecordBatch("batch length runs past the buffer")
-    attrs, delta, _bt, _mt, pid, pepoch, bseq, count = _TAIL.unpack_from(buf, pos + 21)
+    attrs, delta, _bt, max_ts, pid, pepoch, bseq, count = _TAIL.unpack_from(buf, pos + 21)
     if delta < 0 or count < 0:
         raise InvalidRecordBatch("negative offset delta or record count")
-    return BatchHeader(pos, size, base_offset, epoch, attrs, delta, pid, pepoch, bseq, count)
+    return BatchHeader(pos, size, base_offset, epoch, attrs, delta, pid, pepoch, bseq, count, max_ts)
 
 
 def iter_headers(buf: bytes | bytearray | memoryview) -> Iterator[BatchHeader]:

@@ -12,6 +12,11 @@ DUPLICATE_SEQUENCE_NUMBER is defined in errors.py but, like modern Kafka, never 
 It also tracks transactions from the batches themselves (so followers agree): the first offset
 of each producer's open transaction (for the last stable offset) and the aborted ranges (for
 read_committed Fetch). The transaction coordinator only writes markers; this module reacts.
+
+State does not grow with time: aborted ranges below the log start offset go with the segments
+retention deletes (`truncate_head`), and a producer id with no open transaction whose last batch
+is older than producer.id.expiration.ms is forgotten (`remove_expired_producers`), as in Kafka.
+Producers are otherwise kept past retention (KIP-360), so an idle producer is not fenced early.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ class ProducerEntry:
 
     epoch: int = NO_EPOCH
     batches: deque[BatchMetadata] = field(default_factory=lambda: deque(maxlen=WINDOW))
+    last_timestamp: int = -1     # newest batch timestamp (ms), for producer.id.expiration.ms
 
     @property
     def last_seq(self) -> int:
@@ -110,15 +116,32 @@ class ProducerStateManager:
             if entry is None or h.producer_epoch > entry.epoch:
                 # A marker at a bumped epoch (fencing abort) fences the old epoch here too; the
                 # new epoch starts at sequence 0.
-                self.producers[pid] = ProducerEntry(epoch=h.producer_epoch)
+                entry = self.producers[pid] = ProducerEntry(epoch=h.producer_epoch)
+            entry.last_timestamp = max(entry.last_timestamp, h.max_timestamp)
             return
         entry = self.producers.get(pid)
         if entry is None or entry.epoch != h.producer_epoch:
             entry = self.producers[pid] = ProducerEntry(epoch=h.producer_epoch)
+        if h.max_timestamp > entry.last_timestamp:
+            entry.last_timestamp = h.max_timestamp
         if h.base_sequence >= 0:
             entry.batches.append(BatchMetadata(h.base_sequence, h.last_sequence, h.base_offset))
         if h.is_transactional and pid not in self.ongoing:
             self.ongoing[pid] = h.base_offset
+
+    def truncate_head(self, log_start_offset: int) -> None:
+        """Retention moved the log start: aborted ranges wholly below it went with their segments."""
+        if self.aborted and self.aborted[0].last_offset < log_start_offset:
+            self.aborted = [a for a in self.aborted if a.last_offset >= log_start_offset]
+
+    def remove_expired_producers(self, now_ms: int, expiration_ms: int) -> list[int]:
+        """Forget producer ids with no open transaction whose last batch is at least
+        producer.id.expiration.ms old (Kafka's removeExpiredProducers); returns their ids."""
+        expired = [pid for pid, entry in self.producers.items()
+                   if pid not in self.ongoing and now_ms - entry.last_timestamp >= expiration_ms]
+        for pid in expired:
+            del self.producers[pid]
+        return expired
 
     def first_unstable_offset(self) -> int | None:
         """The first offset of the oldest open transaction here (None if none): caps the LSO."""

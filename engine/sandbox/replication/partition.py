@@ -5,6 +5,9 @@ The leader advances the high watermark to the smallest log end offset in the ISR
 follower to the ISR when it has caught up to the high watermark, and removes it when it has
 not caught up for `replica_lag_time_max_ms` (`shrink_isr`, called periodically).
 Delayed produces (acks=all) wait here until the high watermark passes them.
+Retention (`delete_old_segments`) runs here on every replica: the log deletes its oldest segments
+by the topic's retention.bytes / retention.ms, and a follower also adopts its leader's log start
+offset from each fetch, as Kafka's followers do.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass, field
 from engine.sandbox.server.controller import Controller, PartitionState
 from engine.sandbox.common.errors import Errors
 from engine.sandbox.events import EventLog
+from engine.sandbox.log.log_config import LogConfig
 from engine.sandbox.log.unified_log import Log, LogEntry
 from engine.sandbox.log.producer_state import ProducerStateManager
 from engine.sandbox.common.records import BatchHeader, InvalidRecordBatch, iter_headers, read_header
@@ -29,6 +33,16 @@ class FollowerState:
     last_caught_up: float = field(default_factory=time.monotonic)
     last_fetch_leader_leo: int = 0
     last_fetch_time: float = field(default_factory=time.monotonic)
+
+
+@dataclass(frozen=True, slots=True)
+class FollowerFetch:
+    """A leader's answer to a follower's fetch: batches, its high watermark and log start offset."""
+
+    error: Errors
+    entries: list[LogEntry]
+    high_watermark: int = -1
+    log_start_offset: int = 0
 
 
 @dataclass
@@ -62,7 +76,10 @@ class Partition:
         self.controller = controller
         self.events = events
         self.lag_time_s = lag_time_s
-        self.log = Log()
+        # The topic's record in the controller: its log config (retention, segments) can change
+        # at any time (IncrementalAlterConfigs), so the log is given the current one at each use.
+        self._topic = controller.topics.get(self.topic)
+        self.log = Log(self.log_config)
         self.producer_state = ProducerStateManager()
         self.high_watermark = 0
         self.is_leader = False
@@ -70,6 +87,11 @@ class Partition:
         self.followers: dict[int, FollowerState] = {}
         self._delayed: list[DelayedProduce] = []
         self._changed = asyncio.Event()
+
+    @property
+    def log_config(self) -> LogConfig:
+        """The topic's log config now (segment.bytes, retention.*), broker defaults applied."""
+        return self._topic.log_config if self._topic is not None else self.log.config
 
     # --- leadership ---------------------------------------------------------------
     def make_leader(self) -> None:
@@ -138,6 +160,7 @@ class Partition:
                                  producer_epoch=h.producer_epoch, sequence=h.base_sequence)
                 return AppendResult(verdict.error)
         first = last = -1
+        self.log.config = self.log_config
         for h in headers:
             batch = buf if len(headers) == 1 else buf[h.position:h.position + h.size]
             stored = self.log.append_as_leader(batch, h, self.leader_epoch)
@@ -153,6 +176,7 @@ class Partition:
 
     def append_control_batch(self, batch: bytearray) -> BatchHeader:
         """Write a transaction marker as leader (for the transaction coordinator)."""
+        self.log.config = self.log_config
         stored = self.log.append_as_leader(batch, read_header(batch), self.leader_epoch)
         self.producer_state.on_append(stored, batch)
         self.events.emit(self.broker_id, "append", topic=self.topic, partition=self.index,
@@ -185,10 +209,13 @@ class Partition:
         self._delayed = waiting
 
     # --- leader: followers --------------------------------------------------------------
-    def fetch_for_follower(self, replica_id: int, fetch_offset: int, max_bytes: int) -> tuple[Errors, list[LogEntry], int]:
-        """A follower's fetch (its fetch offset is its log end offset): returns batches and the HW."""
+    def fetch_for_follower(self, replica_id: int, fetch_offset: int, max_bytes: int) -> FollowerFetch:
+        """A follower's fetch (its fetch offset is its log end offset): batches, the HW and the
+        log start offset; OFFSET_OUT_OF_RANGE if retention deleted what the follower needs next."""
         if not self.is_leader:
-            return Errors.NOT_LEADER_OR_FOLLOWER, [], -1
+            return FollowerFetch(Errors.NOT_LEADER_OR_FOLLOWER, [])
+        if fetch_offset < self.log.log_start_offset:
+            return FollowerFetch(Errors.OFFSET_OUT_OF_RANGE, [], self.high_watermark, self.log.log_start_offset)
         follower = self.followers.setdefault(replica_id, FollowerState())
         now = time.monotonic()
         leo = self.log.log_end_offset
@@ -203,7 +230,8 @@ class Partition:
                 and fetch_offset >= self._epoch_start_offset():
             self.controller.alter_isr(self.state, self.state.isr + [replica_id], reason="caught up")
         self.maybe_advance_high_watermark()
-        return Errors.NONE, self.log.read(fetch_offset, max_bytes, leo), self.high_watermark
+        return FollowerFetch(Errors.NONE, self.log.read(fetch_offset, max_bytes, leo), self.high_watermark,
+                             self.log.log_start_offset)
 
     def _epoch_start_offset(self) -> int:
         return self.log.end_offset_for_epoch(self.leader_epoch - 1)[1] if self.leader_epoch > 0 else 0
@@ -247,21 +275,49 @@ class Partition:
             self._rebuild_producer_state()
         self.high_watermark = min(self.high_watermark, self.log.log_end_offset)
 
+    def truncate_fully_and_start_at(self, offset: int, reason: str) -> None:
+        """Empty this follower's log and restart it at `offset`: the leader's log start offset
+        passed our log end, so what we miss was deleted by retention (Kafka's truncateFullyAndStartAt)."""
+        removed = self.log.log_end_offset - self.log.log_start_offset
+        self.log.truncate_fully_and_start_at(offset)
+        self.producer_state = ProducerStateManager()
+        self.high_watermark = offset
+        self.events.emit(self.broker_id, "truncate", topic=self.topic, partition=self.index,
+                         offset=offset, records_removed=removed, reason=reason)
+
     def _rebuild_producer_state(self) -> None:
         self.producer_state = ProducerStateManager()
         for entry in self.log.entries():
             self.producer_state.on_append(entry.header, entry.data)
 
-    def append_as_follower(self, entries: list[LogEntry], leader_hw: int) -> None:
-        """Append batches fetched from the leader, keeping their offsets; adopt the leader's HW up to our end."""
-        for entry in entries:
-            batch = bytearray(entry.data)
-            stored = self.log.append_as_follower(batch)
-            self.producer_state.on_append(stored, batch)
-        new_hw = min(leader_hw, self.log.log_end_offset)
+    def append_as_follower(self, fetched: FollowerFetch) -> None:
+        """Append batches fetched from the leader, keeping their offsets (sharing their bytes);
+        adopt the leader's HW up to our end, and its log start offset."""
+        log = self.log
+        log.config = self.log_config
+        for entry in fetched.entries:
+            stored = log.append_as_follower(entry)
+            self.producer_state.on_append(stored, entry.data)
+        new_hw = min(fetched.high_watermark, log.log_end_offset)
         if new_hw > self.high_watermark:
             self.high_watermark = new_hw
+        if log.maybe_increment_log_start_offset(min(fetched.log_start_offset, self.high_watermark)):
+            self.producer_state.truncate_head(log.log_start_offset)
         self.notify()
+
+    # --- retention ----------------------------------------------------------------------
+    def delete_old_segments(self, now_ms: int, producer_id_expiration_ms: int) -> None:
+        """A retention pass on this replica (Kafka's LogManager.cleanupLogs): delete the oldest
+        segments the topic's retention allows, forget what they held, and expire producer ids
+        idle for producer.id.expiration.ms."""
+        log = self.log
+        log.config = self.log_config
+        for deletion in log.delete_old_segments(now_ms, self.high_watermark):
+            self.events.emit(self.broker_id, "segments_deleted", topic=self.topic, partition=self.index,
+                             segments=deletion.segments, records=deletion.records, bytes=deletion.bytes,
+                             log_start_offset=deletion.log_start_offset, reason=deletion.reason)
+        self.producer_state.truncate_head(log.log_start_offset)
+        self.producer_state.remove_expired_producers(now_ms, producer_id_expiration_ms)
 
     # --- reads ------------------------------------------------------------------------
     def last_stable_offset(self) -> int:

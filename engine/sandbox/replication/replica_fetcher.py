@@ -54,13 +54,19 @@ class ReplicaFetcher:
                 truncated = True
             fetch_offset = replica.log.log_end_offset
             changed = leader.changed()
-            error, entries, leader_hw = leader.fetch_for_follower(replica.broker_id, fetch_offset, FETCH_MAX_BYTES)
-            if error != Errors.NONE:
+            fetched = leader.fetch_for_follower(replica.broker_id, fetch_offset, FETCH_MAX_BYTES)
+            if fetched.error == Errors.OFFSET_OUT_OF_RANGE:
+                # Retention deleted what we need next: start over at the leader's log start.
+                replica.truncate_fully_and_start_at(
+                    fetched.log_start_offset,
+                    reason=f"leader {self.leader_id} log starts at {fetched.log_start_offset}")
+                continue
+            if fetched.error != Errors.NONE:
                 await asyncio.sleep(0.05)
                 continue
             hw_before = replica.high_watermark
-            replica.append_as_follower(entries, leader_hw)
-            if entries:
+            replica.append_as_follower(fetched)
+            if fetched.entries:
                 self.events.emit(replica.broker_id, "replicate", topic=replica.topic, partition=replica.index,
                                  leader=self.leader_id, fetch_offset=fetch_offset,
                                  log_end_offset=replica.log.log_end_offset, high_watermark=replica.high_watermark)

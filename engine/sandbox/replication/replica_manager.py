@@ -1,10 +1,12 @@
 """A broker's replicas (Kafka's ReplicaManager): appends with acks 0/1/all, reads for Fetch,
-the follower fetchers, and the periodic ISR check.
+the follower fetchers, the periodic ISR check and the periodic retention check (Kafka's
+LogManager, every log.retention.check.interval.ms: old segments deleted, idle producer ids expired).
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -41,7 +43,8 @@ class ReplicaManager:
 
     def __init__(self, broker_id: int, controller: Controller, events: EventLog,
                  replication_enabled: asyncio.Event, lag_time_s: float,
-                 peers: Callable[[int], "ReplicaManager | None"]) -> None:
+                 peers: Callable[[int], "ReplicaManager | None"], retention_check_interval_s: float = 300.0,
+                 producer_id_expiration_ms: int = 86_400_000) -> None:
         self.broker_id = broker_id
         self.controller = controller
         self.events = events
@@ -52,18 +55,24 @@ class ReplicaManager:
         self.fetchers: dict[tuple[str, int], ReplicaFetcher] = {}
         self.online = False
         self._isr_task: asyncio.Task[None] | None = None
+        self.retention_check_interval_s = retention_check_interval_s
+        self.producer_id_expiration_ms = producer_id_expiration_ms
+        self._retention_task: asyncio.Task[None] | None = None
 
     # --- lifecycle ------------------------------------------------------------------
     def startup(self) -> None:
         """The broker started: its replicas serve followers again and the periodic ISR shrink check runs."""
         self.online = True
-        self._isr_task = asyncio.get_running_loop().create_task(self._isr_check())
+        loop = asyncio.get_running_loop()
+        self._isr_task = loop.create_task(self._isr_check())
+        self._retention_task = loop.create_task(self._retention_check())
 
     def shutdown(self) -> None:
         """The broker crashed: stop fetchers and the ISR check, fail parked acks=all produces; logs stay."""
         self.online = False
-        if self._isr_task:
-            self._isr_task.cancel()
+        for task in (self._isr_task, self._retention_task):
+            if task:
+                task.cancel()
         for fetcher in self.fetchers.values():
             fetcher.stop()
         self.fetchers.clear()
@@ -76,6 +85,17 @@ class ReplicaManager:
             await asyncio.sleep(max(self.lag_time_s / 4, 0.05))
             for partition in list(self.partitions.values()):
                 partition.shrink_isr()
+
+    async def _retention_check(self) -> None:
+        while True:
+            await asyncio.sleep(self.retention_check_interval_s)
+            self.cleanup_logs()
+
+    def cleanup_logs(self) -> None:
+        """One retention pass over every replica here (Kafka's LogManager.cleanupLogs)."""
+        now_ms = int(time.time() * 1000)
+        for partition in list(self.partitions.values()):
+            partition.delete_old_segments(now_ms, self.producer_id_expiration_ms)
 
     # --- metadata from the controller ---------------------------------------------------
     def on_partition_change(self, state: PartitionState) -> None:

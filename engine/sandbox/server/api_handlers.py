@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from engine.sandbox.common.protocol import API_KEYS, RequestHeader, schema_versions
-from engine.sandbox.server import admin_apis, core_apis, group_apis, transaction_apis
+from engine.sandbox.server import admin_apis, config_apis, core_apis, group_apis, transaction_apis
 
 if TYPE_CHECKING:
     from engine.sandbox.server.kafka_apis import KafkaApis
@@ -80,6 +80,8 @@ API_HANDLERS: tuple[ApiHandler, ...] = (
     ApiHandler("DeleteGroups", 0, 2, admin_apis.delete_groups),
     ApiHandler("ListTransactions", 0, 2, admin_apis.list_transactions),
     ApiHandler("DescribeTransactions", 0, 0, admin_apis.describe_transactions),
+    ApiHandler("AlterConfigs", 0, 2, config_apis.alter_configs),
+    ApiHandler("IncrementalAlterConfigs", 0, 1, config_apis.incremental_alter_configs),
 )
 
 

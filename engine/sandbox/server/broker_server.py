@@ -30,7 +30,9 @@ class Broker:
         self.port = port
         self.replica_manager = ReplicaManager(
             broker_id, cluster.controller, cluster.events, cluster.replication_enabled,
-            cluster.config.replica_lag_time_max_ms / 1000, cluster.running_replica_manager)
+            cluster.config.replica_lag_time_max_ms / 1000, cluster.running_replica_manager,
+            retention_check_interval_s=cluster.config.log_retention_check_interval_ms / 1000,
+            producer_id_expiration_ms=cluster.config.producer_id_expiration_ms)
         # The coordinators work over the cluster's shared internal-topic state (what
         # __consumer_offsets and __transaction_state hold); `Cluster` elects which of those
         # partitions each broker leads, so which groups and transactional ids it coordinates.

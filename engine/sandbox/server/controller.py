@@ -14,6 +14,8 @@ from typing import Protocol
 
 from engine.sandbox.common.errors import Errors
 from engine.sandbox.events import EventLog
+from engine.sandbox.log.log_config import InvalidConfig, LogConfig
+from engine.sandbox.server.topic_configs import MIN_INSYNC_REPLICAS
 
 NO_LEADER = -1
 
@@ -61,6 +63,8 @@ class Topic:
     # The topic's config overrides (name -> value), as CreateTopics set them; every other
     # topic config takes its broker default (`server.topic_configs`).
     configs: dict[str, str] = field(default_factory=dict)
+    # What the partitions' logs run with: the broker's log.* defaults with those overrides applied.
+    log_config: LogConfig = field(default_factory=LogConfig)
 
 
 class PartitionListener(Protocol):
@@ -84,8 +88,9 @@ class TopicError(Exception):
 class Controller:
     """The cluster's metadata and leader elections (Kafka's KRaft controller); see the module docstring."""
 
-    def __init__(self, broker_ids: list[int], events: EventLog) -> None:
+    def __init__(self, broker_ids: list[int], events: EventLog, log_defaults: LogConfig | None = None) -> None:
         self.broker_ids = sorted(broker_ids)
+        self.log_defaults = log_defaults or LogConfig()     # the broker's log.* defaults
         self.live: set[int] = set()
         self.topics: dict[str, Topic] = {}
         self.events = events
@@ -98,7 +103,8 @@ class Controller:
                      min_insync_replicas: int = 1, configs: dict[str, str] | None = None,
                      validate_only: bool = False) -> Topic:
         """CreateTopics: assign replicas round-robin over the brokers, first live replica leads
-        (`validate_only`: every check, nothing created)."""
+        (`validate_only`: every check, nothing created); `configs` are the topic's overrides
+        (retention.bytes, segment.bytes, ...)."""
         if name in self.topics:
             raise TopicError(Errors.TOPIC_ALREADY_EXISTS, f"Topic '{name}' already exists.")
         problem = topic_name_error(name)
@@ -115,7 +121,9 @@ class Controller:
             raise TopicError(Errors.INVALID_REPLICATION_FACTOR,
                              f"Unable to replicate the partition {replication_factor} time(s): "
                              f"the cluster has {len(self.broker_ids)} broker(s).")
-        topic = Topic(name, uuid.uuid4(), [], replication_factor, min_insync_replicas, dict(configs or {}))
+        log_config = self.log_config_for(dict(configs or {}))
+        topic = Topic(name, uuid.uuid4(), [], replication_factor, min_insync_replicas, dict(configs or {}),
+                      log_config)
         if validate_only:
             return topic
         self._add_partitions(topic, partitions)
@@ -179,6 +187,30 @@ class Controller:
     def topic_by_id(self, topic_id: uuid.UUID) -> Topic | None:
         """The topic with this id (DeleteTopics v6 names topics by id)."""
         return next((t for t in self.topics.values() if t.topic_id == topic_id), None)
+    def log_config_for(self, configs: dict[str, str]) -> LogConfig:
+        """The log config a topic with these overrides gets; TopicError(INVALID_CONFIG) if Kafka would refuse one."""
+        try:
+            return self.log_defaults.with_overrides(configs)
+        except InvalidConfig as exc:
+            raise TopicError(Errors.INVALID_CONFIG, str(exc)) from None
+
+    def set_topic_configs(self, name: str, configs: dict[str, str], validate_only: bool = False) -> None:
+        """AlterConfigs for a topic: `configs` become its whole set of overrides (what is not
+        named reverts to the broker default). The brokers' logs use the new config from their
+        next append or retention check."""
+        topic = self.topics.get(name)
+        if topic is None:
+            raise TopicError(Errors.UNKNOWN_TOPIC_OR_PARTITION, f"The topic '{name}' does not exist.")
+        log_config = self.log_config_for(configs)
+        if validate_only:
+            return
+        topic.configs = dict(configs)
+        topic.log_config = log_config
+        if MIN_INSYNC_REPLICAS in configs:
+            topic.min_insync_replicas = int(configs[MIN_INSYNC_REPLICAS])
+            for state in topic.partitions:
+                state.min_insync_replicas = topic.min_insync_replicas
+        self.events.emit(None, "topic_config_changed", topic=name, configs=dict(configs))
 
     def partition(self, topic: str, index: int) -> PartitionState | None:
         """A partition's metadata (None for an unknown topic or partition)."""

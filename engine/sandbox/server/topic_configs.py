@@ -4,8 +4,8 @@ unknown name or a bad value is INVALID_CONFIG) and DescribeConfigs lists every e
 
 This is the whole config store: a topic keeps only its overrides (`Topic.configs`); every other
 config reads as its default. The sandbox acts on `cleanup.policy`, `delete.retention.ms` (the log
-cleaner) and `min.insync.replicas`; the other names are accepted and described, as Kafka would,
-but change nothing here.
+cleaner), `min.insync.replicas`, and `retention.bytes`, `retention.ms`, `segment.bytes` (retention,
+`log.log_config`); the other names are accepted and described, as Kafka would, but change nothing here.
 """
 
 from __future__ import annotations
@@ -159,7 +159,10 @@ def broker_defaults(config: SandboxConfig) -> dict[str, str]:
     """Topic defaults this sandbox's broker settings change (shown as STATIC_BROKER_CONFIG)."""
     return {MIN_INSYNC_REPLICAS: str(config.min_insync_replicas),
             "max.message.bytes": str(config.message_max_bytes),
-            DELETE_RETENTION_MS: str(config.log_cleaner_delete_retention_ms)}
+            DELETE_RETENTION_MS: str(config.log_cleaner_delete_retention_ms),
+            "retention.bytes": str(config.log_retention_bytes),
+            "retention.ms": str(config.log_retention_ms),
+            "segment.bytes": str(config.log_segment_bytes)}
 
 
 @dataclass(frozen=True)
@@ -215,5 +218,10 @@ def broker_configs(config: SandboxConfig, broker_id: int) -> dict[str, tuple[str
         "log.cleaner.backoff.ms": (str(config.log_cleaner_backoff_ms), T.LONG),
         "log.cleaner.delete.retention.ms": (str(config.log_cleaner_delete_retention_ms), T.LONG),
         "log.cleanup.policy": (DELETE, T.LIST),
+        "log.retention.bytes": (str(config.log_retention_bytes), T.LONG),
+        "log.retention.ms": (str(config.log_retention_ms), T.LONG),
+        "log.segment.bytes": (str(config.log_segment_bytes), T.INT),
+        "log.retention.check.interval.ms": (str(config.log_retention_check_interval_ms), T.LONG),
+        "producer.id.expiration.ms": (str(config.producer_id_expiration_ms), T.INT),
         "delete.topic.enable": ("true", T.BOOLEAN),
     }
