@@ -21,6 +21,7 @@ from engine.sandbox.server.controller import NO_LEADER, TopicError
 from engine.sandbox.server.topic_configs import MIN_INSYNC_REPLICAS, InvalidConfig, validate_topic_configs
 from engine.sandbox.events import DEFAULT_CAPACITY, Event, EventLog
 from engine.sandbox.faults import Action, FaultInjector
+from engine.sandbox.network.event_loop import new_event_loop
 from engine.sandbox.log.producer_state import AbortedTxn
 
 Isolation = Literal["read_committed", "read_uncommitted"]
@@ -60,7 +61,7 @@ class Sandbox:
     # --- lifecycle --------------------------------------------------------------------
     def start(self) -> "Sandbox":
         """Start the loop thread and every broker, elect the coordinators; returns self (or raises, cleaned up)."""
-        self._loop = asyncio.new_event_loop()
+        self._loop = new_event_loop()
 
         def run() -> None:
             asyncio.set_event_loop(self._loop)
@@ -299,7 +300,7 @@ class Sandbox:
             if part is None:
                 return [], []
             upper = part.last_stable_offset() if isolation == "read_committed" else part.high_watermark
-            return part.log.read(0, 1 << 62, upper), list(part.producer_state.aborted)
+            return part.log.read(part.log.log_start_offset, 1 << 62, upper), list(part.producer_state.aborted)
 
         entries, aborted = self._run(read)
         out: list[ConsumedRecord] = []

@@ -10,6 +10,7 @@ handled one at a time, in order, as Kafka does.
 from __future__ import annotations
 
 import asyncio
+import socket
 import struct
 from typing import Awaitable, Callable
 
@@ -19,6 +20,13 @@ from engine.sandbox.events import EventLog
 __all__ = ["LOOPBACK", "CloseConnection", "Connection", "SocketServer"]
 
 MIN_REQUEST_SIZE = 8            # api_key, api_version, correlation_id
+# socket.receive.buffer.bytes / socket.send.buffer.bytes: big enough for a whole produce request
+# or fetch response, so one arrives or leaves in one piece and the broker wakes once per request
+# rather than once per chunk (the kernel caps them at net.core.rmem_max / wmem_max).
+SOCKET_BUFFER_BYTES = 4 << 20
+# How much a connection's reader buffers before pausing the socket (asyncio's default is 64 KiB,
+# which would make a 1 MB produce request take many pause/resume rounds).
+READ_LIMIT = 4 << 20
 
 # handler(frame) -> response bytes, or None for no response (acks=0); raises CloseConnection
 FrameHandler = Callable[[bytes, "Connection"], Awaitable[bytes | None]]
@@ -61,7 +69,13 @@ class SocketServer:
 
     async def start(self, port: int) -> int:
         """Listen on `port` (0: any free one); returns the port bound."""
-        self._server = await asyncio.start_server(self._serve, self.host or None, port, reuse_address=True)
+        self._server = await asyncio.start_server(self._serve, self.host or None, port, reuse_address=True,
+                                                  limit=READ_LIMIT)
+        # Set on the listeners before any client connects: accepted connections inherit them
+        # (and the TCP window scale is chosen for them at the handshake).
+        for listener in self._server.sockets:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SOCKET_BUFFER_BYTES)
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER_BYTES)
         self.port = self._server.sockets[0].getsockname()[1]
         return self.port
 

@@ -286,7 +286,7 @@ def _offset_for_timestamp(partition: Any, timestamp: int, upper_bound: int) -> t
     whose timestamp reaches `timestamp`, or for MAX_TIMESTAMP (-3) the first record with the
     largest timestamp. Batch headers pick the batches worth decoding (their max timestamp)."""
     best = (-1, -1)
-    for entry in partition.log.read(0, 1 << 62, upper_bound):
+    for entry in partition.log.read(partition.log.log_start_offset, 1 << 62, upper_bound):
         if entry.header.is_control:
             continue
         max_ts, = struct.unpack_from(">q", entry.data, 35)
