@@ -77,6 +77,27 @@ class KafkaApis:
         return protocol.encode_response(header.api_key, header.api_version, header.correlation_id, fields)
 
 
+# Per response container class: its error-code fields and the fields that hold nested
+# containers. Worked out once per class, so the per-response walk visits only those fields.
+_ERROR_PLANS: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _error_plan(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    plan = _ERROR_PLANS.get(cls)
+    if plan is None:
+        struct = getattr(cls, "_struct", None)
+        if struct is not None:      # a kafka-python message or nested container
+            fields = struct.fields.values()
+            plan = (tuple(f.name for f in fields if f.name.endswith("error_code")),
+                    tuple(f.name for f in fields if f.is_struct() or f.is_struct_array()))
+        else:
+            names = tuple(getattr(cls, "__slots__", ()))
+            plan = (tuple(n for n in names if n.endswith("error_code")),
+                    tuple(n for n in names if not n.endswith("error_code")))
+        _ERROR_PLANS[cls] = plan
+    return plan
+
+
 def _errors_in(fields: dict[str, Any]) -> list[str]:
     """The non-zero error codes anywhere in a response, by name (for the event log)."""
     found: set[int] = set()
@@ -85,18 +106,23 @@ def _errors_in(fields: dict[str, Any]) -> list[str]:
         if isinstance(value, list):
             for item in value:
                 walk(item)
-        elif isinstance(value, (bytes, str)) or value is None:
-            return
-        elif hasattr(type(value), "__slots__"):  # kafka-python's data containers keep fields in slots
-            walk({name: getattr(value, name, None) for name in type(value).__slots__})
-        elif hasattr(value, "__dict__"):
-            walk(vars(value))
         elif isinstance(value, dict):
             for key, item in value.items():
-                if key.endswith("error_code") and isinstance(item, int) and item:
-                    found.add(item)
-                elif isinstance(item, (list, dict)) or hasattr(item, "__dict__"):
+                if key.endswith("error_code"):
+                    if isinstance(item, int) and item:
+                        found.add(item)
+                elif isinstance(item, (list, dict)) or hasattr(type(item), "__slots__"):
                     walk(item)
+        elif hasattr(type(value), "__slots__") and not isinstance(value, (bytes, str)):
+            errors, children = _error_plan(type(value))
+            for name in errors:
+                code = getattr(value, name, 0)
+                if isinstance(code, int) and code:
+                    found.add(code)
+            for name in children:
+                child = getattr(value, name, None)
+                if child is not None:
+                    walk(child)
 
     walk(fields)
     names = []
