@@ -53,8 +53,10 @@ class ReplicaFetcher:
                 self._truncate_to_leader(leader)
                 truncated = True
             fetch_offset = replica.log.log_end_offset
-            changed = leader.changed()
             fetched = leader.fetch_for_follower(replica.broker_id, fetch_offset, FETCH_MAX_BYTES)
+            # Taken after the fetch (nothing runs in between): set by whatever comes after what
+            # this fetch saw, including a high watermark this very fetch moved (already in it).
+            changed = leader.changed()
             if fetched.error == Errors.OFFSET_OUT_OF_RANGE:
                 # Retention deleted what we need next: start over at the leader's log start.
                 replica.truncate_fully_and_start_at(
@@ -64,17 +66,15 @@ class ReplicaFetcher:
             if fetched.error != Errors.NONE:
                 await asyncio.sleep(0.05)
                 continue
-            hw_before = replica.high_watermark
             replica.append_as_follower(fetched)
             if fetched.entries:
                 self.events.emit(replica.broker_id, "replicate", topic=replica.topic, partition=replica.index,
                                  leader=self.leader_id, fetch_offset=fetch_offset,
                                  log_end_offset=replica.log.log_end_offset, high_watermark=replica.high_watermark)
                 continue          # fetch again at once: that is how the leader learns our new LEO
-            if replica.high_watermark != hw_before:
-                continue
             try:
-                await asyncio.wait_for(changed.wait(), IDLE_WAIT_S)
+                async with asyncio.timeout(IDLE_WAIT_S):    # no task per wait, unlike wait_for
+                    await changed.wait()
             except TimeoutError:
                 pass
 
