@@ -28,7 +28,7 @@ class SandboxConfig:
     # The log: topic defaults (a topic's own retention.bytes / retention.ms / segment.bytes win).
     log_retention_bytes: int = -1                # log.retention.bytes, per partition (-1: no limit)
     log_retention_ms: int = 604_800_000          # log.retention.ms (7 days)
-    log_segment_bytes: int = 8 << 20             # log.segment.bytes (Kafka: 1 GiB; logs live in memory here)
+    log_segment_bytes: int = 1 << 30             # log.segment.bytes (1 GiB; `course sandbox` sets a smaller one)
     log_retention_check_interval_ms: int = 1_000  # log.retention.check.interval.ms (Kafka: 5 minutes)
     producer_id_expiration_ms: int = 86_400_000  # producer.id.expiration.ms (1 day)
     # The host of `listeners`: where every broker accepts connections. Loopback unless the user
