@@ -1,4 +1,4 @@
-"""Finding a lesson's runnable examples on disk (CONTRIBUTING.md: `examples/<name>.py` + `.yaml`), and
+"""Finding a lesson's runnable examples on disk (docs/formats.md: `examples/<name>.py` + `.yaml`), and
 their twins in the JVM languages beside them (`<name>.java`, `.kt`, `.scala`, `.clj`; engine.jvm)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Quiz YAML (DESIGN.md section 2): load, validate, dump.
+"""Quiz YAML (docs/formats.md, "Quiz YAML"): load, validate, dump.
 
 The text is composed into YAML nodes with PyYAML's safe loader (no object construction at all:
 only plain scalars, sequences and mappings are read), so every value keeps its mark and each

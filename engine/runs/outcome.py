@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Iterable
 
-# The report lines an example prints (CONTRIBUTING.md): one fact per line.
+# The report lines an example prints (docs/formats.md): one fact per line.
 _LINE = re.compile(
     r"^(?P<verb>sent|acked|failed|processed)\s+(?P<id>\S+)(?:\s+(?P<rest>.*?))?\s*$"
 )

@@ -1,5 +1,5 @@
 """A runnable example's scenario: the topics it needs, the faults to inject and when, and the
-outcome the lesson states. Read from `examples/<name>.yaml` (format in CONTRIBUTING.md).
+outcome the lesson states. Read from `examples/<name>.yaml` (format in docs/formats.md).
 """
 
 from __future__ import annotations
