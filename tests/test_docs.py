@@ -146,3 +146,12 @@ def test_matrix_rows_name_tests_that_exist() -> None:
     rows = re.findall(r"^\| ([PC][1-6]) \|.*?`(?:\w+\.py::)?(test_\w+)`", doc, re.M)
     assert [r for r, _ in rows] == ["P1", "P2", "P3", "P4", "P5", "P6", "C1", "C2", "C3", "C4", "C5"]
     assert not [t for _, t in rows if f"def {t}(" not in sources]
+
+
+def test_sandbox_doc_api_table_is_the_brokers() -> None:
+    from engine.sandbox.server.api_handlers import API_HANDLERS
+
+    doc = section(text("sandbox.md"), "Kafka behaviour that is modelled")
+    documented = set(re.findall(r"\| (\w+) \| (\d+)-(\d+) \|", doc))
+    served = {(h.name, str(h.min_version), str(h.max_version)) for h in API_HANDLERS}
+    assert documented == served
