@@ -91,20 +91,24 @@ class CourseApp(App[None]):
     # ------------------------------------------------------------ navigation
 
     async def on_open_lesson(self, message: OpenLesson) -> None:
+        await self.open_lesson(message.lesson_id, message.anchor)
+
+    async def open_lesson(self, lesson_id: str, anchor: str | None = None, tab: str | None = None) -> None:
+        """Show a lesson (in the lesson screen if one is open), once mounted; `tab="run"` opens its examples."""
         if self.course is None:
             return
         try:
-            lesson = self.course.lesson(message.lesson_id)
+            lesson = self.course.lesson(lesson_id)
         except KeyError:
-            self.notify(f"There is no lesson {message.lesson_id!r} in this course.", severity="error")
+            self.notify(f"There is no lesson {lesson_id!r} in this course.", severity="error")
             return
         while len(self.screen_stack) > 1 and not isinstance(self.screen, LessonScreen):
             await self.pop_screen()
         if isinstance(self.screen, LessonScreen):
-            await self.screen.show_lesson(lesson, message.anchor)
+            await self.screen.show_lesson(lesson, anchor, tab=tab)
         else:
-            await self.push_screen(LessonScreen(lesson, anchor=message.anchor))
-        self.outline.query_one("#outline").select_lesson(lesson.id)  # type: ignore[attr-defined]
+            await self.push_screen(LessonScreen(lesson, anchor=anchor, tab=tab))
+        self.outline.select_lesson(lesson.id)
         if self.progress is not None:
             self.progress.visit(lesson.id)
             self.save_progress()
@@ -112,7 +116,7 @@ class CourseApp(App[None]):
     async def on_run_example(self, message: RunExample) -> None:
         showing = isinstance(self.screen, LessonScreen) and self.screen.lesson.id == message.lesson_id
         if not showing:  # reopening the lesson on screen would throw away the learner's panel
-            await self.on_open_lesson(OpenLesson(message.lesson_id))
+            await self.open_lesson(message.lesson_id, tab="run")
         if isinstance(self.screen, LessonScreen) and self.screen.lesson.id == message.lesson_id:
             self.screen.run_example(message.example_name)
 

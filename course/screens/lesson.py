@@ -19,6 +19,7 @@ from textual.widgets import Footer, Header, Markdown, TabbedContent, TabPane
 from course.screens.links import LinkPicker, lesson_links
 from course.widgets.lesson_view import LessonView
 from course.widgets.messages import MarkDone, OpenLesson, TakeQuiz
+from course.widgets.mounting import mount_into
 from course.widgets.run_panel import RunPanel
 from engine.model import Lesson
 
@@ -50,36 +51,44 @@ class LessonScreen(Screen):
         Binding("l", "links", "Links"),
     ]
 
-    def __init__(self, lesson: Lesson, anchor: str | None = None) -> None:
+    def __init__(self, lesson: Lesson, anchor: str | None = None, tab: str | None = None) -> None:
         super().__init__(classes="lesson-screen")
         self.lesson = lesson
         self.anchor = anchor
+        self.tab = tab  # the tab to open on ("read" or "run"), for a lesson with examples
+        self.shown: str | None = None  # the id of the lesson whose widgets are mounted, None while swapping
         self.sub_title = lesson.title  # before mounting: the Header reads it when it mounts
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Container(*self.body_widgets(), id="lesson-body")
+        yield Container(*self.body_widgets(self.lesson, self.tab), id="lesson-body")
         yield Footer()
 
-    def body_widgets(self) -> list[Widget]:
-        """The reader, or for a lesson with examples the reader and the Examples tab."""
-        reader = LessonView(self.lesson, id="reader")
-        if not self.lesson.examples:
+    def body_widgets(self, lesson: Lesson, tab: str | None = None) -> list[Widget]:
+        """The reader, or for a lesson with examples the reader and the Examples tab (`tab` open first)."""
+        reader = LessonView(lesson, id="reader")
+        if not lesson.examples:
             return [reader]
-        tabs = TabbedContent(id="lesson-tabs")
+        # The first tab is chosen here rather than set after mounting: the tabs activate their
+        # first tab as they mount, in a message that would arrive after (and undo) such a change.
+        tabs = TabbedContent(id="lesson-tabs", initial=tab if tab in ("read", "run") else "read")
         tabs.compose_add_child(TabPane("Lesson", reader, id="read"))
-        tabs.compose_add_child(TabPane("Examples", self.examples_area(), id="run"))
+        tabs.compose_add_child(TabPane("Examples", self.examples_area(lesson), id="run"))
         return [tabs]
 
-    def examples_area(self) -> Widget:
+    def examples_area(self, lesson: Lesson) -> Widget:
         """What the Examples tab holds: the run panel's place."""
-        return RunPanel(self.lesson, id="examples")
+        return RunPanel(lesson, id="examples")
 
     def on_mount(self) -> None:
-        self._arrive()
+        self._arrive()  # compose has mounted the body (and its children) before Mount is sent
 
-    async def show_lesson(self, lesson: Lesson, anchor: str | None = None) -> None:
-        """Show another lesson in this screen (links, next, previous, the palette)."""
+    async def show_lesson(self, lesson: Lesson, anchor: str | None = None, tab: str | None = None) -> None:
+        """Show another lesson in this screen (links, next, previous, the palette).
+
+        `self.lesson` changes only once the new lesson's widgets are mounted, so whoever reads it
+        (the footer's bindings, the app, tests) sees the lesson that is on screen.
+        """
         body = self.query_one("#lesson-body")
         # Stop the old lesson's work first: removal takes a widget's children before the widget,
         # and a worker still running in between would find its widgets gone.
@@ -87,20 +96,28 @@ class LessonScreen(Screen):
         for worker in list(self.app.workers):
             if worker.node in leaving:
                 worker.cancel()
+        self.shown = None
         await body.remove_children()
-        self.lesson, self.anchor = lesson, anchor
+        if not await mount_into(body, *self.body_widgets(lesson, tab)):
+            return  # this screen is being closed (popped, or the app is quitting): nothing to show
+        self.lesson, self.anchor, self.tab = lesson, anchor, tab
         self.sub_title = lesson.title
-        await body.mount_all(self.body_widgets())
         self._arrive()
 
     def _arrive(self) -> None:
-        self.query_one("#reader").focus()
+        """Keyboard on the reader, footer for this lesson, scrolled to the anchor asked for."""
+        self.shown = self.lesson.id
+        if self.tab != "run" or not self.lesson.examples:  # (focus in the reader would switch to its tab)
+            for reader in self.query("#reader"):
+                reader.focus()
         self.refresh_bindings()
         if self.anchor:
+            # The Markdown has its headings (mounting waited for them); scrolling to one needs
+            # their positions, known after the next layout.
             self.call_after_refresh(self.goto_anchor, self.anchor)
 
     def goto_anchor(self, anchor: str) -> None:
-        for markdown in self.query_one("#reader").query(Markdown):
+        for markdown in self.query("#reader Markdown").results(Markdown):
             if markdown.goto_anchor(anchor):
                 return
 
@@ -165,15 +182,17 @@ class LessonScreen(Screen):
         if not self.lesson.examples:
             return
 
-        def show_and_run() -> None:  # after the refresh: a lesson just opened or swapped in is laid out
-            self.query_one(TabbedContent).active = "run"
-            self.query_one(RunPanel).request_run(name)
-
-        self.call_after_refresh(show_and_run)
+        # The app calls this once the lesson is mounted (show_lesson and push_screen are awaited,
+        # with the Examples tab open first when the lesson was opened to run): the tabs and the
+        # panel are there, unless the screen is already closing.
+        for tabs in self.query("#lesson-tabs").results(TabbedContent):
+            tabs.active = "run"  # the panel builds itself when shown, then runs what was requested
+        for panel in self.query(RunPanel):
+            panel.request_run(name)
 
     def action_examples(self) -> None:
-        tabs = self.query_one(TabbedContent)
-        tabs.active = "read" if tabs.active == "run" else "run"
+        for tabs in self.query("#lesson-tabs").results(TabbedContent):
+            tabs.active = "read" if tabs.active == "run" else "run"
 
     def action_links(self) -> None:
         links = lesson_links(self.lesson)

@@ -80,6 +80,11 @@ class OutlineScreen(Screen):
         elif (first := next(course.lessons(), None)) is not None:
             tree.select_lesson(first.id)
 
+    def select_lesson(self, lesson_id: str) -> None:
+        """Put the tree's cursor on a lesson (the one the learner opened)."""
+        for tree in self.query(CourseOutline):  # none once the app is quitting
+            tree.select_lesson(lesson_id)
+
     def show_error(self, message: str) -> None:
         """The course could not be loaded at all."""
         self.query_one("#loading").display = False

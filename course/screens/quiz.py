@@ -18,6 +18,7 @@ from textual.widgets import Button, Footer, Header, Markdown, Static
 
 from course.widgets.answers import AnswerWidget, answer_widget
 from course.widgets.feedback import question_feedback, quiz_summary
+from course.widgets.mounting import mount_into
 from engine.learner.grading import QuestionGrade, QuizGrade, grade_question, grade_quiz
 from engine.model import Question, Quiz
 
@@ -139,7 +140,9 @@ class QuizScreen(Screen):
         self.answers = {}
         self.finished = False
         if not self.questions:
-            await self.query_one("#quiz-body").mount(Static("This quiz has no questions.", id="summary"))
+            if not await mount_into(self.query_one("#quiz-body", VerticalScroll),
+                                    Static("This quiz has no questions.", id="summary")):
+                return  # the screen is being closed
             self.finished = True
             self._sync_buttons()
             return
@@ -150,7 +153,8 @@ class QuizScreen(Screen):
         await body.remove_children()
         question = self.questions[self.index]
         view = QuestionView(question, self.index + 1, len(self.questions), self.orders[question.id])
-        await body.mount(view)
+        if not await mount_into(body, view):
+            return  # the learner left the quiz (or quit) while the question was being mounted
         self.submitted = False
         body.scroll_home(animate=False)
         # Focus moves now (Screen.set_focus is immediate), before the focused Next button hides.
@@ -227,11 +231,13 @@ class QuizScreen(Screen):
         asked = [q.id for q in self.questions]
         grade = grade_quiz(self.quiz, self.answers, asked=asked)
         self.finished = True
+        # Before any await: the attempt is recorded even if the learner leaves while the summary mounts.
+        self.post_message(self.Finished(self.quiz, grade, dict(self.answers)))
         body = self.query_one("#quiz-body", VerticalScroll)
         await body.remove_children()
-        await body.mount(Markdown(quiz_summary(self.quiz.title, grade, self.questions), id="summary"))
+        if not await mount_into(body, Markdown(quiz_summary(self.quiz.title, grade, self.questions), id="summary")):
+            return
         body.set_class(grade.passed, "-passed")
-        self.post_message(self.Finished(self.quiz, grade, dict(self.answers)))
         self._sync_buttons()
         focus = "#retry-button" if self.quiz.options.enable_retry else "#leave-button"
         self.set_focus(self.query_one(focus))

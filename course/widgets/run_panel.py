@@ -15,6 +15,11 @@ The runner calls its listener from its own threads: the listener only appends to
 the UI thread drains ten times a second. The worker posts `RunPanel.Finished` (it bubbles: the
 screen or app may listen) and nothing blocks the UI thread.
 
+The panel's body is mounted (and awaited) the first time the tab is shown; the example's script is
+read in a worker that posts `RunPanel.Loaded` back to the panel, handled in the panel's own message
+queue after the body exists. Every later swap of widgets (the fault boxes) is awaited before the
+panel queries them, so nothing here depends on how fast the machine lays widgets out.
+
 With `course --bootstrap-servers S` (CourseApp.bootstrap_servers) runs go to that cluster and
 the faults are not injected; the panel says so.
 """
@@ -33,12 +38,12 @@ from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.css.query import NoMatches
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Button, Checkbox, Log, Select, Static, TabbedContent, TabPane, TextArea
 
 from course.widgets.log_table import LogTable
+from course.widgets.mounting import is_leaving, mount_into
 from course.widgets.run_picture import PictureModel, RunPicture
 from course.widgets.tally import Tally
 from engine import paths
@@ -133,6 +138,18 @@ class RunPanel(Vertical):
             self.error = error
             self.cancelled = cancelled
 
+    class Loaded(Message, bubble=False):
+        """The load worker read an example's script, saved copy and scenario (posted to the panel)."""
+
+        def __init__(self, example: Example, text: str, saved: str | None, scenario: Scenario | None,
+                     error: str) -> None:
+            super().__init__()
+            self.example = example
+            self.text = text
+            self.saved = saved
+            self.scenario = scenario
+            self.error = error
+
     def __init__(self, lesson: Lesson, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="run-panel")
         self.lesson = lesson
@@ -151,7 +168,8 @@ class RunPanel(Vertical):
         self._started_at = 0.0
         self._ids: dict[str, set[str]] = {}
         self.model = PictureModel.for_brokers(3)
-        self._built = False
+        self._built = False  # the body is mounted (set once the mount has been awaited)
+        self._building = False
         self._run_requested: str | None = None  # an example to run once it has loaded
 
     @property
@@ -165,10 +183,14 @@ class RunPanel(Vertical):
 
     async def on_show(self) -> None:
         """The Examples tab came into view: build the panel once, put the keyboard on Run."""
-        if not self._built:
+        if not self._built and not self._building:
+            self._building = True
+            if not await mount_into(self, RunBody(self)):
+                return  # the lesson is being closed
             self._built = True
-            await self.mount(RunBody(self))
             if self.example is not None:
+                if len(self.examples) > 1:  # request_run may have chosen another example meanwhile
+                    self.query_one("#run-example", Select).value = self.example.name
                 self.load_example(self.example)
         focused = self.screen.focused
         if (focused is None or self not in focused.ancestors_with_self) and self.query("#run-start"):
@@ -197,7 +219,7 @@ class RunPanel(Vertical):
             return
         if not self._built:  # on_show builds the panel and loads this example; _show_example runs it
             self.example, self._run_requested = example, name
-        elif example is self.example and name in self.originals:
+        elif example is self.example and self.scenario is not None:  # loaded, faults mounted
             self.action_run()
         else:
             self._run_requested = name
@@ -211,7 +233,7 @@ class RunPanel(Vertical):
             return
         if self.example is not None:
             self.texts[self.example.name] = self.query_one("#run-editor", TextArea).text
-        self.example = example
+        self.example, self.scenario = example, None  # loading: Run waits for this example's faults
         self.load_example(example)
 
     @work(thread=True, exclusive=True, group="run-load")
@@ -233,19 +255,18 @@ class RunPanel(Vertical):
                 scenario = load_scenario(example.scenario)
             except ContentError as exc:
                 error = f"{error}\n{exc}".strip()
-        self.app.call_from_thread(self._loaded, example, text, saved, scenario, error)
+        # To the panel's own queue: handled after the body is mounted (on_show awaited it before
+        # starting this worker), and dropped if the panel has been removed meanwhile.
+        self.post_message(self.Loaded(example, text, saved, scenario, error))
 
-    def _loaded(self, example: Example, text: str, saved: str | None, scenario: Scenario | None, error: str) -> None:
-        if example is not self.example or not self.is_attached:
-            return  # another example was chosen meanwhile, or the panel was removed
-        try:
-            self._show_example(example, text, saved, scenario, error)
-        except NoMatches:  # still being mounted (the lesson screen swaps lessons quickly): once it is
-            self.call_after_refresh(self._loaded, example, text, saved, scenario, error)
+    async def on_run_panel_loaded(self, message: Loaded) -> None:
+        if message.example is not self.example or is_leaving(self):
+            return  # another example was chosen meanwhile, or the panel is being removed
+        await self._show_example(message.example, message.text, message.saved, message.scenario, message.error)
 
-    def _show_example(self, example: Example, text: str, saved: str | None, scenario: Scenario | None,
-                      error: str) -> None:
-        editor = self.query_one("#run-editor", TextArea)  # all of them first: NoMatches before any change
+    async def _show_example(self, example: Example, text: str, saved: str | None, scenario: Scenario | None,
+                            error: str) -> None:
+        editor = self.query_one("#run-editor", TextArea)
         faults = self.query_one("#run-faults", VerticalScroll)
         tally = self.query_one(Tally)
         self.originals[example.name] = text
@@ -256,35 +277,36 @@ class RunPanel(Vertical):
         if not self.running:
             self.set_status("your edited code (↺ Reset puts the lesson's back)" if shown != text
                             else self.idle_status())
-        self.scenario = scenario or Scenario(title=example.title or example.name)
-        faults.remove_children()
+        scenario = scenario or Scenario(title=example.title or example.name)
         widgets: list[Any] = []
         if error:
             widgets.append(Static(error, classes="run-error", markup=False))
-        if self.scenario.faults:
+        if scenario.faults:
             note = "faults (untick to run without one):"
             if self.bootstrap_servers:
                 note = "faults: not injected on a real cluster"
             widgets.append(Static(note, classes="run-faults-title", markup=False))
-            widgets += [FaultBox(f, disabled=bool(self.bootstrap_servers)) for f in self.scenario.faults]
+            widgets += [FaultBox(f, disabled=bool(self.bootstrap_servers)) for f in scenario.faults]
         else:
             widgets.append(Static("no faults in this scenario", classes="run-faults-title", markup=False))
-        faults.mount_all(widgets)
         if not self.running:
-            self.model = PictureModel.for_brokers(self.scenario.brokers)
+            self.model = PictureModel.for_brokers(scenario.brokers)
             self._show_model()
-            tally.reset(self.scenario.expect)
+            tally.reset(scenario.expect)
+        # The fault boxes are swapped (awaited) before anyone reads which are ticked: until then
+        # `self.scenario` stays None, and Run says the example is still loading.
+        await faults.remove_children()
+        if not await mount_into(faults, *widgets):
+            return  # the panel is being removed
+        self.scenario = scenario
         if self._run_requested == example.name:
             self._run_requested = None
-            self.call_after_refresh(self.action_run)  # once the fault boxes are mounted
+            self.action_run()
 
     def _show_model(self) -> None:
-        """Hand the picture its model (the picture, in a tab of its own, may not be mounted yet)."""
-        pictures = self.query(RunPicture)
-        if pictures:
-            pictures.first().show(self.model)
-        elif self.is_attached:
-            self.call_after_refresh(self._show_model)
+        """Hand the picture its model (the body, and the picture in its tab, are mounted with it)."""
+        for picture in self.query(RunPicture):
+            picture.show(self.model)
 
     def selected_faults(self) -> list[Fault]:
         return [box.fault for box in self.query(FaultBox) if box.value]

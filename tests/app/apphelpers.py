@@ -44,6 +44,15 @@ async def loaded(pilot: Pilot) -> CourseApp:
     return app
 
 
+def showing(app: Any, lesson_id: str | None = None) -> bool:
+    """The lesson screen is on top with `lesson_id`'s widgets mounted (not merely asked for)."""
+    from course.screens.lesson import LessonScreen
+
+    screen = app.screen
+    return (isinstance(screen, LessonScreen) and screen.shown is not None
+            and (lesson_id is None or screen.shown == lesson_id))
+
+
 async def saved(pilot: Pilot) -> None:
     """Wait until every pending progress save has finished."""
     app = pilot.app

@@ -7,7 +7,7 @@ from tests.paths import CORPUS
 from pathlib import Path
 
 import pytest
-from tests.app.apphelpers import loaded, run_async, wait_for
+from tests.app.apphelpers import loaded, run_async, wait_for, showing
 
 from course.app import CourseApp
 from course.screens.lesson import LessonScreen
@@ -37,7 +37,7 @@ async def test_book_pages_with_code_diagrams_and_quizzes_open() -> None:
         with_quiz = next(l for l in lessons if l.quiz is not None and l.quiz.questions)
         for lesson in (lessons[0], with_code, with_diagram, with_quiz):
             app.post_message(OpenLesson(lesson.id))
-            await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen) and app.screen.lesson is lesson
+            await wait_for(pilot, lambda: showing(app, lesson.id)
                            and app.screen.query(LessonView), f"page {lesson.id}")
             await pilot.pause()
         app.post_message(OpenLesson(with_code.id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.app.apphelpers import loaded, run_async, wait_for
+from tests.app.apphelpers import loaded, run_async, wait_for, showing
 from textual.command import CommandPalette
 
 from course.app import CourseApp
@@ -49,7 +49,7 @@ async def test_palette_jumps_to_a_lesson(course_root: Path) -> None:
     async with app.run_test(size=(100, 32)) as pilot:
         await loaded(pilot)
         await palette_run(pilot, "Lesson: Acknowledgements")
-        await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen), "the lesson")
+        await wait_for(pilot, lambda: showing(app), "the lesson")
         assert app.screen.lesson.id == "02-acks"
 
 
@@ -80,7 +80,7 @@ async def test_footer_shows_the_screen_keys(course_root: Path) -> None:
         await loaded(pilot)
         await wait_for(pilot, lambda: {"q", "?"} <= footer_keys(app), "the footer")
         app.post_message(OpenLesson("02-acks"))
-        await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen), "the lesson")
+        await wait_for(pilot, lambda: showing(app), "the lesson")
         await wait_for(pilot, lambda: {"esc", "t", "d"} <= footer_keys(app), "the lesson keys")
         assert "e" not in footer_keys(app)  # no examples in this lesson: no Examples key
 
@@ -94,14 +94,14 @@ async def test_small_terminal_and_resizing_do_not_break_any_screen(course_root: 
             await pilot.resize_terminal(*size)
             await pilot.pause()
         app.post_message(OpenLesson("01-first-steps"))
-        await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen), "the lesson")
+        await wait_for(pilot, lambda: showing(app), "the lesson")
         for size in ((60, 20), (80, 24)):
             await pilot.resize_terminal(*size)
             await pilot.pause()
         reader = app.screen.query_one("#reader")
         assert reader.region.width > 0 and reader.region.height > 0
         app.post_message(OpenLesson("02-acks"))
-        await wait_for(pilot, lambda: app.screen.lesson.id == "02-acks", "the quiz lesson")
+        await wait_for(pilot, lambda: showing(app, "02-acks"), "the quiz lesson")
         await pilot.press("t")
         await wait_for(pilot, lambda: isinstance(app.screen, QuizScreen) and app.screen.query("#question"), "the quiz")
         await pilot.resize_terminal(50, 16)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.app.apphelpers import loaded, run_async, saved, wait_for
+from tests.app.apphelpers import loaded, run_async, saved, wait_for, showing
 from textual.widgets import Markdown, Static, TabbedContent, TextArea
 
 from course.app import CourseApp
@@ -21,7 +21,7 @@ from engine.learner.progress import ProgressStore
 async def open_lesson(pilot, lesson_id: str) -> LessonScreen:
     app = await loaded(pilot)
     app.post_message(OpenLesson(lesson_id))
-    await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen) and app.screen.lesson.id == lesson_id,
+    await wait_for(pilot, lambda: showing(app, lesson_id),
                    f"lesson {lesson_id}")
     await pilot.pause()
     return app.screen  # type: ignore[return-value]
@@ -78,7 +78,7 @@ async def test_a_broken_lesson_shows_its_error_in_place_and_the_rest_works(cours
         text = static_text(panel)
         assert "lessons/03-broken/index.md:3" in text and "front matter" in text
         await pilot.press("n")  # the next lesson still opens
-        await wait_for(pilot, lambda: app.screen.lesson.id == "01-first-steps", "the next lesson")
+        await wait_for(pilot, lambda: showing(app, "01-first-steps"), "the next lesson")
 
 
 @run_async
@@ -91,11 +91,11 @@ async def test_a_link_to_another_lesson_opens_it(course_root: Path) -> None:
         paragraph = next(b for b in markdown.query("MarkdownParagraph") if "acks lesson" in str(b._content.plain))  # noqa: SLF001
         column = str(paragraph._content.plain).index("acks lesson")  # noqa: SLF001
         await pilot.click(paragraph, offset=(column + 2, 0))
-        await wait_for(pilot, lambda: app.screen.lesson.id == "02-acks", "the linked lesson")
+        await wait_for(pilot, lambda: showing(app, "02-acks"), "the linked lesson")
         # and back, through the link in that lesson, posted as the Markdown widget posts it
         markdown = next(m for m in app.screen.query(Markdown) if "lesson:01-first-steps" in m.source)
         markdown.post_message(Markdown.LinkClicked(markdown, "lesson:01-first-steps"))
-        await wait_for(pilot, lambda: app.screen.lesson.id == "01-first-steps", "the first lesson again")
+        await wait_for(pilot, lambda: showing(app, "01-first-steps"), "the first lesson again")
         assert len(app.screen_stack) == 2  # outline + one lesson: links do not pile screens up
 
 
@@ -117,9 +117,9 @@ async def test_next_previous_and_escape(course_root: Path) -> None:
     async with app.run_test(size=(100, 32)) as pilot:
         await open_lesson(pilot, "01-first-steps")
         await pilot.press("n")
-        await wait_for(pilot, lambda: app.screen.lesson.id == "02-acks", "next")
+        await wait_for(pilot, lambda: showing(app, "02-acks"), "next")
         await pilot.press("p")
-        await wait_for(pilot, lambda: app.screen.lesson.id == "01-first-steps", "previous")
+        await wait_for(pilot, lambda: showing(app, "01-first-steps"), "previous")
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, OutlineScreen), "the outline")
 
@@ -182,5 +182,5 @@ async def test_links_by_keyboard(course_root: Path) -> None:
         await pilot.press("l")
         await wait_for(pilot, lambda: isinstance(app.screen, LinkPicker), "the link list")
         await pilot.press("down", "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen) and app.screen.lesson.id == "02-acks",
+        await wait_for(pilot, lambda: showing(app, "02-acks"),
                        "the linked lesson")

@@ -13,7 +13,7 @@ from course.widgets.outline import CourseOutline, LessonRef
 from course.widgets.problems import ProblemsPanel
 from engine.learner.grading import grade_quiz
 from engine.learner.progress import ProgressStore
-from tests.app.apphelpers import loaded, run_async, saved, wait_for
+from tests.app.apphelpers import loaded, run_async, saved, wait_for, showing
 
 
 def labels(app: CourseApp) -> dict[str, str]:
@@ -75,7 +75,7 @@ async def test_enter_opens_the_highlighted_lesson_and_escape_returns(course_root
         tree = app.screen.query_one(CourseOutline)
         assert tree.cursor_node is not None and tree.cursor_node.data == LessonRef("03-broken")
         await pilot.press("down", "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen), "the lesson")
+        await wait_for(pilot, lambda: showing(app), "the lesson")
         assert app.screen.lesson.id == "01-first-steps"
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, OutlineScreen), "the outline")
@@ -89,7 +89,7 @@ async def test_click_on_a_lesson_opens_it(course_root: Path) -> None:
         tree = app.screen.query_one(CourseOutline)
         line = next(i for i, l in enumerate(tree._tree_lines) if l.node.data == LessonRef("02-acks"))  # noqa: SLF001
         await pilot.click(CourseOutline, offset=(8, line + 1))  # +1: the border
-        await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen), "the lesson")
+        await wait_for(pilot, lambda: showing(app), "the lesson")
         assert app.screen.lesson.id == "02-acks"
 
 
@@ -99,7 +99,7 @@ async def test_reopening_resumes_at_the_current_lesson(course_root: Path) -> Non
     async with app.run_test(size=(100, 32)) as pilot:
         await loaded(pilot)
         await pilot.press("down", "down", "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen), "the lesson")
+        await wait_for(pilot, lambda: showing(app), "the lesson")
         await saved(pilot)
     assert ProgressStore().load().current_lesson == "02-acks"
 

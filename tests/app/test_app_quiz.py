@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.app.apphelpers import loaded, run_async, saved, wait_for
+from tests.app.apphelpers import loaded, run_async, saved, wait_for, showing
 from textual import events
 from textual.widgets import Button, Markdown, RadioSet, Static
 
@@ -46,7 +46,7 @@ def test_shuffle_answers_is_stable_per_attempt_and_varies_between_attempts() -> 
 async def start_quiz(pilot) -> QuizScreen:
     app = await loaded(pilot)
     app.post_message(OpenLesson("02-acks"))
-    await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen), "the lesson")
+    await wait_for(pilot, lambda: showing(app), "the lesson")
     await pilot.press("t")
     await wait_for(pilot, lambda: isinstance(app.screen, QuizScreen) and app.screen.query(QuestionView), "the quiz")
     await pilot.pause()
@@ -188,7 +188,7 @@ async def test_whole_quiz_score_retry_and_saved_progress(course_root: Path) -> N
         assert (result.score, result.attempts) == (3, 2)  # the best attempt is kept
 
         await pilot.press("escape")
-        await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen), "back to the lesson")
+        await wait_for(pilot, lambda: showing(app), "back to the lesson")
 
 
 @run_async

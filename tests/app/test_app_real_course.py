@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tests.app.apphelpers import loaded, run_async, wait_for
+from tests.app.apphelpers import loaded, run_async, wait_for, showing
 from textual.widgets import RadioButton
 
 from course.app import CourseApp
@@ -31,7 +31,7 @@ async def test_every_lesson_opens_with_its_code_tabs_python_first() -> None:
         assert len(lessons) >= 8
         for lesson in lessons:
             app.post_message(OpenLesson(lesson.id))
-            await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen) and app.screen.lesson is lesson
+            await wait_for(pilot, lambda: showing(app, lesson.id)
                            and app.screen.query(LessonView), f"lesson {lesson.id}")
             await pilot.pause()
             assert not [p for p in lesson.problems if p.severity == "error"], lesson.problems

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.app.apphelpers import FIXTURE_COURSE, loaded, run_async, wait_for
+from tests.app.apphelpers import FIXTURE_COURSE, loaded, run_async, wait_for, showing
 from textual.app import App, ComposeResult
 from textual.widgets import Button, Footer, Log, Select, TabbedContent, TextArea
 
@@ -44,7 +44,7 @@ async def until(pilot, condition, what: str, timeout: float = 150.0) -> None:
 async def open_examples(pilot, lesson_id: str) -> RunPanel:
     app = await loaded(pilot)
     app.post_message(OpenLesson(lesson_id))
-    await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen) and app.screen.lesson.id == lesson_id,
+    await wait_for(pilot, lambda: showing(app, lesson_id),
                    f"lesson {lesson_id}")
     await pilot.pause()
     await pilot.press("e")
@@ -384,10 +384,10 @@ async def test_the_palette_runs_a_lessons_second_example_from_anywhere() -> None
         await pilot.press(*"Run: acks=all: the same failure")
         await pilot.pause(0.5)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen) and app.screen.lesson.id == LESSON4,
+        await wait_for(pilot, lambda: showing(app, LESSON4),
                        "lesson 4 to open")
         screen = app.screen
-        assert screen.query_one("#lesson-tabs", TabbedContent).active == "run"
+        await wait_for(pilot, lambda: screen.query_one("#lesson-tabs", TabbedContent).active == "run", "the Examples tab")
         panel = screen.query_one(RunPanel)
         await until(pilot, lambda: panel.finished_runs == 1, "the palette's run to finish")
         assert panel.example is not None and panel.example.name == "acks-all-failover"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.app.apphelpers import FIXTURE_COURSE, loaded, wait_for
+from tests.app.apphelpers import FIXTURE_COURSE, loaded, wait_for, showing
 
 from course.app import CourseApp
 from course.screens.lesson import LessonScreen
@@ -19,7 +19,7 @@ def open_lesson(lesson_id: str):
     async def run_before(pilot) -> None:
         app = await loaded(pilot)
         app.post_message(OpenLesson(lesson_id))
-        await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen) and app.screen.lesson.id == lesson_id)
+        await wait_for(pilot, lambda: showing(app, lesson_id))
         await pilot.pause()
 
     return run_before
