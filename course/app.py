@@ -67,10 +67,10 @@ class CourseApp(App[None]):
         try:
             course = load_course(self.root)
         except ContentError as error:
-            self.outline.post_message(OutlineScreen.CourseLoaded(f"Could not open the course in {self.root}:\n{error}"))
+            self.outline.post_message(OutlineScreen.CourseLoaded(error=f"Could not open the course in {self.root}:\n{error}"))
             return
         except OSError as error:
-            self.outline.post_message(OutlineScreen.CourseLoaded(f"Could not open the course in {self.root}: {error}"))
+            self.outline.post_message(OutlineScreen.CourseLoaded(error=f"Could not open the course in {self.root}: {error}"))
             return
         progress = store.load()
         self.call_from_thread(self.loaded, course, progress, store)
@@ -78,7 +78,7 @@ class CourseApp(App[None]):
     def loaded(self, course: Course, progress: Progress, store: ProgressStore) -> None:
         self.course, self.progress, self.store = course, progress, store
         self.title = course.title or self.TITLE
-        self.outline.post_message(OutlineScreen.CourseLoaded())  # handled once the outline is mounted
+        self.outline.post_message(OutlineScreen.CourseLoaded(course, progress))  # handled once the outline is mounted
         for warning in store.warnings:
             self.notify(warning, title="Progress", severity="warning", timeout=10)
         if progress.current_lesson:
@@ -107,7 +107,8 @@ class CourseApp(App[None]):
         if isinstance(self.screen, LessonScreen):
             await self.screen.show_lesson(lesson, anchor, tab=tab)
         else:
-            await self.push_screen(LessonScreen(lesson, anchor=anchor, tab=tab))
+            await self.push_screen(LessonScreen(lesson, anchor=anchor, tab=tab, lessons=list(self.course.lessons()),
+                                                bootstrap_servers=self.bootstrap_servers))
         self.outline.select_lesson(lesson.id)
         if self.progress is not None:
             self.progress.visit(lesson.id)

@@ -6,7 +6,7 @@ live picture, tally), course/widgets/run_panel.py.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Sequence
 
 from textual import on
 from textual.app import ComposeResult
@@ -23,9 +23,6 @@ from course.widgets.mounting import mount_into
 from course.widgets.run_panel import RunPanel
 from engine.model import Lesson
 
-if TYPE_CHECKING:
-    from course.app import CourseApp
-
 LESSON_LINK = "lesson:"
 
 
@@ -39,7 +36,10 @@ def parse_lesson_link(href: str) -> tuple[str, str | None] | None:
 
 
 class LessonScreen(Screen):
-    app: "CourseApp"
+    """One lesson at a time; the app hands it the course's lessons in reading order (for next and
+    previous) and where examples run (`bootstrap_servers`, None for the sandbox), and hears from it
+    through messages (`OpenLesson`, `TakeQuiz`, `MarkDone`).
+    """
 
     BINDINGS = [
         Binding("escape", "outline", "Outline"),
@@ -51,9 +51,12 @@ class LessonScreen(Screen):
         Binding("l", "links", "Links"),
     ]
 
-    def __init__(self, lesson: Lesson, anchor: str | None = None, tab: str | None = None) -> None:
+    def __init__(self, lesson: Lesson, anchor: str | None = None, tab: str | None = None, *,
+                 lessons: Sequence[Lesson] = (), bootstrap_servers: str | None = None) -> None:
         super().__init__(classes="lesson-screen")
         self.lesson = lesson
+        self.lessons = tuple(lessons)  # the course's lessons in reading order
+        self.bootstrap_servers = bootstrap_servers
         self.anchor = anchor
         self.tab = tab  # the tab to open on ("read" or "run"), for a lesson with examples
         self.shown: str | None = None  # the id of the lesson whose widgets are mounted, None while swapping
@@ -78,7 +81,7 @@ class LessonScreen(Screen):
 
     def examples_area(self, lesson: Lesson) -> Widget:
         """What the Examples tab holds: the run panel's place."""
-        return RunPanel(lesson, id="examples")
+        return RunPanel(lesson, bootstrap_servers=self.bootstrap_servers, id="examples")
 
     def on_mount(self) -> None:
         self._arrive()  # compose has mounted the body (and its children) before Mount is sent
@@ -140,9 +143,7 @@ class LessonScreen(Screen):
             self.notify(f"This link leads outside the course: {href}", severity="warning")
 
     def _neighbour(self, step: int) -> Lesson | None:
-        if self.app.course is None:
-            return None
-        lessons = list(self.app.course.lessons())
+        lessons = self.lessons
         ids = [lesson.id for lesson in lessons]
         if self.lesson.id not in ids:
             return None

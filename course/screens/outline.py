@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,20 +17,24 @@ from course.widgets.outline import CourseOutline, LessonRef, lesson_details
 from course.widgets.problems import ProblemsPanel
 from engine.model import Course
 
-if TYPE_CHECKING:
-    from course.app import CourseApp
-
 
 class OutlineScreen(Screen):
-    """Shows a loading indicator until the app hands it the course (`show_course`)."""
+    """Shows a loading indicator until the app hands it the course and progress (`CourseLoaded`).
 
-    app: "CourseApp"
+    The progress is the app's own object: the app records visits, marks and quiz results in it, and
+    this screen shows them again whenever it comes back on top (`on_screen_resume`).
+    """
 
     BINDINGS = [
         Binding("enter", "open", "Open", show=True, priority=False),
         Binding("t", "quiz", "Quiz"),
         Binding("c", "resume", "Continue"),
     ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.course: Course | None = None
+        self.progress: Any = None  # engine.learner.progress.Progress, once loaded
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -52,17 +56,20 @@ class OutlineScreen(Screen):
         Posted to this screen by the app; handled once the screen is mounted.
         """
 
-        def __init__(self, error: str | None = None) -> None:
+        def __init__(self, course: Course | None = None, progress: Any = None, error: str | None = None) -> None:
             super().__init__()
+            self.course = course
+            self.progress = progress
             self.error = error
 
     def on_outline_screen_course_loaded(self, message: CourseLoaded) -> None:
         if message.error is not None:
             self.show_error(message.error)
-        elif self.app.course is not None:
-            self.show_course(self.app.course, self.app.progress)
+        elif message.course is not None:
+            self.show_course(message.course, message.progress)
 
     def show_course(self, course: Course, progress: Any) -> None:
+        self.course, self.progress = course, progress
         self.query_one("#loading").display = False
         body = self.query_one("#outline-body")
         body.display = True
@@ -91,7 +98,7 @@ class OutlineScreen(Screen):
         self.mount(Static(message, id="load-error", markup=False), before=self.query_one(Footer))
 
     def refresh_progress(self) -> None:
-        course, progress = self.app.course, self.app.progress
+        course, progress = self.course, self.progress
         if course is None:
             return
         self.query_one(CourseOutline).show_course(course, progress)
@@ -116,23 +123,23 @@ class OutlineScreen(Screen):
     def show_details(self) -> None:
         details = self.query_one("#lesson-details", Static)
         lesson_id = self._highlighted_lesson()
-        course = self.app.course
+        course = self.course
         if course is None:
             return
         if lesson_id is None:
             details.update(Content.assemble((course.title, "bold"), "\n",
                                             str(getattr(course, "description", "") or "")))
             return
-        details.update(lesson_details(course.lesson(lesson_id), self.app.progress))
+        details.update(lesson_details(course.lesson(lesson_id), self.progress))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "quiz":
             lesson_id = self._highlighted_lesson() if self.is_mounted else None
-            if lesson_id is None or self.app.course is None:
+            if lesson_id is None or self.course is None:
                 return False
-            return self.app.course.lesson(lesson_id).quiz is not None
+            return self.course.lesson(lesson_id).quiz is not None
         if action == "resume":
-            progress = self.app.progress
+            progress = self.progress
             return bool(progress is not None and progress.current_lesson)
         return True
 
@@ -147,12 +154,12 @@ class OutlineScreen(Screen):
 
     def action_quiz(self) -> None:
         lesson_id = self._highlighted_lesson()
-        if lesson_id and self.app.course is not None:
-            quiz = self.app.course.lesson(lesson_id).quiz
+        if lesson_id and self.course is not None:
+            quiz = self.course.lesson(lesson_id).quiz
             if quiz is not None:
                 self.post_message(TakeQuiz(quiz.id))
 
     def action_resume(self) -> None:
-        progress = self.app.progress
+        progress = self.progress
         if progress is not None and progress.current_lesson:
             self.post_message(OpenLesson(progress.current_lesson))

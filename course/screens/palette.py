@@ -3,24 +3,32 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import Callable, Iterator, Protocol
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from course.widgets.messages import OpenLesson, RunExample, TakeQuiz
+from engine.model import Course
 
-if TYPE_CHECKING:
-    from course.app import CourseApp
+
+class HoldsCourse(Protocol):
+    """What the palette needs from the app it runs in: the course, once loaded (None before)."""
+
+    course: Course | None
 
 
 class CourseCommands(Provider):
+    """The app lists this provider in its COMMANDS; the commands post the same messages as the
+    screens do (`OpenLesson`, `RunExample`, `TakeQuiz`), so the app acts on them in one place."""
+
     @property
-    def course_app(self) -> "CourseApp":
-        return self.app  # type: ignore[return-value]
+    def course(self) -> Course | None:
+        """The course of the app the palette runs in: any App that is a `HoldsCourse`."""
+        return getattr(self.app, "course", None)
 
     def _commands(self) -> Iterator[tuple[str, Callable[[], object], str]]:
-        app = self.course_app
-        course = app.course
+        app = self.app
+        course = self.course
         if course is not None:
             for lesson in course.lessons():
                 yield (f"Lesson: {lesson.link_title}", partial(app.post_message, OpenLesson(lesson.id)),

@@ -1,6 +1,6 @@
 """The run panel: a lesson's runnable examples, edited and run live against the sandbox.
 
-    RunPanel(lesson, id="examples")      # LessonScreen.examples_area
+    RunPanel(lesson, bootstrap_servers=None, id="examples")      # LessonScreen.examples_area
 
 - a selector when the lesson has several examples; the script in an editable code editor;
 - the scenario's faults as checkboxes (all on by default; untick one to run without it);
@@ -20,8 +20,8 @@ read in a worker that posts `RunPanel.Loaded` back to the panel, handled in the 
 queue after the body exists. Every later swap of widgets (the fault boxes) is awaited before the
 panel queries them, so nothing here depends on how fast the machine lays widgets out.
 
-With `course --bootstrap-servers S` (CourseApp.bootstrap_servers) runs go to that cluster and
-the faults are not injected; the panel says so.
+With `course --bootstrap-servers S` the app hands the lesson screen, and it the panel,
+`bootstrap_servers=S`: runs go to that cluster and the faults are not injected; the panel says so.
 """
 
 from __future__ import annotations
@@ -150,9 +150,10 @@ class RunPanel(Vertical):
             self.scenario = scenario
             self.error = error
 
-    def __init__(self, lesson: Lesson, *, id: str | None = None) -> None:
+    def __init__(self, lesson: Lesson, *, bootstrap_servers: str | None = None, id: str | None = None) -> None:
         super().__init__(id=id, classes="run-panel")
         self.lesson = lesson
+        self.bootstrap_servers = bootstrap_servers  # a real cluster to run against; None: the sandbox
         self.examples: list[Example] = list(lesson.examples)
         self.example: Example | None = self.examples[0] if self.examples else None
         self.scenario: Scenario | None = None
@@ -171,10 +172,6 @@ class RunPanel(Vertical):
         self._built = False  # the body is mounted (set once the mount has been awaited)
         self._building = False
         self._run_requested: str | None = None  # an example to run once it has loaded
-
-    @property
-    def bootstrap_servers(self) -> str | None:
-        return getattr(self.app, "bootstrap_servers", None)
 
     # ------------------------------------------------------------ layout
 
