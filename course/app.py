@@ -1,5 +1,8 @@
 """The course app: loads the course and the learner's progress in a worker, then shows screens.
 
+Start-up is kept short by importing only the outline's code; the other screens are imported when
+first opened (benchmarks/startup.py measures the time to the outline).
+
 Screens (course/screens) and widgets (course/widgets) post messages upward
 (`OpenLesson`, `TakeQuiz`, `MarkDone`, `QuizScreen.Finished`); the app acts on them: it changes
 screens and records progress, saving it in a worker. Styles live in course/course.tcss.
@@ -9,22 +12,27 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
-from course.screens.help import HelpScreen
-from course.screens.lesson import LessonScreen
 from course.screens.outline import OutlineScreen
 from course.screens.palette import CourseCommands
-from course.screens.quiz import QuizScreen
 from course.widgets.messages import MarkDone, OpenLesson, RunExample, TakeQuiz
 from engine import paths
+from engine.learner.progress import Progress, ProgressStore
 from engine.model import Course, Quiz
 from engine.problems import ContentError
-from engine.learner.progress import Progress, ProgressStore
+
+if TYPE_CHECKING:
+    from course.screens.quiz import QuizScreen
+
+# Start-up imports only what the outline needs. The lesson screen (Markdown, the run panel, the
+# runner and the sandbox), the quiz screen and the help are imported inside the methods that open
+# them, the first time they are opened (after that the import is a dictionary look-up).
 
 
 class CourseApp(App[None]):
@@ -95,6 +103,8 @@ class CourseApp(App[None]):
 
     async def open_lesson(self, lesson_id: str, anchor: str | None = None, tab: str | None = None) -> None:
         """Show a lesson (in the lesson screen if one is open), once mounted; `tab="run"` opens its examples."""
+        from course.screens.lesson import LessonScreen
+
         if self.course is None:
             return
         try:
@@ -115,6 +125,8 @@ class CourseApp(App[None]):
             self.save_progress()
 
     async def on_run_example(self, message: RunExample) -> None:
+        from course.screens.lesson import LessonScreen
+
         showing = isinstance(self.screen, LessonScreen) and self.screen.lesson.id == message.lesson_id
         if not showing:  # reopening the lesson on screen would throw away the learner's panel
             await self.open_lesson(message.lesson_id, tab="run")
@@ -129,6 +141,8 @@ class CourseApp(App[None]):
         return next((l.quiz for l in self.course.lessons() if l.quiz and l.quiz.id == quiz_id), None)
 
     async def on_take_quiz(self, message: TakeQuiz) -> None:
+        from course.screens.quiz import QuizScreen
+
         quiz = self.find_quiz(message.quiz_id)
         if quiz is None:
             self.notify(f"There is no quiz {message.quiz_id!r} in this course.", severity="error")
@@ -139,12 +153,14 @@ class CourseApp(App[None]):
         await self.push_screen(QuizScreen(quiz, attempt=attempts + 1))
 
     def action_help(self) -> None:
+        from course.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
     # ------------------------------------------------------------ progress
 
-    def on_quiz_screen_finished(self, message: QuizScreen.Finished) -> None:
+    def on_quiz_screen_finished(self, message: "QuizScreen.Finished") -> None:
         if self.progress is None:
             return
         self.progress.record_quiz(message.quiz.id, message.grade, message.answers)

@@ -16,17 +16,24 @@ from typing import Sequence
 from engine import __version__
 
 
-def build_parser() -> argparse.ArgumentParser:
+def app_parser(add_help: bool = True) -> argparse.ArgumentParser:
+    """The options of `course` itself (opening the app), without the commands."""
     parser = argparse.ArgumentParser(
         prog="course",
         description="A terminal course on Kafka's message delivery semantics. "
         "With no command, opens the course.",
+        add_help=add_help,
     )
     parser.add_argument("--version", action="version", version=f"course {__version__}")
     parser.add_argument("--course", metavar="DIR", help="open another course folder (lessons/ and quizzes/)")
     parser.add_argument(
         "--bootstrap-servers", metavar="S", help="run examples against this Kafka cluster instead of the sandbox"
     )
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = app_parser()
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     from course import commands
 
@@ -37,6 +44,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Plain `course [--course DIR] [--bootstrap-servers S]` opens the app without importing every
+    # command (they bring in the runner, the sandbox and both Kafka clients): a quicker start.
+    # Anything else (a command, --help, a typo) goes to the full parser.
+    opening, rest = app_parser(add_help=False).parse_known_args(argv)
+    if not rest:
+        from course.app import run_app
+
+        return run_app(course_dir=opening.course, bootstrap_servers=opening.bootstrap_servers)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
