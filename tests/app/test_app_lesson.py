@@ -184,3 +184,22 @@ async def test_links_by_keyboard(course_root: Path) -> None:
         await pilot.press("down", "enter")
         await wait_for(pilot, lambda: showing(app, "02-acks"),
                        "the linked lesson")
+
+
+@run_async
+async def test_a_lesson_swap_cut_short_by_the_screen_closing_ends_quietly(course_root: Path) -> None:
+    """The lesson body leaves (screen popped, app quitting) while another lesson is being swapped in:
+    Textual skips the mount, and the swap must stop there rather than look for widgets never mounted."""
+    import asyncio
+
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_lesson(pilot, "01-first-steps")
+        assert app.course is not None
+        body = screen.query_one("#lesson-body")
+        swap = asyncio.create_task(screen.show_lesson(app.course.lesson("02-acks")))
+        body.remove()  # before the swap has begun: its mount will be skipped
+        await swap  # returns, without NoMatches
+        assert screen.shown is None and screen.lesson.id == "01-first-steps"
+        await pilot.pause()
+    assert app.return_code in (0, None)
