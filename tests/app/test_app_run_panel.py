@@ -34,11 +34,7 @@ needs_course = pytest.mark.skipif(not (COURSE / "lessons" / LESSON4 / "examples"
 
 async def until(pilot, condition, what: str, timeout: float = 150.0) -> None:
     """Let the app run until `condition()` holds (real runs on a loaded machine: a generous bound)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        await pilot.pause(0.1)
+    await wait_for(pilot, condition, what, timeout=timeout)
 
 
 async def open_examples(pilot, lesson_id: str) -> RunPanel:

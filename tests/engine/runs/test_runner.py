@@ -209,8 +209,11 @@ def _gone(pid: int) -> bool:
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_interrupting_course_run_ends_the_example_at_once(tmp_path: Path, sig: int) -> None:
     env = {"XDG_DATA_HOME": str(tmp_path / "data"), "PATH": "/usr/bin:/bin"}
+    # A shell starts background jobs with SIGINT ignored, and Python keeps an inherited SIG_IGN: give
+    # `course run` the default disposition, as a terminal would, whatever started the test run.
     runner = subprocess.Popen([sys.executable, "-m", "course", "run", str(FIXTURES / "runner" / "sleeps.py")],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         pid = None
         for line in runner.stdout:  # "  | pid 1234" once the example runs (the sandbox is up by then)
