@@ -4,15 +4,17 @@ Start-up is kept short by importing only the outline's code; the other screens a
 first opened (benchmarks/startup.py measures the time to the outline).
 
 Screens (course/screens) and widgets (course/widgets) post messages upward
-(`OpenLesson`, `TakeQuiz`, `MarkDone`, `QuizScreen.Finished`); the app acts on them: it changes
-screens and records progress, saving it in a worker. Styles live in course/course.tcss.
+(`OpenLesson`, `TakeQuiz`, `OpenExercise`, `MarkDone`, `QuizScreen.Finished`, `QuizScreen.Draft`,
+`ExerciseScreen.Checked`); the app acts on them: it changes screens and records progress, saving it
+in a worker. It also keeps the learner's unfinished quiz attempts and the theme in the progress
+store, and works out the "next step" shown after a quiz or an exercise. Styles live in course/course.tcss.
 """
 
 from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App
@@ -22,13 +24,16 @@ from textual.screen import Screen
 from course.screens.outline import OutlineScreen
 from course.screens.palette import CourseCommands
 from course.widgets.messages import MarkDone, OpenLesson, RunExample, TakeQuiz
+from course.widgets.next_step import OpenExercise, Step
 from engine import paths
-from engine.learner.progress import Progress, ProgressStore
+from engine.learner.progress import ExerciseResult, Progress, ProgressStore
 from engine.model import Course, Quiz
 from engine.problems import ContentError
 
 if TYPE_CHECKING:
+    from course.screens.exercise import ExerciseScreen
     from course.screens.quiz import QuizScreen
+    from engine.runs.exercises import Exercise
 
 # Start-up imports only what the outline needs. The lesson screen (Markdown, the run panel, the
 # runner and the sandbox), the quiz screen and the help are imported inside the methods that open
@@ -42,6 +47,7 @@ class CourseApp(App[None]):
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("x", "exercise", "Exercise"),
     ]
 
     def __init__(self, root: Path, bootstrap_servers: str | None = None, *, store: ProgressStore | None = None):
@@ -54,6 +60,10 @@ class CourseApp(App[None]):
         self._save_lock = threading.Lock()
         self._save_seq = 0
         self._saved_seq = 0
+        self._draft_saved: dict[str, int] = {}  # quiz id -> seq of the draft stored last
+        self.drafts: dict[str, dict[str, Any]] = {}  # quiz id -> the unfinished attempt kept for it
+        self.exercises: dict[str, "Exercise"] = {}  # by name, once loaded (after the outline shows)
+        self._theme_loaded = False  # the stored theme is applied before changes are saved
 
     def get_default_screen(self) -> Screen:
         return OutlineScreen()
@@ -63,6 +73,7 @@ class CourseApp(App[None]):
         return self.screen_stack[0]  # type: ignore[return-value]
 
     def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._watch_theme_for_saving)
         self.load()
 
     # ------------------------------------------------------------ loading
@@ -81,10 +92,40 @@ class CourseApp(App[None]):
             self.outline.post_message(OutlineScreen.CourseLoaded(error=f"Could not open the course in {self.root}: {error}"))
             return
         progress = store.load()
-        self.call_from_thread(self.loaded, course, progress, store)
+        try:
+            drafts, settings = store.quiz_drafts(), store.settings()
+        except OSError:  # (a locked or read-only store: the progress itself loaded, go on without)
+            drafts, settings = {}, {}
+        self.call_from_thread(self.loaded, course, progress, store, drafts, settings)
+        self.load_exercises()
 
-    def loaded(self, course: Course, progress: Progress, store: ProgressStore) -> None:
+    @work(thread=True, exclusive=True, group="load-exercises")
+    def load_exercises(self) -> None:
+        """The course's exercises (imports the runner, so after the outline is up)."""
+        from engine.runs.exercises import load_exercises
+
+        exercises, problems = load_exercises(self.root)
+        self.call_from_thread(self.exercises_loaded, exercises, problems)
+
+    def exercises_loaded(self, exercises: list["Exercise"], problems: list[Any]) -> None:
+        self.exercises = {exercise.name: exercise for exercise in exercises}
+        by_lesson = {exercise.lesson: exercise for exercise in exercises if exercise.lesson}
+        self.outline.post_message(OutlineScreen.ExercisesLoaded(by_lesson))
+        for problem in problems[:3]:
+            self.notify(str(problem), title="Exercise", severity="warning", timeout=10)
+        self.refresh_bindings()
+
+    def exercise_for(self, lesson_id: str | None) -> "Exercise | None":
+        return next((e for e in self.exercises.values() if lesson_id and e.lesson == lesson_id), None)
+
+    def loaded(self, course: Course, progress: Progress, store: ProgressStore,
+               drafts: dict[str, dict[str, Any]] | None = None, settings: dict[str, Any] | None = None) -> None:
         self.course, self.progress, self.store = course, progress, store
+        self.drafts = dict(drafts or {})
+        theme = (settings or {}).get("theme")
+        if isinstance(theme, str) and theme in self.available_themes:
+            self.theme = theme
+        self._theme_loaded = True
         self.title = course.title or self.TITLE
         self.outline.post_message(OutlineScreen.CourseLoaded(course, progress))  # handled once the outline is mounted
         for warning in store.warnings:
@@ -150,13 +191,93 @@ class CourseApp(App[None]):
         if isinstance(self.screen, QuizScreen):
             await self.pop_screen()
         attempts = self.progress.quizzes[quiz.id].attempts if self.progress and quiz.id in self.progress.quizzes else 0
-        await self.push_screen(QuizScreen(quiz, attempt=attempts + 1))
+        await self.push_screen(QuizScreen(quiz, attempt=attempts + 1, draft=self.drafts.get(quiz.id),
+                                          steps=self.steps_after(quiz.lesson, quiz_passed=True)))
+
+    async def on_open_exercise(self, message: OpenExercise) -> None:
+        await self.open_exercise(message.name)
+
+    async def open_exercise(self, name: str) -> None:
+        from course.screens.exercise import ExerciseScreen
+
+        exercise = self.exercises.get(name)
+        if exercise is None:
+            self.notify(f"There is no exercise {name!r} in this course (or it is still loading).", severity="error")
+            return
+        if isinstance(self.screen, ExerciseScreen):
+            if self.screen.exercise.name == name:
+                return
+            await self.pop_screen()
+        result = self.progress.exercises.get(name) if self.progress else None
+        await self.push_screen(ExerciseScreen(
+            exercise, bootstrap_servers=self.bootstrap_servers,
+            passed=bool(result and result.passed), hints_shown=result.hints_shown if result else 0,
+            steps=self.steps_after(exercise.lesson, exercise_passed=True)))
+
+    def action_exercise(self) -> None:
+        """Open the exercise of the lesson on screen (or highlighted in the outline)."""
+        exercise = self.exercise_for(self._lesson_in_view())
+        if exercise is not None:
+            self.run_worker(self.open_exercise(exercise.name), group="open-exercise")
+
+    def _lesson_in_view(self) -> str | None:
+        lesson = getattr(self.screen, "lesson", None)
+        if lesson is not None:
+            return getattr(lesson, "id", None)
+        if isinstance(self.screen, OutlineScreen) and self.screen.is_mounted:
+            return self.screen.highlighted_lesson()
+        return None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "exercise":
+            from_screen = getattr(self.screen, "exercise", None)  # the exercise screen itself
+            return from_screen is None and self.exercise_for(self._lesson_in_view()) is not None
+        return True
+
+    def steps_after(self, lesson_id: str | None, *, quiz_passed: bool = False,
+                    exercise_passed: bool = False) -> list[Step]:
+        """Where to go once this lesson's quiz (or exercise) is passed: what the lesson still asks, then on."""
+        steps: list[Step] = []
+        if self.course is None or lesson_id is None:
+            return steps
+        try:
+            lesson = self.course.lesson(lesson_id)
+        except KeyError:
+            return steps
+        progress = self.progress
+        exercise = self.exercise_for(lesson_id)
+        if exercise is not None and not exercise_passed and not (progress and progress.exercise_passed(exercise.name)):
+            steps.append(Step("exercise", exercise.name, f"Exercise: {exercise.title}"))
+        quiz_done = bool(progress and lesson.quiz and lesson.quiz.id in progress.quizzes
+                         and progress.quizzes[lesson.quiz.id].passed)
+        if lesson.quiz is not None and not quiz_passed and not quiz_done:
+            steps.append(Step("quiz", lesson.quiz.id, f"Quiz: {lesson.quiz.title}"))
+        lessons = [l for l in self.course.lessons()]
+        ids = [l.id for l in lessons]
+        if lesson.id in ids and ids.index(lesson.id) + 1 < len(lessons):
+            following = lessons[ids.index(lesson.id) + 1]
+            steps.append(Step("lesson", following.id, f"Next lesson: {following.link_title}"))
+        return steps
 
     def action_help(self) -> None:
-        from course.screens.help import HelpScreen
+        from course.screens.help import HelpScreen, collect_keys
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(collect_keys(self, self.screen)))
+
+    # ------------------------------------------------------------ settings
+
+    def _watch_theme_for_saving(self, theme: Any) -> None:
+        if self._theme_loaded and self.store is not None:
+            self._save_setting("theme", self.theme)
+
+    @work(thread=True, group="save")
+    def _save_setting(self, key: str, value: Any) -> None:
+        assert self.store is not None
+        try:
+            self.store.save_setting(key, value)
+        except OSError as error:
+            self.call_from_thread(self.notify, f"Could not save your settings: {error}", severity="error")
 
     # ------------------------------------------------------------ progress
 
@@ -166,6 +287,47 @@ class CourseApp(App[None]):
         self.progress.record_quiz(message.quiz.id, message.grade, message.answers)
         if message.grade.passed and message.quiz.lesson:
             self.progress.mark_done(message.quiz.lesson)
+        self.save_progress()
+        self.keep_draft(message.quiz.id, None)
+
+    def on_quiz_screen_draft(self, message: "QuizScreen.Draft") -> None:
+        self.keep_draft(message.quiz.id, message.draft)
+
+    def keep_draft(self, quiz_id: str, draft: dict[str, Any] | None) -> None:
+        """Remember (or forget) an unfinished attempt, here and in the store."""
+        if draft is None:
+            if self.drafts.pop(quiz_id, None) is None:
+                return
+        else:
+            self.drafts[quiz_id] = draft
+        if self.store is not None:
+            self._save_seq += 1
+            self._save_draft(quiz_id, draft, self._save_seq)
+
+    @work(thread=True, group="save")
+    def _save_draft(self, quiz_id: str, draft: dict[str, Any] | None, seq: int) -> None:
+        assert self.store is not None
+        with self._save_lock:
+            if seq < self._draft_saved.get(quiz_id, 0):
+                return  # a later draft (or the finished attempt) was stored already: it wins
+            try:
+                self.store.save_quiz_draft(quiz_id, draft)
+            except OSError as error:
+                self.call_from_thread(self.notify, f"Could not keep your answers: {error}", severity="error")
+                return
+            self._draft_saved[quiz_id] = seq
+
+    def on_exercise_screen_checked(self, message: "ExerciseScreen.Checked") -> None:
+        if self.progress is None:
+            return
+        self.progress.record_exercise(message.name, message.passed)
+        self.save_progress()
+
+    def on_exercise_screen_hint_shown(self, message: "ExerciseScreen.HintShown") -> None:
+        if self.progress is None:
+            return
+        result = self.progress.exercises.setdefault(message.name, ExerciseResult())
+        result.hints_shown = max(result.hints_shown, message.shown)  # the most hints seen stay shown
         self.save_progress()
 
     def on_mark_done(self, message: MarkDone) -> None:

@@ -60,6 +60,9 @@ class LessonScreen(Screen):
         self.anchor = anchor
         self.tab = tab  # the tab to open on ("read" or "run"), for a lesson with examples
         self.shown: str | None = None  # the id of the lesson whose widgets are mounted, None while swapping
+        # Where next/previous last pointed: keys pressed while a lesson still mounts step on from
+        # there (the app opens the lessons asked for one after the other), so none is dropped.
+        self.heading_to: str | None = None
         self.sub_title = lesson.title  # before mounting: the Header reads it when it mounts
 
     def compose(self) -> ComposeResult:
@@ -104,6 +107,8 @@ class LessonScreen(Screen):
         if not await mount_into(body, *self.body_widgets(lesson, tab)):
             return  # this screen is being closed (popped, or the app is quitting): nothing to show
         self.lesson, self.anchor, self.tab = lesson, anchor, tab
+        if self.heading_to == lesson.id:
+            self.heading_to = None  # arrived: the next step starts from the lesson on screen
         self.sub_title = lesson.title
         self._arrive()
 
@@ -145,9 +150,10 @@ class LessonScreen(Screen):
     def _neighbour(self, step: int) -> Lesson | None:
         lessons = self.lessons
         ids = [lesson.id for lesson in lessons]
-        if self.lesson.id not in ids:
+        here = self.heading_to if self.heading_to in ids else self.lesson.id
+        if here not in ids:
             return None
-        i = ids.index(self.lesson.id) + step
+        i = ids.index(here) + step
         return lessons[i] if 0 <= i < len(lessons) else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -168,10 +174,12 @@ class LessonScreen(Screen):
 
     def action_previous(self) -> None:
         if (lesson := self._neighbour(-1)) is not None:
+            self.heading_to = lesson.id
             self.post_message(OpenLesson(lesson.id))
 
     def action_next(self) -> None:
         if (lesson := self._neighbour(1)) is not None:
+            self.heading_to = lesson.id
             self.post_message(OpenLesson(lesson.id))
 
     def action_quiz(self) -> None:

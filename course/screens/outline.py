@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, LoadingIndicator, ProgressBar, Static, Tree
 
 from course.widgets.messages import OpenLesson, TakeQuiz
-from course.widgets.outline import CourseOutline, LessonRef, lesson_details
+from course.widgets.outline import CourseOutline, LessonRef, counted_lessons, lesson_complete, lesson_details
 from course.widgets.problems import ProblemsPanel
 from engine.model import Course
 
@@ -35,6 +35,7 @@ class OutlineScreen(Screen):
         super().__init__()
         self.course: Course | None = None
         self.progress: Any = None  # engine.learner.progress.Progress, once loaded
+        self.exercises: dict[str, Any] = {}  # lesson id -> its exercise, once the app has loaded them
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -61,6 +62,17 @@ class OutlineScreen(Screen):
             self.course = course
             self.progress = progress
             self.error = error
+
+    class ExercisesLoaded(Message):
+        """The course's exercises, by the lesson each belongs to (loaded after the course)."""
+
+        def __init__(self, by_lesson: dict[str, Any]) -> None:
+            super().__init__()
+            self.by_lesson = by_lesson
+
+    def on_outline_screen_exercises_loaded(self, message: ExercisesLoaded) -> None:
+        self.exercises = dict(message.by_lesson)
+        self.refresh_progress()
 
     def on_outline_screen_course_loaded(self, message: CourseLoaded) -> None:
         if message.error is not None:
@@ -101,9 +113,9 @@ class OutlineScreen(Screen):
         course, progress = self.course, self.progress
         if course is None:
             return
-        self.query_one(CourseOutline).show_course(course, progress)
-        lessons = list(course.lessons())
-        done = sum(1 for lesson in lessons if progress is not None and lesson.id in progress.lessons_done)
+        self.query_one(CourseOutline).show_course(course, progress, self.exercises)
+        lessons = list(counted_lessons(course))
+        done = sum(1 for lesson in lessons if lesson_complete(lesson, progress, self.exercises.get(lesson.id)))
         bar = self.query_one(ProgressBar)
         bar.update(total=max(len(lessons), 1), progress=done)
         self.query_one("#progress-label", Static).update(f"{done} of {len(lessons)} lessons done")
@@ -111,6 +123,10 @@ class OutlineScreen(Screen):
 
     def on_screen_resume(self) -> None:
         self.refresh_progress()
+
+    def highlighted_lesson(self) -> str | None:
+        """The id of the lesson under the tree's cursor (None on a chapter)."""
+        return self._highlighted_lesson()
 
     def _highlighted_lesson(self) -> str | None:
         node = self.query_one(CourseOutline).cursor_node
@@ -130,7 +146,7 @@ class OutlineScreen(Screen):
             details.update(Content.assemble((course.title, "bold"), "\n",
                                             str(getattr(course, "description", "") or "")))
             return
-        details.update(lesson_details(course.lesson(lesson_id), self.progress))
+        details.update(lesson_details(course.lesson(lesson_id), self.progress, self.exercises.get(lesson_id)))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "quiz":

@@ -1,12 +1,15 @@
 """Taking a quiz: one question at a time, feedback after each, a score at the end, retry.
 
-When the last question is answered the screen posts `QuizScreen.Finished` (the app records
-and saves it) and shows the summary.
+After each answer the screen posts `QuizScreen.Draft` (the app keeps the unfinished attempt in the
+progress store), so a learner who leaves mid-quiz comes back to the question they left. When the
+last question is answered it posts `QuizScreen.Finished` (the app records and saves it) and shows
+the summary, with "retry only the questions I missed" and the next steps the app handed it.
+Which questions an attempt asks, and in what order, comes from engine.learner.attempt.
 """
 
 from __future__ import annotations
 
-import random
+from typing import Any, Sequence
 
 from textual import on
 from textual.app import ComposeResult
@@ -19,6 +22,8 @@ from textual.widgets import Button, Footer, Header, Markdown, Static
 from course.widgets.answers import AnswerWidget, answer_widget
 from course.widgets.feedback import question_feedback, quiz_summary
 from course.widgets.mounting import mount_into
+from course.widgets.next_step import NextSteps, Step
+from engine.learner.attempt import plan_attempt
 from engine.learner.grading import QuestionGrade, QuizGrade, grade_question, grade_quiz
 from engine.model import Question, Quiz
 
@@ -27,29 +32,6 @@ KIND_HELP = {
     "multiple": "Choose every answer that applies.",
     "order": "Put these in order: highlight one, then shift+↑/↓ (or K/J, or the buttons) to move it.",
 }
-
-
-def plan_attempt(quiz: Quiz, attempt: int) -> tuple[list[Question], dict[str, list[int]]]:
-    """The questions to ask and the order to show each one's options (1-based numbers).
-
-    Seeded by quiz id and attempt, so an attempt looks the same every time it is drawn.
-    Ordering questions are always shown out of order.
-    """
-    rng = random.Random(f"{quiz.id}/{attempt}")
-    questions = list(quiz.questions)
-    if quiz.options.shuffle_questions:
-        rng.shuffle(questions)
-    if quiz.options.n_questions:
-        questions = questions[: quiz.options.n_questions]
-    orders: dict[str, list[int]] = {}
-    for q in questions:
-        order = list(range(1, len(q.options) + 1))
-        if q.kind == "order" or quiz.options.shuffle_answers:
-            rng.shuffle(order)
-        if q.kind == "order" and len(order) > 1 and order == sorted(order):
-            order = order[1:] + order[:1]
-        orders[q.id] = order
-    return questions, orders
 
 
 class QuestionView(Vertical):
@@ -91,12 +73,19 @@ class QuestionView(Vertical):
 
 
 class QuizScreen(Screen):
+    """One attempt at a quiz (or, after one, at the questions it missed).
+
+    `draft` is an unfinished attempt the app kept (see `Draft`): the screen resumes it at the first
+    question not answered. `steps` are where to go once the quiz is over (app-computed).
+    """
+
     BINDINGS = [
         Binding("escape", "leave", "Leave quiz"),
         Binding("h", "hint", "Hint"),
         Binding("s", "submit", "Submit"),
         Binding("n", "next", "Next"),
         Binding("r", "retry", "Retry"),
+        Binding("m", "retry_missed", "Retry missed"),
     ]
 
     class Finished(Message):
@@ -108,14 +97,28 @@ class QuizScreen(Screen):
             self.grade = grade
             self.answers = answers
 
-    def __init__(self, quiz: Quiz, attempt: int = 1) -> None:
+    class Draft(Message):
+        """The unfinished attempt after an answer (JSON-ready), for the app to keep; None once finished."""
+
+        def __init__(self, quiz: Quiz, draft: dict[str, Any] | None) -> None:
+            super().__init__()
+            self.quiz = quiz
+            self.draft = draft
+
+    def __init__(self, quiz: Quiz, attempt: int = 1, *, draft: dict[str, Any] | None = None,
+                 steps: Sequence[Step] = ()) -> None:
         super().__init__(classes="quiz-screen")
         self.quiz = quiz
         self.attempt = attempt
+        self.draft = draft
+        self.steps = tuple(steps)
         self.questions: list[Question] = []
         self.orders: dict[str, list[int]] = {}
         self.index = 0
         self.answers: dict[str, list[int]] = {}
+        self.asked: list[str] = []  # the questions graded at the end (a retry of the missed keeps the rest)
+        self.kept: dict[str, list[int]] = {}  # right answers carried over from the attempt before
+        self.grade: QuizGrade | None = None
         self.submitted = False
         self.finished = False
         self.sub_title = f"Quiz: {quiz.title}"  # before mounting: the Header reads it when it mounts
@@ -127,17 +130,61 @@ class QuizScreen(Screen):
             yield Button("Hint", id="hint-button", variant="default")
             yield Button("Submit", id="submit-button", variant="primary")
             yield Button("Next", id="next-button", variant="primary")
+            yield Button("Retry missed", id="missed-button", variant="warning")
             yield Button("Retry", id="retry-button", variant="warning")
-            yield Button("Back to lesson", id="leave-button")
+            yield Button("Back", id="leave-button")
         yield Footer()
 
     async def on_mount(self) -> None:
+        if self.draft is not None and self._resume(self.draft):
+            self.draft = None
+            if self.questions:
+                self.notify(f"Welcome back: question {self.index + 1} of {len(self.questions)}.", timeout=4)
+                await self.show_question()
+                return
         await self.start()
 
-    async def start(self) -> None:
-        self.questions, self.orders = plan_attempt(self.quiz, self.attempt)
+    def _resume(self, draft: dict[str, Any]) -> bool:
+        """Take up a kept attempt; False when it no longer fits the quiz (the quiz was edited)."""
+        try:
+            ids = [str(q) for q in draft["questions"]]
+            asked = [str(q) for q in draft.get("asked", ids)]
+            answers = {str(k): [int(c) for c in v] for k, v in dict(draft.get("answers", {})).items()}
+            kept = {str(k): [int(c) for c in v] for k, v in dict(draft.get("kept", {})).items()}
+            attempt = int(draft.get("attempt", self.attempt))
+            known = {q.id for q in self.quiz.questions}
+            if not ids or not set(ids) <= known or not set(asked) <= known:
+                return False
+            questions = [self.quiz.question(q) for q in ids]
+        except (KeyError, TypeError, ValueError):
+            return False
+        self.attempt, self.asked, self.kept = attempt, asked, kept
+        self.questions, self.orders = questions, self._orders(attempt)
+        self.answers = {q: a for q, a in answers.items() if q in ids}
+        self.index = next((i for i, q in enumerate(ids) if q not in self.answers), len(ids) - 1)
+        self.finished = False
+        return True
+
+    def _orders(self, attempt: int) -> dict[str, list[int]]:
+        """Each question's option order in `attempt` (every question's, whatever the attempt asks)."""
+        _, orders = plan_attempt(self.quiz, attempt)
+        for question in self.quiz.questions:  # a question this attempt's draw left out
+            orders.setdefault(question.id, list(range(1, len(question.options) + 1)))
+        return orders
+
+    async def start(self, only: Sequence[str] | None = None) -> None:
+        """Begin an attempt: all the questions the plan draws, or `only` those (the missed ones)."""
+        planned, _ = plan_attempt(self.quiz, self.attempt)
+        self.orders = self._orders(self.attempt)
+        if only is None:
+            self.questions = planned
+            self.asked = [q.id for q in planned]
+            self.kept = {}
+        else:
+            self.questions = [self.quiz.question(q) for q in only]
         self.index = 0
         self.answers = {}
+        self.grade = None
         self.finished = False
         if not self.questions:
             if not await mount_into(self.query_one("#quiz-body", VerticalScroll),
@@ -147,6 +194,12 @@ class QuizScreen(Screen):
             self._sync_buttons()
             return
         await self.show_question()
+
+    def draft_json(self) -> dict[str, Any]:
+        """The attempt so far, as the app keeps it (engine.learner.progress `quiz_drafts`)."""
+        return {"attempt": self.attempt, "questions": [q.id for q in self.questions], "asked": list(self.asked),
+                "answers": {k: list(v) for k, v in self.answers.items()},
+                "kept": {k: list(v) for k, v in self.kept.items()}}
 
     async def show_question(self) -> None:
         body = self.query_one("#quiz-body", VerticalScroll)
@@ -165,6 +218,10 @@ class QuizScreen(Screen):
     def view(self) -> QuestionView:
         return self.query_one(QuestionView)
 
+    def missed(self) -> list[str]:
+        """The questions the finished attempt did not get fully right."""
+        return [g.id for g in self.grade.questions if not g.correct] if self.grade is not None else []
+
     def _sync_buttons(self) -> None:
         done = self.finished
         question = None if done else self.questions[self.index]
@@ -173,6 +230,7 @@ class QuizScreen(Screen):
         self.query_one("#next-button").display = not done and self.submitted
         next_label = "Next" if self.index + 1 < len(self.questions) else "See score"
         self.query_one("#next-button", Button).label = next_label
+        self.query_one("#missed-button").display = done and self.quiz.options.enable_retry and bool(self.missed())
         self.query_one("#retry-button").display = done and self.quiz.options.enable_retry
         self.query_one("#leave-button").display = done
         self.refresh_bindings()
@@ -189,6 +247,8 @@ class QuizScreen(Screen):
             return (not self.finished and self.submitted)
         if action == "retry":
             return (self.finished and self.quiz.options.enable_retry)
+        if action == "retry_missed":
+            return self.finished and self.quiz.options.enable_retry and bool(self.missed())
         return True
 
     @on(Button.Pressed, "#hint-button")
@@ -211,6 +271,8 @@ class QuizScreen(Screen):
         grade = grade_question(question, chosen, partial=self.quiz.options.partial)
         self.answers[question.id] = chosen
         self.submitted = True
+        if len(self.answers) < len(self.questions):  # the last answer finishes the attempt instead
+            self.post_message(self.Draft(self.quiz, self.draft_json()))
         self._sync_buttons()
         # Focus leaves the answer before it is frozen: keys sent to a disabled widget go nowhere.
         self.set_focus(self.query_one("#next-button"))
@@ -228,18 +290,26 @@ class QuizScreen(Screen):
             await self.finish()
 
     async def finish(self) -> None:
-        asked = [q.id for q in self.questions]
-        grade = grade_quiz(self.quiz, self.answers, asked=asked)
+        answers = {**self.kept, **self.answers}
+        grade = grade_quiz(self.quiz, answers, asked=self.asked)
+        self.grade = grade
         self.finished = True
         # Before any await: the attempt is recorded even if the learner leaves while the summary mounts.
-        self.post_message(self.Finished(self.quiz, grade, dict(self.answers)))
+        self.post_message(self.Finished(self.quiz, grade, dict(answers)))
         body = self.query_one("#quiz-body", VerticalScroll)
         await body.remove_children()
-        if not await mount_into(body, Markdown(quiz_summary(self.quiz.title, grade, self.questions), id="summary")):
+        graded = [self.quiz.question(g.id) for g in grade.questions]
+        widgets: list[Any] = [Markdown(quiz_summary(self.quiz.title, grade, graded), id="summary")]
+        steps = list(self.steps)
+        if not grade.passed and self.quiz.options.enable_retry and self.missed():
+            steps = [Step("quiz", self.quiz.id, f"Retry the {len(self.missed())} missed")] + steps
+        if steps:
+            widgets.append(NextSteps(steps))
+        if not await mount_into(body, *widgets):
             return
         body.set_class(grade.passed, "-passed")
         self._sync_buttons()
-        focus = "#retry-button" if self.quiz.options.enable_retry else "#leave-button"
+        focus = "#step-0" if steps else ("#retry-button" if self.quiz.options.enable_retry else "#leave-button")
         self.set_focus(self.query_one(focus))
 
     @on(Button.Pressed, "#retry-button")
@@ -248,6 +318,25 @@ class QuizScreen(Screen):
             self.attempt += 1
             await self.query_one("#quiz-body").remove_children()
             await self.start()
+
+    @on(Button.Pressed, "#missed-button")
+    async def action_retry_missed(self) -> None:
+        """Ask again only what the attempt got wrong; the right answers are kept for the grade."""
+        missed = self.missed()
+        if not (self.finished and self.quiz.options.enable_retry and missed):
+            return
+        assert self.grade is not None
+        answers = {**self.kept, **self.answers}
+        self.kept = {g.id: answers[g.id] for g in self.grade.questions if g.correct and g.id in answers}
+        self.attempt += 1
+        await self.query_one("#quiz-body").remove_children()
+        await self.start(only=missed)
+
+    def on_take_quiz(self, message: Any) -> None:
+        """The "Retry the missed" next step: handled here, not by the app (it is this attempt's)."""
+        if getattr(message, "quiz_id", None) == self.quiz.id and self.finished:
+            message.stop()
+            self.run_worker(self.action_retry_missed(), exclusive=True, group="retry")
 
     @on(Button.Pressed, "#leave-button")
     def action_leave(self) -> None:

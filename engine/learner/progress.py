@@ -13,6 +13,9 @@ may all write at once. One table holds one row per fact:
     exercise  acks                    {"passed": true, "checks": 3, "hints_shown": 1, "passed_at": "..."}
     extra     badges                  (top-level keys this version keeps but does not understand)
 
+Beside it, `quiz_drafts` keeps an unfinished quiz attempt per quiz (the questions, the answers so
+far, where the learner was) and `settings` the app's choices (the theme).
+
 Why nothing is lost:
 - WAL journal, `synchronous=FULL`: a committed change survives a crash or a power cut, and a
   change killed half way is rolled back; readers never block the writer.
@@ -285,6 +288,61 @@ class ProgressStore:
                 _write(conn, before, after)
         self._baseline = after
 
+    # ------------------------------------------------------------ quiz drafts and settings
+    # Kept in tables of their own (made on first use, so databases of earlier versions need no
+    # migration): a draft is the unfinished attempt a learner left, not progress to merge.
+
+    def quiz_drafts(self) -> dict[str, dict[str, Any]]:
+        """Every unfinished quiz attempt, by quiz id (empty when there is no database yet)."""
+        if not self.path.exists():
+            return {}
+        with self._connection(fresh_if_unreadable=False) as conn:
+            if conn is None:
+                return {}
+            _extra_tables(conn)
+            rows = conn.execute("SELECT quiz, value FROM quiz_drafts").fetchall()
+        drafts = {}
+        for quiz_id, value in rows:
+            try:
+                draft = json.loads(value)
+            except json.JSONDecodeError:
+                continue  # a draft is a convenience: one that cannot be read is started afresh
+            if isinstance(draft, dict):
+                drafts[str(quiz_id)] = draft
+        return drafts
+
+    def save_quiz_draft(self, quiz_id: str, draft: dict[str, Any] | None) -> None:
+        """Keep the answers given so far in an unfinished attempt; None forgets the draft."""
+        with self._connection() as conn:
+            _extra_tables(conn)
+            with _transaction(conn):
+                if draft is None:
+                    conn.execute("DELETE FROM quiz_drafts WHERE quiz = ?", (quiz_id,))
+                else:
+                    conn.execute("INSERT OR REPLACE INTO quiz_drafts VALUES (?, ?, ?)",
+                                 (quiz_id, json.dumps(draft, ensure_ascii=False), now_iso()))
+
+    def settings(self) -> dict[str, Any]:
+        """The learner's app settings (e.g. `theme`)."""
+        if not self.path.exists():
+            return {}
+        with self._connection(fresh_if_unreadable=False) as conn:
+            if conn is None:
+                return {}
+            _extra_tables(conn)
+            rows = conn.execute("SELECT key, value FROM settings").fetchall()
+        out = {}
+        for key, value in rows:
+            with contextlib.suppress(json.JSONDecodeError):
+                out[str(key)] = json.loads(value)
+        return out
+
+    def save_setting(self, key: str, value: Any) -> None:
+        with self._connection() as conn:
+            _extra_tables(conn)
+            with _transaction(conn):
+                conn.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", (key, json.dumps(value)))
+
     # ------------------------------------------------------------ opening
 
     @contextlib.contextmanager
@@ -354,6 +412,13 @@ class ProgressStore:
                 conn.execute("INSERT INTO progress VALUES ('meta', 'migrated_json', ?)", (json.dumps(now_iso()),))
         if self.legacy_path.exists():  # imported now, or imported before a crash kept it from being renamed
             _move_aside(self.legacy_path, suffix=".migrated")
+
+
+def _extra_tables(conn: sqlite3.Connection) -> None:
+    """The tables beside `progress`: unfinished quiz attempts and the app's settings."""
+    conn.execute("CREATE TABLE IF NOT EXISTS quiz_drafts (quiz TEXT PRIMARY KEY, value TEXT NOT NULL, "
+                 "saved_at TEXT NOT NULL)")
+    conn.execute("CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
 # ---------------------------------------------------------------- rows <-> Progress

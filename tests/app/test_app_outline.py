@@ -62,9 +62,10 @@ async def test_outline_shows_done_marks_scores_and_progress_from_saved_progress(
         await loaded(pilot)
         shown = labels(app)
         assert shown["01-first-steps"] == "✓ First steps"
-        assert shown["02-acks"] == "· Acknowledgements  quiz 3/3 ✓"
+        # A passed quiz is what the lesson asks: it counts the lesson done without marking it.
+        assert shown["02-acks"] == "✓ Acknowledgements  quiz 3/3 ✓"
         bar = app.screen.query_one(ProgressBar)
-        assert (bar.progress, bar.total) == (1, 3)
+        assert (bar.progress, bar.total) == (2, 3)
 
 
 @run_async
@@ -140,3 +141,16 @@ async def test_course_problems_outside_lessons_are_listed_on_the_outline(course_
         assert "orphan.yaml:3" in text and "99-nowhere" in text
         assert "front matter" not in text  # a lesson's own problem is shown in that lesson, not here
         assert labels(app)  # and the course still works
+
+
+@run_async
+async def test_the_introduction_is_not_counted_as_a_lesson(course_root: Path) -> None:
+    intro = course_root / "lessons" / "_index.md"
+    intro.write_text(intro.read_text() + "\nWelcome. Take the lessons in order.\n")
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await loaded(pilot)
+        assert "index" in [lesson.id for lesson in app.course.lessons()]  # shown, to read
+        bar = app.screen.query_one(ProgressBar)
+        assert bar.total == 3
+        assert "0 of 3 lessons done" in str(app.screen.query_one("#progress-label", Static).content)

@@ -245,3 +245,98 @@ def test_order_feedback_marks_each_place() -> None:
     assert "1. ✓ A" in right and "4. ✓ D" in right and "belongs here" not in right
     wrong = question_feedback(question, grade_question(question, [2, 1, 3, 4]), [2, 1, 3, 4])
     assert "1. ✗ B" in wrong and "*belongs here:* A" in wrong and "3. ✓ C" in wrong
+
+
+# ---------------------------------------------------------------- resuming, retrying the missed, next steps
+
+
+@run_async
+async def test_quitting_mid_quiz_keeps_the_answers_and_reopening_resumes_there(course_root: Path) -> None:
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await start_quiz(pilot)
+        await pilot.press("down", "down", "space", "s")  # q1 right
+        await wait_for(pilot, lambda: screen.submitted, "q1 submitted")
+        await pilot.press("q")  # quit mid-quiz
+    assert ProgressStore().quiz_drafts()["acks-quiz"]["answers"] == {"q1": [3]}
+
+    again = CourseApp(course_root)
+    async with again.run_test(size=(100, 32)) as pilot:
+        screen = await start_quiz(pilot)
+        assert counter(screen).startswith("Question 2 of 3")  # where the learner left
+        await pilot.press("space", "down", "space", "s")  # q2 right
+        await wait_for(pilot, lambda: screen.submitted, "q2 submitted")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: "Question 3" in counter(screen), "q3")
+        await pilot.press("s")  # q3 as shown: never the right order
+        await wait_for(pilot, lambda: screen.submitted, "q3 submitted")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: screen.finished, "the score")
+        await saved(pilot)
+        assert screen.grade is not None and screen.grade.max == 3
+        assert screen.grade.questions[0].correct  # q1's answer from before the quit was graded
+    store = ProgressStore()
+    assert store.load().quizzes["acks-quiz"].answers["q1"] == [3]
+    assert "acks-quiz" not in store.quiz_drafts()  # finished: nothing left to resume
+
+
+@run_async
+async def test_retry_only_the_missed_questions_keeps_the_right_answers(course_root: Path) -> None:
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await start_quiz(pilot)
+        await pilot.press("down", "space", "s")  # q1 wrong (acks=1)
+        await wait_for(pilot, lambda: screen.submitted, "q1 submitted")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: "Question 2" in counter(screen), "q2")
+        await pilot.press("space", "down", "space", "s")  # q2 right
+        await wait_for(pilot, lambda: screen.submitted, "q2 submitted")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: "Question 3" in counter(screen), "q3")
+        await pilot.press("s")  # q3 wrong
+        await wait_for(pilot, lambda: screen.submitted, "q3 submitted")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: screen.finished, "the score")
+        assert screen.missed() == ["q1", "q3"]
+        assert screen.query_one("#missed-button").display
+        await pilot.press("m")
+        await wait_for(pilot, lambda: not screen.finished and screen.query(QuestionView), "the retry")
+        assert counter(screen).startswith("Question 1 of 2")
+        assert [q.id for q in screen.questions] == ["q1", "q3"]
+        await pilot.press("down", "down", "space", "s")  # q1 right this time
+        await wait_for(pilot, lambda: screen.submitted, "q1 submitted")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: "Question 2 of 2" in counter(screen), "q3 again")
+        order_list = screen.query_one(OrderList)
+        for target in range(4):
+            position = order_list.sequence.index(target + 1)
+            order_list.highlighted = position
+            for _ in range(position - target):
+                await pilot.press("shift+up")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: screen.submitted, "q3 submitted")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: screen.finished, "the second score")
+        assert screen.grade is not None and (screen.grade.score, screen.grade.max) == (3, 3)  # q2 kept
+        await saved(pilot)
+    result = ProgressStore().load().quizzes["acks-quiz"]
+    assert (result.score, result.attempts, result.passed) == (3, 2, True)
+
+
+@run_async
+async def test_a_finished_quiz_points_to_the_next_lesson(course_root: Path) -> None:
+    from course.widgets.next_step import NextSteps
+
+    (course_root / "lessons" / "04-after").mkdir()
+    (course_root / "lessons" / "04-after" / "index.md").write_text("---\ntitle: After acks\nnav_weight: 99\n---\n\nText.\n")
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await start_quiz(pilot)
+        await answer_all_right(pilot, screen)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: screen.query(NextSteps), "the next steps")
+        steps = screen.query_one(NextSteps).steps
+        assert [(s.kind, s.target) for s in steps] == [("lesson", "04-after")]
+        assert screen.focused is not None and screen.focused.id == "step-0"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: showing(app, "04-after"), "the next lesson")

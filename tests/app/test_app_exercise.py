@@ -1,0 +1,159 @@
+"""Exercises in the app: the lesson's exercise opens, the copy is edited and checked (the verdict of
+`course check`), hints one at a time, the solution after a pass, watch mode, the outline's status."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import TabbedContent, TextArea
+
+from course.app import CourseApp
+from course.screens.exercise import ExerciseScreen
+from course.screens.help import HelpScreen
+from course.widgets.messages import OpenLesson
+from course.widgets.next_step import NextSteps
+from engine.learner.progress import ProgressStore
+from tests.app.apphelpers import loaded, run_async, saved, showing, wait_for
+
+START = '''"""Say what was sent; acknowledge nothing (not yet)."""
+print("sent e-1", flush=True)
+'''
+SOLUTION = '''"""Say what was sent and that it was acknowledged."""
+print("sent e-1", flush=True)
+print("acked e-1 0 0", flush=True)
+'''
+
+
+def add_exercise(course_root: Path, lesson: str = "01-first-steps") -> Path:
+    """A small exercise for `lesson`: it passes when every message sent is acknowledged."""
+    folder = course_root / "exercises" / "say-acked"
+    folder.mkdir(parents=True)
+    (folder / "exercise.yaml").write_text(
+        f"title: Acknowledge what you send\nlesson: {lesson}\ndescription: Every message sent is acknowledged.\n"
+        "pass: acknowledged == sent\nhints:\n  - What does the script print after sending?\n"
+        "  - Print an `acked` line for the message.\n"
+        "feedback:\n  acknowledged: \"Only {acknowledged} of {sent} acknowledged.\"\n")
+    (folder / "start.py").write_text(START)
+    (folder / "solution.py").write_text(SOLUTION)
+    (folder / "scenario.yaml").write_text(
+        "title: One broker\nbrokers: 1\ntimeout: 60\ntopics:\n  - {name: orders, partitions: 1, replication_factor: 1}\n")
+    return folder
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    ws = tmp_path / "workspace"
+    monkeypatch.setenv("COURSE_WORKSPACE", str(ws))
+    return ws
+
+
+async def open_exercise(pilot, app: CourseApp) -> ExerciseScreen:
+    await loaded(pilot)
+    await wait_for(pilot, lambda: app.exercises, "the exercises")
+    app.post_message(OpenLesson("01-first-steps"))
+    await wait_for(pilot, lambda: showing(app, "01-first-steps"), "the lesson")
+    await pilot.press("x")
+    await wait_for(pilot, lambda: isinstance(app.screen, ExerciseScreen) and app.screen.saved_text is not None,
+                   "the exercise")
+    return app.screen  # type: ignore[return-value]
+
+
+@run_async
+async def test_an_exercise_from_its_lesson_to_a_pass(course_root: Path, workspace: Path) -> None:
+    add_exercise(course_root)
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_exercise(pilot, app)
+        editor = screen.query_one("#editor", TextArea)
+        assert editor.text == START and (workspace / "say-acked.py").read_text() == START
+        assert screen.query_one("#solution").disabled  # not before a pass
+
+        await pilot.press("ctrl+g")  # the solution: refused
+        assert screen.query_one("#exercise-tabs", TabbedContent).active != "solution"
+        await pilot.press("ctrl+t")  # one hint
+        await wait_for(pilot, lambda: "1 of 2" in screen.query_one("#hints").source, "the first hint")
+        assert "Print an" not in screen.query_one("#hints").source
+
+        await pilot.press("ctrl+r")  # check the starting script: not yet
+        await wait_for(pilot, lambda: screen.result is not None, "the first check", timeout=300)
+        assert not screen.result.passed
+        assert "Only 0 of 1 acknowledged." in screen.query_one("#verdict").source
+        assert "NOT YET" in str(screen.query_one("#check-status").content)
+
+        screen.query_one("#exercise-tabs", TabbedContent).active = "code"
+        editor.focus()
+        editor.move_cursor(editor.document.end)
+        await pilot.press(*'print("acked e-1 0 0", flush=True)', "enter")
+        first = screen.result
+        await pilot.press("ctrl+r")  # saves the edit, then checks it
+        await wait_for(pilot, lambda: screen.result is not first, "the second check", timeout=300)
+        assert screen.result.passed, screen.result.feedback
+        assert 'print("acked e-1 0 0"' in (workspace / "say-acked.py").read_text()
+        assert not screen.query_one("#solution").disabled
+        await wait_for(pilot, lambda: screen.query(NextSteps), "the next step")
+        assert screen.query_one(NextSteps).steps[0].kind == "lesson"  # on to the next lesson
+        await pilot.press("ctrl+g")
+        assert screen.query_one("#exercise-tabs", TabbedContent).active == "solution"
+        assert screen.query_one("#solution-code", TextArea).text == SOLUTION
+        await saved(pilot)
+    result = ProgressStore().load().exercises["say-acked"]
+    assert (result.passed, result.checks, result.hints_shown) == (True, 2, 1)
+
+
+@run_async
+async def test_watch_mode_checks_again_when_the_file_is_saved_elsewhere(course_root: Path, workspace: Path) -> None:
+    add_exercise(course_root)
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_exercise(pilot, app)
+        await pilot.press("ctrl+f")
+        assert screen.watching
+        (workspace / "say-acked.py").write_text(SOLUTION)  # another editor saves the file
+        await wait_for(pilot, lambda: screen.result is not None, "the check the save started", timeout=300)
+        assert screen.result.passed
+        assert screen.query_one("#editor", TextArea).text == SOLUTION  # the view follows the file
+
+
+@run_async
+async def test_outline_shows_exercise_status_and_what_is_left(course_root: Path, workspace: Path) -> None:
+    from tests.app.test_app_outline import labels
+
+    add_exercise(course_root)
+    store = ProgressStore()
+    progress = store.load()
+    progress.mark_done("01-first-steps")
+    store.save(progress)
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await loaded(pilot)
+        await wait_for(pilot, lambda: "exercise" in labels(app)["01-first-steps"], "the exercise badge")
+        assert labels(app)["01-first-steps"] == "◐ First steps  exercise"  # marked, but the exercise is left
+        await pilot.press("down")
+        await pilot.pause()
+        details = str(app.screen.query_one("#lesson-details").content)
+        assert "left to do: pass the exercise" in details and "x do the exercise" in details
+        assert "0 of 3 lessons done" in str(app.screen.query_one("#progress-label").content)
+    progress = store.load()
+    progress.record_exercise("say-acked", True)
+    store.save(progress)
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await loaded(pilot)
+        await wait_for(pilot, lambda: "exercise" in labels(app)["01-first-steps"], "the exercise badge")
+        assert labels(app)["01-first-steps"] == "✓ First steps  exercise ✓"
+        assert "1 of 3 lessons done" in str(app.screen.query_one("#progress-label").content)
+
+
+@run_async
+async def test_help_lists_the_exercise_keys_from_its_bindings(course_root: Path, workspace: Path) -> None:
+    add_exercise(course_root)
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_exercise(pilot, app)
+        screen.query_one("#check-button").focus()
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+        text = app.screen.query_one("Markdown").source
+        for row in ("| `^r` | Check |", "| `^t` | Hint |", "| `^f` | Watch |", "| `?` | Help |"):
+            assert row in text, text
