@@ -26,6 +26,9 @@ class KeyGroup:
 
 
 MOUSE = "The mouse works too: click options, tabs, buttons and links."
+# Textual's own terse descriptions, said in full for the course's bindings of its actions.
+EXPLAIN = {"command_palette": "command palette: jump to a lesson, run an example, take a quiz, switch theme",
+           "quit": "quit (your progress is saved as you go)"}
 
 
 def _describe(node: DOMNode) -> str:
@@ -50,7 +53,7 @@ def _rows(app: App, node: DOMNode, seen: set[str]) -> tuple[tuple[str, str], ...
     """`(keys, description)` for each of the node's actions; a key a nearer node took is left out."""
     by_action: dict[tuple[str, str], list[str]] = {}
     for key, binding in node._bindings:  # noqa: SLF001 - a node's own bindings (Textual has no public list)
-        what = binding.description or binding.tooltip
+        what = EXPLAIN.get(binding.action) or binding.description or binding.tooltip
         if binding.system or not what or key in seen:
             continue  # a nearer widget's binding for the same key wins, as it does when pressed
         shown = binding.key_display if binding.key_display and "," not in binding.key else app.get_key_display(binding)

@@ -27,9 +27,16 @@ async def test_question_mark_opens_help_and_escape_closes_it(course_root: Path) 
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
         text = app.screen.query_one("Markdown").source
-        assert "command palette" in text and "shift+↑" in text
+        assert "command palette" in text and "| `t` | Quiz |" in text and "| `?` | Help |" in text
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, OutlineScreen), "the outline")
+        # A lesson with examples: the run panel's keys are listed, focused or not.
+        app.post_message(OpenLesson("01-first-steps"))
+        await wait_for(pilot, lambda: showing(app, "01-first-steps"), "the lesson")
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
+        text = app.screen.query_one("Markdown").source
+        assert "| `^r` | Run |" in text and "| `^t` | Stop |" in text and "| `] / n` | Next |" in text, text
 
 
 async def palette_run(pilot, query: str) -> None:
@@ -112,3 +119,33 @@ async def test_small_terminal_and_resizing_do_not_break_any_screen(course_root: 
         assert answer.region.height > 0  # the options are on screen at 80x24
         submit = app.screen.query_one("#submit-button")
         assert submit.region.y + submit.region.height <= 23  # above the footer
+
+
+@run_async
+async def test_keys_typed_quickly_in_a_lesson_are_all_honoured(course_root: Path) -> None:
+    from course.widgets.messages import OpenLesson
+    from tests.app.apphelpers import showing
+
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await loaded(pilot)
+        app.post_message(OpenLesson("03-broken"))
+        await wait_for(pilot, lambda: showing(app, "03-broken"), "the first lesson")
+        await pilot.press("n", "n")  # the second press comes while the next lesson still mounts
+        await wait_for(pilot, lambda: showing(app, "02-acks"), "two lessons on")
+
+
+@run_async
+async def test_the_theme_choice_is_remembered(course_root: Path) -> None:
+    from tests.app.apphelpers import saved
+
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await loaded(pilot)
+        app.theme = "nord"
+        await pilot.pause()
+        await saved(pilot)
+    again = CourseApp(course_root)
+    async with again.run_test(size=(100, 32)) as pilot:
+        await loaded(pilot)
+        assert again.theme == "nord"
