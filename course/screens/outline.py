@@ -72,7 +72,11 @@ class OutlineScreen(Screen):
 
     def on_outline_screen_exercises_loaded(self, message: ExercisesLoaded) -> None:
         self.exercises = dict(message.by_lesson)
-        self.refresh_progress()
+        if self.course is None:
+            return
+        # Relabel rather than rebuild: the learner may already be moving through the tree.
+        self.query_one(CourseOutline).relabel(self.course, self.progress, self.exercises)
+        self._refresh_counts()
 
     def on_outline_screen_course_loaded(self, message: CourseLoaded) -> None:
         if message.error is not None:
@@ -114,6 +118,13 @@ class OutlineScreen(Screen):
         if course is None:
             return
         self.query_one(CourseOutline).show_course(course, progress, self.exercises)
+        self._refresh_counts()
+
+    def _refresh_counts(self) -> None:
+        """The progress bar and label, and the highlighted lesson's details."""
+        course, progress = self.course, self.progress
+        if course is None:
+            return
         lessons = list(counted_lessons(course))
         done = sum(1 for lesson in lessons if lesson_complete(lesson, progress, self.exercises.get(lesson.id)))
         bar = self.query_one(ProgressBar)

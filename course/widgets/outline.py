@@ -127,6 +127,14 @@ class CourseOutline(Tree[LessonRef | ChapterRef]):
         for sub in chapter.chapters:
             self._add_chapter(node, sub, progress)
 
+    def relabel(self, course: Course, progress: Any, exercises: Mapping[str, Any]) -> None:
+        """Update the lessons' labels in place (the cursor, and keys pressed meanwhile, stay where they are)."""
+        self.exercises = exercises
+        for lesson in course.lessons():
+            node = self._lesson_nodes.get(lesson.id)
+            if node is not None:
+                node.set_label(lesson_label(lesson, progress, exercises.get(lesson.id)))
+
     def select_lesson(self, lesson_id: str) -> None:
         node = self._lesson_nodes.get(lesson_id)
         if node is not None:
