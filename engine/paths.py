@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 _ROOT = Path(__file__).resolve().parent.parent
@@ -25,3 +26,19 @@ def data_dir() -> Path:
     path = Path(base) / "kafka-semantics-course"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+def write_atomically(path: Path, content: str | bytes) -> None:
+    """Replace the file whole, so an interrupted export never leaves half a file for the LMS."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        if isinstance(content, bytes):
+            with os.fdopen(fd, "wb") as fb:
+                fb.write(content)
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(content)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise

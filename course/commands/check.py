@@ -150,7 +150,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     for r in results:
         _report(r, args.json)
     if getattr(args, "junit", None):
-        from course.commands.export import write_atomically
+        from engine.paths import write_atomically
         from engine.learner.junit import junit_xml
 
         write_atomically(Path(args.junit), junit_xml(results))

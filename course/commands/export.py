@@ -5,12 +5,11 @@ standard output."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from course.commands.grade import course_root, load_quiz_ref
+from engine.paths import write_atomically
 from engine.learner.export import FORMATS, ExportError, export_quizzes
 from engine.problems import ContentError
 
@@ -70,18 +69,3 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-def write_atomically(path: Path, content: str | bytes) -> None:
-    """Replace the file whole, so an interrupted export never leaves half a file for the LMS."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        if isinstance(content, bytes):
-            with os.fdopen(fd, "wb") as fb:
-                fb.write(content)
-        else:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(content)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise

@@ -92,7 +92,7 @@ def grade_class(quiz: Quiz, folder: Path, args: argparse.Namespace) -> int:
         print(f"{u.file}: not graded: {u.reason}", file=sys.stderr)
     code = EXIT_BAD_INPUT if book.unreadable else EXIT_PASSED
     if args.csv and args.csv != "-":
-        from course.commands.export import write_atomically
+        from engine.paths import write_atomically
 
         write_atomically(Path(args.csv), book.to_csv())
         print(f"wrote {len(book.grades)} learners to {args.csv}"

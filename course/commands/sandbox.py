@@ -20,7 +20,7 @@ import threading
 from typing import Any
 
 from engine.sandbox import Event, Sandbox
-from engine.sandbox.config import LOOPBACK
+from engine.sandbox import LOOPBACK
 
 REQUEST_KINDS = {"request", "response"}
 DEFAULT_RETENTION_BYTES = 32 << 20     # per partition: with 3 replicas sharing it, ~100 MB a partition at most

@@ -24,9 +24,9 @@ Beside them: `config` (SandboxConfig, named after broker configs), `faults` (los
 requests) and `events` (the event log lessons show).
 """
 
-from engine.sandbox.config import SandboxConfig
+from engine.sandbox.config import LOOPBACK, SandboxConfig
 from engine.sandbox.common.errors import Errors
 from engine.sandbox.events import Event
 from engine.sandbox.sandbox import ConsumedRecord, Sandbox
 
-__all__ = ["ConsumedRecord", "Errors", "Event", "Sandbox", "SandboxConfig"]
+__all__ = ["LOOPBACK", "ConsumedRecord", "Errors", "Event", "Sandbox", "SandboxConfig"]
