@@ -151,9 +151,16 @@ async def test_acks_one_loses_acknowledged_messages_and_acks_all_does_not() -> N
     async with app.run_test(size=(100, 32)) as pilot:
         panel = await open_examples(pilot, LESSON4)
         tally = panel.query_one(Tally)
+        # The scenario also resumes replication after 4 s (for the acks=all edit, whose log never
+        # reaches the leader's crash while replication is paused). On a loaded machine acks=1 may not
+        # reach the crash within 4 s either, and nothing is lost: untick that fault for this run.
+        (timed_resume,) = [box for box in panel.query(FaultBox)
+                           if box.fault.action == "resume_replication" and box.fault.when.kind == "seconds"]
+        timed_resume.value = False
         await run_and_wait(pilot, panel)
         result = panel.result
         assert result is not None and not result.timed_out, result and result.output
+        assert "resume_replication after 4 s" not in result.faults
         assert result.outcome.lost > 0
         assert tally.value("lost") == result.outcome.lost and tally.cells()["lost"].has_class("-bad")
         assert tally.value("acknowledged") == 200
@@ -166,6 +173,7 @@ async def test_acks_one_loses_acknowledged_messages_and_acks_all_does_not() -> N
 
         editor = panel.query_one("#run-editor", TextArea)
         edit(editor, '"acks": "1"', '"acks": "all"')
+        timed_resume.value = True
         await run_and_wait(pilot, panel)
         result = panel.result
         assert result is not None and not result.timed_out, result.output
