@@ -405,4 +405,8 @@ async def test_the_palette_runs_a_lessons_second_example_from_anywhere() -> None
         await pilot.press("enter")
         await until(pilot, lambda: panel.finished_runs == 2, "the second palette run to finish")
         assert panel.example.name == "acks-one-failover"
-        assert panel.result is not None and panel.result.outcome.lost > 0
+        # It ran with its own scenario: the leader was stopped. (Whether acks=1 then loses depends on
+        # reaching the crash before the scenario's 4-second resume; the loss itself is checked above,
+        # with that fault unticked.)
+        assert panel.result is not None and any(f.startswith("stop_broker") for f in panel.result.faults)
+        assert panel.query_one(Tally).value("lost") == panel.result.outcome.lost
