@@ -1,4 +1,4 @@
-"""The run panel (issue 6, item 3): an example edited and run live against the sandbox.
+"""The run panel: an example edited and run live against the sandbox.
 
 The runs are real: the runner starts a sandbox and the example as a subprocess (a few seconds
 each). Tests wait on conditions with generous bounds, never on fixed sleeps.
