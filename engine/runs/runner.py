@@ -253,9 +253,12 @@ class ExampleRun:
             return self._run_on(None, self.bootstrap_servers)
         if self.backend is not None:
             return self._run_with(self.backend)
-        from engine.sandbox import Sandbox  # imported here: a real-cluster run needs none of it
+        # Imported here: a real-cluster run needs none of it. The sandbox runs in a child process,
+        # so the caller's own work (the Textual app) never shares the brokers' GIL: the app and
+        # the CLI measure the same cluster.
+        from engine.sandbox.process import SandboxProcess
 
-        with Sandbox(brokers=self.scenario.brokers) as sb:
+        with SandboxProcess(brokers=self.scenario.brokers) as sb:
             return self._run_with(sb)
 
     def _run_with(self, sb: ClusterBackend) -> RunResult:
@@ -278,6 +281,7 @@ class ExampleRun:
             self._pending.clear()
             self._emit("note", f"on a real cluster the scenario's faults are not injected ({skipped})")
         self._apply_due(sandbox)  # `when: start` faults, before the first request
+        _hold_at_record_triggers(sandbox, self._pending)
         proc = self._spawn(bootstrap)
         readers = [threading.Thread(target=self._read, args=(s, n), daemon=True)
                    for s, n in ((proc.stdout, "stdout"), (proc.stderr, "stderr"))]
@@ -373,6 +377,18 @@ def _decode(value: bytes | str | None) -> str | None:
     if value is None:
         return None
     return value.decode("utf-8", "replace") if isinstance(value, (bytes, bytearray)) else str(value)
+
+
+def _hold_at_record_triggers(sb: Any, pending: list[Fault]) -> None:
+    """Where the cluster runs in another process, ask it to wait at each `records` trigger until
+    our listener has seen that append (and applied the fault): the fault strikes at the same point
+    of the stream on every run, as it does in-process, where listeners run on the cluster's loop."""
+    hold = getattr(sb, "hold_at_records", None)
+    if hold is None:
+        return
+    for fault in pending:
+        if fault.when.kind == "records":
+            hold(fault.when.topic or "", int(fault.when.value))
 
 
 def _partition_count(sb: Any, topic: str) -> int | None:
