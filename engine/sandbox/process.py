@@ -7,12 +7,9 @@ worse than from the command line. Here the same `Sandbox` runs in a process of i
 caller's process only forwards calls and receives events.
 
 How:
-- the child is `python -c ...child_main()` on one end of a socketpair (no `multiprocessing`
-  start-up magic: nothing of the caller's `__main__` is re-imported); messages are pickled
-  tuples framed by `multiprocessing.connection.Connection`;
-- parent to child: ("start", settings), ("call", id, name, args, kwargs), ("release", gate);
-  child to parent: ("ready", bootstrap) or ("failed", error), then ("batch", items) where each
-  item is ("event", Event, gate) or ("reply", id, ok, value or error). One sender thread writes
+- the child (engine.sandbox.process_child) is `python -c ...child_main()` on one end of a
+  socketpair: no `multiprocessing` start-up magic, nothing of the caller's `__main__` is
+  re-imported; the messages are in engine.sandbox.process_wire. One sender thread writes
   everything the child says, so a call's reply never overtakes the events the call caused;
 - in the child a call runs on a worker thread and waits for its work on the cluster's loop, as an
   in-process caller does; the events that work emits are queued before its reply. The parent
@@ -45,9 +42,6 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
-from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -55,109 +49,12 @@ from typing import Any, Callable
 
 from engine.sandbox.config import SandboxConfig
 from engine.sandbox.events import Event
-from engine.sandbox.sandbox import ConsumedRecord, Isolation, Sandbox
+from engine.sandbox.process_wire import SandboxProcessError, unpack_error
+from engine.sandbox.sandbox import ConsumedRecord, Isolation
+
+__all__ = ["SandboxProcess", "SandboxProcessError"]
 
 Listener = Callable[[Event], None]
-
-# The Sandbox members the parent forwards, besides the lifecycle; each runs in the child as
-# getattr(sandbox, name)(*args) (or reads the property).
-FORWARDED = ("bootstrap_servers", "events", "create_topic", "leader", "isr", "replicas", "lose_acks",
-             "drop_requests", "pause_replication", "resume_replication", "stop_broker", "start_broker",
-             "clean_logs", "broker_running", "high_watermark", "log_end_offset", "records")
-PROPERTIES = ("bootstrap_servers", "events")
-
-
-class SandboxProcessError(RuntimeError):
-    """The sandbox's process is not running: not started, closed, killed or crashed."""
-
-
-# ---------------------------------------------------------------- errors across the pipe
-
-
-def _pack_error(exc: BaseException) -> tuple[Any, ...]:
-    """An exception as the parent can rebuild it: pickled whole when that round-trips, else its
-    type's name, args and attributes (TopicError's __init__ takes two arguments, pickle passes one)."""
-    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    try:
-        blob = pickle.dumps(exc)
-        pickle.loads(blob)
-        return ("pickled", blob, tb)
-    except Exception:
-        pass
-    state = {}
-    for key, value in getattr(exc, "__dict__", {}).items():
-        try:
-            pickle.dumps(value)
-            state[key] = value
-        except Exception:
-            state[key] = repr(value)
-    args = tuple(a if isinstance(a, (str, int, float, bool, type(None))) else repr(a) for a in exc.args)
-    return ("parts", type(exc).__module__, type(exc).__qualname__, args, state, str(exc), tb)
-
-
-def _unpack_error(packed: tuple[Any, ...]) -> BaseException:
-    """The exception to raise in the parent: the child's own type where it can be rebuilt,
-    SandboxProcessError naming it otherwise."""
-    if packed[0] == "pickled":
-        exc: BaseException = pickle.loads(packed[1])
-        tb = packed[2]
-    else:
-        _, module, qualname, args, state, text, tb = packed
-        try:
-            cls: Any = sys.modules.get(module) or __import__(module, fromlist=["_"])
-            for part in qualname.split("."):
-                cls = getattr(cls, part)
-            if not (isinstance(cls, type) and issubclass(cls, BaseException)):
-                raise TypeError(qualname)
-            exc = cls.__new__(cls)
-            BaseException.__init__(exc, *args)
-            exc.__dict__.update(state)
-        except Exception:
-            exc = SandboxProcessError(f"{qualname}: {text}")
-    if hasattr(exc, "add_note"):
-        exc.add_note("raised in the sandbox process:\n" + tb.rstrip())
-    return exc
-
-
-def _dumps(message: tuple[Any, ...]) -> bytes:
-    """Pickle a message; an event whose details will not pickle travels with them as text."""
-    try:
-        return pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
-    except Exception:
-        if message[0] != "batch":
-            raise
-    items = []
-    for item in message[1]:
-        try:
-            pickle.dumps(item, pickle.HIGHEST_PROTOCOL)
-        except Exception:
-            if item[0] == "event":
-                event = item[1]
-                item = ("event", replace(event, details={k: _plain(v) for k, v in event.details.items()}), item[2])
-            else:
-                item = (item[0], item[1], False, _pack_error(TypeError(f"the result of call {item[1]} does not pickle")))
-        items.append(item)
-    return pickle.dumps(("batch", items), pickle.HIGHEST_PROTOCOL)
-
-
-def _plain(value: Any) -> Any:
-    try:
-        pickle.dumps(value)
-        return value
-    except Exception:
-        return repr(value)
-
-
-def appended_records(event: Event) -> tuple[str, int] | None:
-    """(topic, records) for a leader's append of a data batch, None for any other event: what a
-    scenario's `records` trigger counts (transaction markers are control batches, not records)."""
-    if event.kind != "append" or event.details.get("control"):
-        return None
-    d = event.details
-    return d.get("topic"), int(d["last_offset"]) - int(d["base_offset"]) + 1
-
-
-# ---------------------------------------------------------------- the parent's side
 
 
 class _Call:
@@ -206,7 +103,6 @@ class SandboxProcess:
         self._dispatcher: threading.Thread | None = None
         self._dead: str | None = None   # why the child is gone, once it is
         self._closing = False
-        self._bootstrap = ""
 
     # --- lifecycle --------------------------------------------------------------------
     @property
@@ -222,7 +118,7 @@ class SandboxProcess:
         self._stderr = tempfile.TemporaryFile(prefix="sandbox-stderr-")
         root = str(Path(__file__).resolve().parents[2])  # the folder holding the `engine` package
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p))
-        code = "from engine.sandbox.process import child_main; child_main()"
+        code = "from engine.sandbox.process_child import child_main; child_main()"
         try:
             self._proc = subprocess.Popen(
                 [sys.executable, "-c", code, str(theirs.fileno()), str(os.getpid())],
@@ -235,11 +131,8 @@ class SandboxProcess:
         self._closing = False
         try:
             self._send(("start", {"brokers": self.broker_count, "base_port": self.base_port,
-                                  "config": self.config}))
-            reply = self._await_start()
-            if reply[0] == "failed":
-                raise _unpack_error(reply[1])
-            self._bootstrap = reply[1]
+                                  "config": self.config, "stream": bool(self._listeners)}))
+            self._await_start()
         except BaseException:
             self._reap(kill=True)
             raise
@@ -249,19 +142,32 @@ class SandboxProcess:
         self._dispatcher.start()
         return self
 
-    def _await_start(self) -> tuple[Any, ...]:
+    def _await_start(self) -> None:
+        """Read the child's first batches until it says ready (events before that go to the
+        dispatcher: subscribers from before start() see the cluster start) or failed (raised)."""
         assert self._conn is not None and self._proc is not None
         deadline = time.monotonic() + self.START_TIMEOUT
-        while not self._conn.poll(0.1):
-            if self._proc.poll() is not None:
-                raise SandboxProcessError(f"the sandbox process did not start: {self._exit_reason()}")
-            if time.monotonic() > deadline:
-                raise SandboxProcessError(f"the sandbox process did not start in {self.START_TIMEOUT:g} s")
-        try:
-            return pickle.loads(self._conn.recv_bytes())
-        except (EOFError, OSError):
-            self._proc.wait(10)
-            raise SandboxProcessError(f"the sandbox process did not start: {self._exit_reason()}") from None
+        while True:
+            while not self._conn.poll(0.1):
+                if self._proc.poll() is not None:
+                    raise SandboxProcessError(f"the sandbox process did not start: {self._exit_reason()}")
+                if time.monotonic() > deadline:
+                    raise SandboxProcessError(f"the sandbox process did not start in {self.START_TIMEOUT:g} s")
+            try:
+                items = pickle.loads(self._conn.recv_bytes())[1]
+            except (EOFError, OSError):
+                self._proc.wait(10)
+                raise SandboxProcessError(f"the sandbox process did not start: {self._exit_reason()}") from None
+            started = False
+            for item in items:
+                if item[0] == "failed":
+                    raise unpack_error(item[1])
+                if item[0] == "ready":
+                    started = True
+                elif item[0] == "event":
+                    self._inbox.put(item)
+            if started:
+                return
 
     def close(self) -> None:
         """Stop every broker and end the child process (killed if it does not end in time); safe
@@ -352,7 +258,7 @@ class SandboxProcess:
             with self._calls_lock:
                 self._calls.pop(call_id, None)
         if not call.ok:
-            raise call.value if isinstance(call.value, BaseException) else _unpack_error(call.value)
+            raise call.value if isinstance(call.value, BaseException) else unpack_error(call.value)
         return call.value
 
     def _read(self) -> None:
@@ -378,7 +284,12 @@ class SandboxProcess:
                         self._inbox.put(item)
         except (EOFError, OSError, ValueError):
             pass
-        if not self._closing:
+        except Exception as exc:  # a message that does not unpickle here: say so, end the child
+            if not self._closing:
+                self._dead = f"the sandbox process sent what cannot be read here ({exc!r})"
+                if self._proc is not None:
+                    self._proc.kill()
+        if not self._closing and self._dead is None:
             self._dead = f"the sandbox process ended unexpectedly: {self._exit_reason(wait=5)}"
         self._inbox.put(("end",))
         self._fail_calls(self._dead or "the sandbox process was closed")
@@ -457,7 +368,7 @@ class SandboxProcess:
         with self._listeners_lock:
             first = not self._listeners
             self._listeners = self._listeners + (listener,)
-        if first:
+        if first and self._proc is not None:  # before start(), the child is told when it starts
             self._call("_stream", True)
 
         def unsubscribe() -> None:
@@ -546,189 +457,3 @@ class SandboxProcess:
     def records(self, topic: str, partition: int = 0, isolation: Isolation = "read_committed") -> list[ConsumedRecord]:
         """What a consumer at `isolation` reads now from the partition's leader."""
         return self._call("records", topic, partition, isolation)
-
-
-# ---------------------------------------------------------------- the child's side
-
-
-class _ChildServer:
-    """The child's end: runs the parent's calls, streams events and replies back in one ordered stream."""
-
-    def __init__(self, conn: Connection, sandbox: Sandbox) -> None:
-        self.conn = conn
-        self.sandbox = sandbox
-        self._outbox: deque[tuple[Any, ...]] = deque()
-        self._wake = threading.Event()
-        self._stopped = False
-        self._streaming = False
-        self._appended: dict[str, int] = {}   # data records appended per topic, since start
-        self._gates: dict[str, list[int]] = {}  # topic -> record counts to hold at
-        self._gate_ids = itertools.count(1)
-        self._gate_lock = threading.Lock()     # _appended and _gates: counted on the loop, armed by a call
-        self._held: queue.SimpleQueue[Any] | None = None  # the waiting loop's inbox, while it waits
-        self._route_lock = threading.Lock()
-        self._handlers: dict[str, Callable[..., Any]] = {
-            "_stream": self._stream, "hold_at_records": self._hold_at_records,
-            "partition_count": self._partition_count}
-        for name in FORWARDED:
-            if name in PROPERTIES:
-                self._handlers[name] = (lambda n: lambda: getattr(sandbox, n))(name)
-            else:
-                self._handlers[name] = getattr(sandbox, name)
-        self._sender = threading.Thread(target=self._send_loop, name="sandbox-process-sender", daemon=True)
-        # Calls wait for the loop like an in-process caller's; several at once, as several
-        # threads of the parent may call at once (the runner's supervisor and its listener).
-        self._workers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sandbox-process-call")
-
-    # --- outgoing: one writer, in order ------------------------------------------------
-    def _put(self, item: tuple[Any, ...]) -> None:
-        self._outbox.append(item)
-        self._wake.set()
-
-    def _send_loop(self) -> None:
-        while True:
-            self._wake.wait()
-            self._wake.clear()
-            items = []
-            while self._outbox:
-                items.append(self._outbox.popleft())
-            if items:
-                try:
-                    self.conn.send_bytes(_dumps(("batch", items)))
-                except (OSError, ValueError):
-                    return  # the parent is gone: the main thread sees end-of-file and ends
-            if self._stopped and not self._outbox:
-                return
-
-    # --- events ---------------------------------------------------------------------------
-    def on_event(self, event: Event) -> None:
-        """On the loop thread, for every event: count records, stream, hold at a gate."""
-        counted = appended_records(event)
-        gate = None
-        if counted is not None:
-            topic, n = counted
-            with self._gate_lock:
-                before = self._appended.get(topic, 0)
-                self._appended[topic] = before + n
-                marks = self._gates.get(topic)
-                reached = bool(marks) and any(before < mark <= before + n for mark in marks)
-                if reached:
-                    self._gates[topic] = [m for m in marks if m > before + n]
-            if reached and self._streaming and self._held is None:
-                gate = next(self._gate_ids)
-        if gate is not None:
-            self._hold(event, gate)
-        elif self._streaming:
-            self._put(("event", event, None))
-
-    def _hold(self, event: Event, gate: int) -> None:
-        """Send the event and wait for the parent's release, running the calls that come meanwhile."""
-        inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        with self._route_lock:
-            self._held = inbox
-        self._put(("event", event, gate))
-        while True:
-            message = inbox.get()
-            if message[0] != "call":
-                return  # released (or the parent is gone)
-            self._execute(message)
-
-    def _stream(self, on: bool) -> None:
-        self._streaming = bool(on)
-
-    def _hold_at_records(self, topic: str, count: int) -> None:
-        with self._gate_lock:
-            if count > self._appended.get(topic, 0):  # not reached yet (else it is too late to hold)
-                self._gates.setdefault(topic, []).append(int(count))
-
-    def _partition_count(self, topic: str) -> int | None:
-        t = self.sandbox.cluster.controller.topics.get(topic)
-        return None if t is None else len(t.partitions)
-
-    # --- calls ------------------------------------------------------------------------------
-    def _execute(self, message: tuple[Any, ...]) -> None:
-        """Run one call and queue its reply. On a worker thread, Sandbox's methods wait for their
-        work on the loop, as for an in-process caller; on the held loop thread they run directly,
-        as for an in-process listener (start_broker then returns before the broker is up)."""
-        _, call_id, name, args, kwargs = message
-        try:
-            handler = self._handlers.get(name)
-            if handler is None:
-                raise AttributeError(f"the sandbox process has no call {name!r}")
-            self._put(("reply", call_id, True, handler(*args, **kwargs)))
-        except BaseException as exc:  # any error goes back to the caller, the child goes on
-            self._put(("reply", call_id, False, _pack_error(exc)))
-
-    def serve(self) -> None:
-        """Main thread: route the parent's messages until it says close or goes away."""
-        self._sender.start()
-        unsubscribe = self.sandbox.subscribe(self.on_event)
-        close_id = None
-        while True:
-            try:
-                message = pickle.loads(self.conn.recv_bytes())
-            except (EOFError, OSError):
-                break  # the parent is gone: close the cluster and end
-            if message[0] == "release":
-                with self._route_lock:
-                    held, self._held = self._held, None
-                if held is not None:
-                    held.put(message)
-                continue
-            if message[0] != "call":
-                continue
-            if message[2] == "close":
-                close_id = message[1]
-                break
-            with self._route_lock:
-                held = self._held
-            if held is not None:
-                held.put(message)  # the loop is waiting for the parent: it runs the call itself
-            else:
-                self._workers.submit(self._execute, message)
-        with self._route_lock:
-            held, self._held = self._held, None
-        if held is not None:
-            held.put(("release", None))
-        unsubscribe()
-        self._streaming = False
-        self._workers.shutdown(wait=False, cancel_futures=True)
-        try:
-            self.sandbox.close()
-        except Exception:
-            pass
-        if close_id is not None:
-            self._put(("reply", close_id, True, None))
-        self._stopped = True
-        self._wake.set()
-        self._sender.join(10)
-
-
-def _watch_parent(parent_pid: int) -> None:
-    """End this process if its parent is gone (reparented), even if the pipe stays open somewhere."""
-    while True:
-        time.sleep(1.0)
-        if os.getppid() != parent_pid:
-            os._exit(70)
-
-
-def child_main() -> None:
-    """The child process: `python -c "...child_main()" FD PARENT_PID` (see SandboxProcess.start)."""
-    fd, parent_pid = int(sys.argv[1]), int(sys.argv[2])
-    # Ctrl-C reaches the whole foreground process group; the parent decides when the cluster stops.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_watch_parent, args=(parent_pid,), name="sandbox-parent-watch", daemon=True).start()
-    conn = Connection(fd)
-    try:
-        message = pickle.loads(conn.recv_bytes())
-    except (EOFError, OSError):
-        return
-    settings = message[1]
-    sandbox = Sandbox(brokers=settings["brokers"], base_port=settings["base_port"], config=settings["config"])
-    try:
-        sandbox.start()
-    except BaseException as exc:
-        conn.send_bytes(pickle.dumps(("failed", _pack_error(exc))))
-        return
-    conn.send_bytes(pickle.dumps(("ready", sandbox.bootstrap_servers)))
-    _ChildServer(conn, sandbox).serve()

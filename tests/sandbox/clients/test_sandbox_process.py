@@ -14,7 +14,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 from pathlib import Path
 
 import confluent_kafka as ck
@@ -142,6 +141,18 @@ def test_real_clients_against_the_child_process_and_events_in_order() -> None:
         sb.create_topic("later")
         sb.high_watermark("later")
         assert len(seen) == count, "an unsubscribed listener got events"
+
+
+def test_a_listener_subscribed_before_start_sees_the_cluster_start() -> None:
+    sb = SandboxProcess(brokers=2)
+    seen: list[Event] = []
+    sb.subscribe(seen.append)
+    with sb:
+        sb.create_topic("t")
+        assert [e.broker for e in seen if e.kind == "broker_started"] == [1, 2]
+        kinds = [e.kind for e in seen]
+        assert kinds.index("broker_started") < kinds.index("topic_created")
+        assert seen == sb.events[-len(seen):]
 
 
 def test_faults_applied_through_the_child_process() -> None:
