@@ -167,6 +167,10 @@ def main() -> None:
                     worst = max(worst, abs(ratio - 1))
                 cells += f"{cli:>13.2f}{app:>13.2f}{ratio:>8.2f}"
             print(f"{setup:<14}{cells}")
+        for setup, i in (("idempotent", 0), ("transactional", 2)):  # the numbers lesson 8 discusses
+            for path in ("cli", "app"):
+                values = sorted(r[setup][i] for r in runs[path] if setup in r)
+                print(f"  {setup} {METRICS[i]} {path} runs: " + " ".join(f"{v:g}" for v in values))
         verdict = "within" if worst <= TARGET else "NOT within"
         print(f"largest app/cli gap in msg/s and p99: {worst:.0%} ({verdict} the {TARGET:.0%} target)")
 

@@ -26,34 +26,74 @@ class SandboxAPI(Protocol):
     base_port: int | None
 
     # lifecycle
-    def start(self) -> Self: ...
-    def close(self) -> None: ...
-    def __enter__(self) -> Self: ...
-    def __exit__(self, *exc: object) -> None: ...
+    def start(self) -> Self:
+        """Start every broker (and elect the coordinators); returns self."""
+
+    def close(self) -> None:
+        """Stop every broker; safe to call twice."""
+
+    def __enter__(self) -> Self:
+        """start()"""
+
+    def __exit__(self, *exc: object) -> None:
+        """close()"""
 
     # where clients connect, what happened
     @property
-    def bootstrap_servers(self) -> str: ...
+    def bootstrap_servers(self) -> str:
+        """The brokers' host:port list, as a client's bootstrap.servers."""
+
     @property
-    def events(self) -> list[Event]: ...
-    def subscribe(self, listener: Callable[[Event], None]) -> Callable[[], None]: ...
+    def events(self) -> list[Event]:
+        """The events so far, oldest first."""
+
+    def subscribe(self, listener: Callable[[Event], None]) -> Callable[[], None]:
+        """Call `listener` with each new event, in order; returns unsubscribe."""
 
     # topics and partition state
     def create_topic(self, name: str, partitions: int = 1, replication_factor: int | None = None,
-                     min_insync_replicas: int | None = None, configs: dict[str, str] | None = None) -> None: ...
-    def leader(self, topic: str, partition: int = 0) -> int | None: ...
-    def isr(self, topic: str, partition: int = 0) -> list[int]: ...
-    def replicas(self, topic: str, partition: int = 0) -> list[int]: ...
-    def high_watermark(self, topic: str, partition: int = 0) -> int: ...
-    def log_end_offset(self, topic: str, partition: int = 0, broker: int | None = None) -> int: ...
-    def records(self, topic: str, partition: int = 0, isolation: Isolation = "read_committed") -> list[ConsumedRecord]: ...
-    def clean_logs(self) -> int: ...
+                     min_insync_replicas: int | None = None, configs: dict[str, str] | None = None) -> None:
+        """Create a topic as CreateTopics would (ValueError naming the Kafka error if refused)."""
+
+    def leader(self, topic: str, partition: int = 0) -> int | None:
+        """The partition's leader broker id (None while it is offline)."""
+
+    def isr(self, topic: str, partition: int = 0) -> list[int]:
+        """The partition's in-sync replicas."""
+
+    def replicas(self, topic: str, partition: int = 0) -> list[int]:
+        """The brokers holding a replica of the partition, preferred leader first."""
+
+    def high_watermark(self, topic: str, partition: int = 0) -> int:
+        """The leader's high watermark (-1 offline)."""
+
+    def log_end_offset(self, topic: str, partition: int = 0, broker: int | None = None) -> int:
+        """A replica's log end offset (the leader's if `broker` is None)."""
+
+    def records(self, topic: str, partition: int = 0, isolation: Isolation = "read_committed") -> list[ConsumedRecord]:
+        """What a consumer at `isolation` reads now from the partition's leader."""
+
+    def clean_logs(self) -> int:
+        """Run the log cleaner now; returns how many records it removed."""
 
     # faults
-    def lose_acks(self, count: int = 1, api: str | None = "Produce") -> None: ...
-    def drop_requests(self, count: int = 1, api: str | None = "Produce") -> None: ...
-    def pause_replication(self) -> None: ...
-    def resume_replication(self) -> None: ...
-    def stop_broker(self, broker_id: int) -> None: ...
-    def start_broker(self, broker_id: int) -> None: ...
-    def broker_running(self, broker_id: int) -> bool: ...
+    def lose_acks(self, count: int = 1, api: str | None = "Produce") -> None:
+        """The next `count` requests of `api` are applied, their responses lost."""
+
+    def drop_requests(self, count: int = 1, api: str | None = "Produce") -> None:
+        """The next `count` requests of `api` are discarded unapplied."""
+
+    def pause_replication(self) -> None:
+        """Followers stop fetching."""
+
+    def resume_replication(self) -> None:
+        """Followers fetch again."""
+
+    def stop_broker(self, broker_id: int) -> None:
+        """Crash a broker (its logs stay)."""
+
+    def start_broker(self, broker_id: int) -> None:
+        """Restart a stopped broker."""
+
+    def broker_running(self, broker_id: int) -> bool:
+        """Whether the broker is up."""

@@ -63,6 +63,7 @@ class ChildServer:
 
     # --- outgoing: one writer, in order ------------------------------------------------
     def put(self, item: tuple[Any, ...]) -> None:
+        """Queue one item for the parent (an event, a reply, ready or failed), after those before it."""
         self._outbox.append(item)
         self._wake.set()
 
