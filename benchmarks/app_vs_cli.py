@@ -35,6 +35,7 @@ LESSON_PREFIX = "08-"
 SCRIPT = "measure-costs"
 METRICS = ("msg/s", "p50 ms", "p99 ms")
 TARGET = 0.20  # app and CLI agree within 20 %
+CPU = "caller-cpu"  # not a setup: CPU seconds the caller's process used during the run, and the run's seconds
 
 
 def parse_table(output: list[str]) -> dict[str, list[float]]:
@@ -77,10 +78,11 @@ def one_cli() -> dict[str, list[float]]:
     from engine.runs.scenario import load_scenario
 
     _, script = lesson_example()
+    cpu = time.process_time()
     result = run_example(script, load_scenario(script.with_suffix(".yaml")))
     if result.exit_code != 0:
         raise SystemExit(f"the example failed (exit {result.exit_code}):\n" + "\n".join(result.output[-20:]))
-    return parse_table(result.output)
+    return {**parse_table(result.output), CPU: [time.process_time() - cpu, result.duration, 0.0]}
 
 
 async def one_app_async() -> dict[str, list[float]]:
@@ -115,12 +117,14 @@ async def one_app_async() -> dict[str, list[float]]:
                     and Path(panel.example.script).stem == SCRIPT, "the example to load")
         await pilot.pause()
         before = panel.finished_runs
+        cpu = time.process_time()
         await pilot.press("ctrl+r")
         await until(pilot, lambda: panel.finished_runs > before, "the run to finish")
+        cpu = time.process_time() - cpu
         result = panel.result
         if result is None or result.exit_code != 0:
             raise SystemExit("the example failed in the app:\n" + "\n".join((result.output if result else [])[-20:]))
-        return parse_table(result.output)
+        return {**parse_table(result.output), CPU: [cpu, result.duration, 0.0]}
 
 
 def measure(path: str, sandbox: str) -> dict[str, list[float]]:
@@ -158,6 +162,8 @@ def main() -> None:
         print(f"{'setup':<14}" + "".join(f"{'cli ' + m:>13}{'app ' + m:>13}{'app/cli':>8}" for m in METRICS))
         worst = 0.0
         for setup in runs["cli"][0]:
+            if setup == CPU:
+                continue
             cells = ""
             for i, _metric in enumerate(METRICS):
                 cli = statistics.median(r[setup][i] for r in runs["cli"])
@@ -171,6 +177,10 @@ def main() -> None:
             for path in ("cli", "app"):
                 values = sorted(r[setup][i] for r in runs[path] if setup in r)
                 print(f"  {setup} {METRICS[i]} {path} runs: " + " ".join(f"{v:g}" for v in values))
+        for path in ("cli", "app"):
+            cpu = statistics.median(r[CPU][0] for r in runs[path])
+            wall = statistics.median(r[CPU][1] for r in runs[path])
+            print(f"  {path}: the caller's process used {cpu:.2f} s of CPU during a {wall:.1f} s run (medians)")
         verdict = "within" if worst <= TARGET else "NOT within"
         print(f"largest app/cli gap in msg/s and p99: {worst:.0%} ({verdict} the {TARGET:.0%} target)")
 
