@@ -55,6 +55,15 @@ class SandboxAPI(Protocol):
                      min_insync_replicas: int | None = None, configs: dict[str, str] | None = None) -> None:
         """Create a topic as CreateTopics would (ValueError naming the Kafka error if refused)."""
 
+    def topic_configs(self, topic: str) -> dict[str, str]:
+        """The topic's config overrides."""
+
+    def log_start_offset(self, topic: str, partition: int = 0, broker: int | None = None) -> int:
+        """The first offset a replica still holds (retention moves it up)."""
+
+    def cleanup_logs(self) -> None:
+        """Run a retention pass now."""
+
     def leader(self, topic: str, partition: int = 0) -> int | None:
         """The partition's leader broker id (None while it is offline)."""
 

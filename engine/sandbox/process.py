@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from engine.sandbox.config import SandboxConfig
-from engine.sandbox.events import Event
+from engine.sandbox.events import DEFAULT_CAPACITY, Event
 from engine.sandbox.process_wire import SandboxProcessError, unpack_error
 from engine.sandbox.sandbox import ConsumedRecord, Isolation
 
@@ -82,13 +82,15 @@ class SandboxProcess:
     CALL_TIMEOUT = 120.0    # seconds for one call (Sandbox waits 60 s for its loop; plus the pipe)
 
     def __init__(self, brokers: int = 3, base_port: int | None = None, config: SandboxConfig | None = None,
-                 host: str | None = None, **settings: Any) -> None:
-        """As `Sandbox`: `settings` override SandboxConfig fields; `host` is the listeners' address."""
+                 host: str | None = None, max_events: int | None = DEFAULT_CAPACITY, **settings: Any) -> None:
+        """As `Sandbox`: `settings` override SandboxConfig fields; `host` is the listeners' address;
+        `max_events` caps the events the child's log keeps (subscribers see every one)."""
         if host is not None:
             settings["listen_host"] = host
         self.config = replace(config or SandboxConfig(), **settings)
         self.broker_count = brokers
         self.base_port = base_port
+        self.max_events = max_events
         self._proc: subprocess.Popen | None = None
         self._conn: Connection | None = None
         self._stderr: Any = None
@@ -131,7 +133,8 @@ class SandboxProcess:
         self._closing = False
         try:
             self._send(("start", {"brokers": self.broker_count, "base_port": self.base_port,
-                                  "config": self.config, "stream": bool(self._listeners)}))
+                                  "config": self.config, "max_events": self.max_events,
+                                  "stream": bool(self._listeners)}))
             self._await_start()
         except BaseException:
             self._reap(kill=True)
@@ -401,6 +404,18 @@ class SandboxProcess:
                      min_insync_replicas: int | None = None, configs: dict[str, str] | None = None) -> None:
         """Create a topic as CreateTopics would (ValueError naming the Kafka error if refused)."""
         self._call("create_topic", name, partitions, replication_factor, min_insync_replicas, configs)
+
+    def topic_configs(self, topic: str) -> dict[str, str]:
+        """The topic's config overrides (what CreateTopics or AlterConfigs set)."""
+        return self._call("topic_configs", topic)
+
+    def log_start_offset(self, topic: str, partition: int = 0, broker: int | None = None) -> int:
+        """The first offset a replica still holds (the leader's if `broker` is None; -1 if none)."""
+        return self._call("log_start_offset", topic, partition, broker)
+
+    def cleanup_logs(self) -> None:
+        """Run a retention pass on every running broker now: old segments go, log start offsets move."""
+        self._call("cleanup_logs")
 
     def leader(self, topic: str, partition: int = 0) -> int | None:
         """The partition's leader broker id (None while it is offline)."""

@@ -208,7 +208,8 @@ def child_main() -> None:
     except (EOFError, OSError):
         return
     settings = message[1]
-    sandbox = Sandbox(brokers=settings["brokers"], base_port=settings["base_port"], config=settings["config"])
+    sandbox = Sandbox(brokers=settings["brokers"], base_port=settings["base_port"], config=settings["config"],
+                      max_events=settings["max_events"])
     server = ChildServer(conn, sandbox, streaming=settings["stream"])
     server.open()
     try:

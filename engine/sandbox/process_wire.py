@@ -22,7 +22,8 @@ from engine.sandbox.events import Event
 # getattr(sandbox, name)(*args) (or reads the property).
 FORWARDED = ("bootstrap_servers", "events", "create_topic", "leader", "isr", "replicas", "lose_acks",
              "drop_requests", "pause_replication", "resume_replication", "stop_broker", "start_broker",
-             "clean_logs", "broker_running", "high_watermark", "log_end_offset", "records")
+             "clean_logs", "broker_running", "high_watermark", "log_end_offset", "records", "topic_configs",
+             "log_start_offset", "cleanup_logs")
 PROPERTIES = ("bootstrap_servers", "events")
 
 

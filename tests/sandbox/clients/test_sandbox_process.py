@@ -221,7 +221,12 @@ def test_hold_at_records_keeps_the_cluster_still_while_listeners_act() -> None:
 
 def test_errors_keep_their_type_and_say_where_they_came_from() -> None:
     with SandboxProcess(brokers=1) as sb:
-        sb.create_topic("t")
+        sb.create_topic("t", configs={"retention.ms": "60000"})
+        assert sb.topic_configs("t") == {"retention.ms": "60000"}
+        sb.cleanup_logs()
+        assert sb.log_start_offset("t") == 0
+        with pytest.raises(KeyError, match="no topic nothing"):
+            sb.topic_configs("nothing")
         with pytest.raises(ValueError, match="TOPIC_ALREADY_EXISTS"):
             sb.create_topic("t")
         with pytest.raises(ValueError, match="INVALID_CONFIG"):
