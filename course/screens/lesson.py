@@ -197,6 +197,9 @@ class LessonScreen(Screen):
         for tabs in self.query("#lesson-tabs").results(TabbedContent):
             tabs.active = "run"  # the panel builds itself when shown, then runs what was requested
         for panel in self.query(RunPanel):
+            # The keyboard goes with the tab: focus left in the reader (the palette gives it back
+            # when it closes) would bring the Lesson tab to the front again.
+            panel.focus()
             panel.request_run(name)
 
     def action_examples(self) -> None:

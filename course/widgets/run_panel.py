@@ -2,14 +2,22 @@
 
     RunPanel(lesson, bootstrap_servers=None, id="examples")      # LessonScreen.examples_area
 
-- a selector when the lesson has several examples; the script in an editable code editor;
+- a selector when the lesson has several examples; a language switch when the example has JVM
+  twins (`<name>.java|.kt|.scala|.clj` beside it, engine.content.examples.twin); the script in an
+  editable code editor, one edited copy per example and language;
 - the scenario's faults as checkboxes (all on by default; untick one to run without it);
-- Run (ctrl+r) saves the edited code to a copy, `data_dir()/runs/<lesson-id>/<example>.py`
+- Run (ctrl+r) saves the edited code to a copy, `data_dir()/runs/<lesson-id>/<example>.<ext>`
   (the lesson's own file is never written), and runs the copy with engine.runs.runner in a thread
-  worker; Stop (ctrl+t) sets the run's cancel event;
+  worker (a JVM copy is compiled first: its compile errors are listed by line and the editor's
+  cursor goes to the first); Stop (ctrl+t) sets the run's cancel event;
 - while it runs: the picture (lanes and arrows, course.widgets.run_picture), live counts in the
   tally, the example's output; at the end the outcome, the lesson's expectations met or not, and
-  the partition log (course.widgets.log_table).
+  the partition log (course.widgets.log_table). A count the lesson's `expect:` names and the run
+met (lost records of an aborted transaction, say) is drawn as expected, not as a failure.
+
+Narrower than NARROW columns the code and the results do not fit side by side: the panel gets the
+`-narrow` class and shows one of them at a time, switched by the Results/Code button (a run
+brings the results to the front, a compile error the code).
 
 The runner calls its listener from its own threads: the listener only appends to a deque, which
 the UI thread drains ten times a second. The worker posts `RunPanel.Finished` (it bubbles: the
@@ -46,16 +54,35 @@ from course.widgets.log_table import LogTable
 from course.widgets.mounting import is_leaving, mount_into
 from course.widgets.run_picture import PictureModel, RunPicture
 from course.widgets.tally import Tally
+from course.widgets.tally import met_metrics
 from engine import paths
+from engine.content.examples import EXTENSIONS
+from engine.jvm import LANGUAGES, CompileError, CompileProblem, MissingTool, ResolveError, find_tools
 from engine.model import Example, Lesson
 from engine.problems import ContentError
-from engine.runs.runner import RunEvent, RunResult, run_example
+from engine.runs.runner import RunEvent, RunResult, launch_command, run_example
 from engine.runs.scenario import Fault, Scenario, load_scenario
 
+NARROW = 76  # below this many columns the code and the results take turns (the `-narrow` class)
 
-def copy_path(lesson_id: str, example: Example) -> Path:
-    """Where the learner's edited copy of an example is saved and run from."""
-    return paths.data_dir() / "runs" / Path(*lesson_id.split("/")) / f"{example.name}.py"
+# What each language is called in the switch, Python first; the editor's highlighting for it.
+LANGUAGE_TITLES = {"python": "Python", **{name: lang.title for name, lang in LANGUAGES.items()}}
+HIGHLIGHT = {"python": "python", "java": "java"}  # Textual has no Kotlin, Scala or Clojure grammar
+
+
+def copy_path(lesson_id: str, example: Example, lang: str = "python") -> Path:
+    """Where the learner's edited copy of an example (in `lang`) is saved and run from."""
+    return paths.data_dir() / "runs" / Path(*lesson_id.split("/")) / f"{example.name}{EXTENSIONS[lang]}"
+
+
+def source_path(example: Example, lang: str) -> Path:
+    """The lesson's own script of `example` in `lang`: the Python script or its JVM twin beside it."""
+    return example.script if lang == "python" else example.script.with_suffix(EXTENSIONS[lang])
+
+
+def example_languages(example: Example) -> list[str]:
+    """The languages `example` is written in: Python, then each JVM twin that exists."""
+    return ["python"] + [lang for lang in LANGUAGES if source_path(example, lang).is_file()]
 
 
 class FaultBox(Checkbox):
@@ -90,6 +117,14 @@ class RunBody(Vertical):
                          tooltip="Stop the run (ctrl+t)")
             yield Button("↺ Reset", id="run-reset", compact=True,
                          tooltip="Put the lesson's code back in the editor (your saved copy is removed)")
+            yield Button("Results ▸", id="run-flip", compact=True,
+                         tooltip="Show the run's results (narrow terminals show the code or the results)")
+        with Horizontal(id="run-statusbar"):
+            languages = example_languages(panel.example) if panel.example else ["python"]
+            switch = Select([(LANGUAGE_TITLES[lang], lang) for lang in languages], value=panel.lang,
+                            allow_blank=False, compact=True, id="run-lang")
+            switch.display = any(len(example_languages(e)) > 1 for e in panel.examples)
+            yield switch
             yield Static(panel.idle_status(), id="run-status", markup=False)
         with Horizontal(id="run-main"):
             with Vertical(id="run-left"):
@@ -127,28 +162,42 @@ class RunPanel(Vertical):
             self.copy = copy
 
     class Finished(Message):
-        """A run ended: `result` (None if it could not run: see `error`)."""
+        """A run ended: `result` (None if it could not run: see `error`, and `problems` for a copy
+        that did not compile)."""
 
         def __init__(self, run_id: int, example: Example, result: RunResult | None, error: str = "",
-                     cancelled: bool = False) -> None:
+                     cancelled: bool = False, problems: list[CompileProblem] | None = None) -> None:
             super().__init__()
             self.run_id = run_id
             self.example = example
             self.result = result
             self.error = error
             self.cancelled = cancelled
+            self.problems = problems or []
+
+    class Progress(Message, bubble=False):
+        """The run worker is preparing the run (a JVM copy compiling): what to say meanwhile."""
+
+        def __init__(self, run_id: int, text: str) -> None:
+            super().__init__()
+            self.run_id = run_id
+            self.text = text
 
     class Loaded(Message, bubble=False):
         """The load worker read an example's script, saved copy and scenario (posted to the panel)."""
 
         def __init__(self, example: Example, text: str, saved: str | None, scenario: Scenario | None,
-                     error: str) -> None:
+                     error: str, lang: str = "python", missing_tool: str = "") -> None:
             super().__init__()
             self.example = example
             self.text = text
             self.saved = saved
             self.scenario = scenario
             self.error = error
+            self.lang = lang
+            self.missing_tool = missing_tool
+
+    can_focus = True  # so the lesson screen can move the keyboard here before the body is built
 
     def __init__(self, lesson: Lesson, *, bootstrap_servers: str | None = None, id: str | None = None) -> None:
         super().__init__(id=id, classes="run-panel")
@@ -157,8 +206,10 @@ class RunPanel(Vertical):
         self.examples: list[Example] = list(lesson.examples)
         self.example: Example | None = self.examples[0] if self.examples else None
         self.scenario: Scenario | None = None
-        self.texts: dict[str, str] = {}  # the learner's edits, per example, while the panel lives
-        self.originals: dict[str, str] = {}  # each example's script as the lesson has it
+        self.lang = "python"  # the language shown, edited and run (the switch in the status bar)
+        self.texts: dict[str, str] = {}  # the learner's edits, per example and language (`key`), while the panel lives
+        self.originals: dict[str, str] = {}  # each example's script as the lesson has it, by `key`
+        self.missing_tool = ""  # what to install for the language shown ("" when it can run)
         self.running = False
         self.result: RunResult | None = None  # the last finished run
         self.finished_runs = 0  # how many runs have ended (tests wait on it)
@@ -172,6 +223,7 @@ class RunPanel(Vertical):
         self._built = False  # the body is mounted (set once the mount has been awaited)
         self._building = False
         self._run_requested: str | None = None  # an example to run once it has loaded
+        self._preparing = ""  # what the run worker is doing before the example starts (compiling)
 
     # ------------------------------------------------------------ layout
 
@@ -189,9 +241,37 @@ class RunPanel(Vertical):
                 if len(self.examples) > 1:  # request_run may have chosen another example meanwhile
                     self.query_one("#run-example", Select).value = self.example.name
                 self.load_example(self.example)
+        self._focus_run()
+
+    def _focus_run(self) -> None:
+        """The keyboard on Run, unless it is already somewhere inside the panel's body."""
         focused = self.screen.focused
-        if (focused is None or self not in focused.ancestors_with_self) and self.query("#run-start"):
+        if (focused is None or focused is self or self not in focused.ancestors_with_self) and self.query("#run-start"):
             self.query_one("#run-start", Button).focus()
+
+    def on_focus(self) -> None:
+        """Focused as a whole (the palette asked for a run): pass the keyboard on to Run once it exists."""
+        if self._built:
+            self._focus_run()
+
+    def on_resize(self) -> None:
+        """Side by side when wide enough, one at a time (code or results) when narrow."""
+        self.set_class(self.size.width < NARROW, "-narrow")
+
+    def show_results(self, results: bool) -> None:
+        """Narrow: bring the results (or the code) to the front; wide: both are shown anyway."""
+        self.set_class(results, "-results")
+        for flip in self.query("#run-flip").results(Button):
+            flip.label = "◂ Code" if results else "Results ▸"
+
+    @on(Button.Pressed, "#run-flip")
+    def _flip_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.show_results(not self.has_class("-results"))
+
+    def key(self, example: Example, lang: str | None = None) -> str:
+        """What the edits and originals of `example` in `lang` (default: the one shown) are kept under."""
+        return f"{example.name}{EXTENSIONS[lang or self.lang]}"
 
     def on_unmount(self) -> None:
         if self._cancel is not None:
@@ -228,24 +308,73 @@ class RunPanel(Vertical):
         example = next((e for e in self.examples if e.name == event.value), None)
         if example is None or example is self.example:
             return
-        if self.example is not None:
-            self.texts[self.example.name] = self.query_one("#run-editor", TextArea).text
+        self._keep_edits()
         self.example, self.scenario = example, None  # loading: Run waits for this example's faults
+        languages = example_languages(example)
+        if self.lang not in languages:
+            self.lang = "python"
+        switch = self.query_one("#run-lang", Select)
+        with switch.prevent(Select.Changed):
+            switch.set_options([(LANGUAGE_TITLES[lang], lang) for lang in languages])
+            switch.value = self.lang
+        self._clear_results()
         self.load_example(example)
+
+    @on(Select.Changed, "#run-lang")
+    def choose_language(self, event: Select.Changed) -> None:
+        """The language switch: the editor shows (and Run runs) the example's copy in that language."""
+        event.stop()
+        lang = str(event.value)
+        if self.example is None or lang == self.lang or lang not in EXTENSIONS:
+            return
+        self._keep_edits()
+        self.lang, self.scenario = lang, None
+        self._clear_results()
+        self.load_example(self.example)
+
+    def _keep_edits(self) -> None:
+        """What the editor holds, kept for the example and language it shows (coming back finds it)."""
+        if self.example is not None and self.key(self.example) in self.originals:
+            self.texts[self.key(self.example)] = self.query_one("#run-editor", TextArea).text
+
+    def _clear_results(self) -> None:
+        """Another example or language: the last run's output, picture, tally and log are not its."""
+        if self.running:
+            return  # the run goes on; its results replace these when it ends
+        self.result = None
+        self.model = PictureModel.for_brokers(3)
+        self._show_model()
+        self.query_one(Tally).clear()
+        self.query_one("#run-output", Log).clear()
+        self.query_one("#run-log", LogTable).display = False
+        note = self.query_one("#run-log-note", Static)
+        note.display = True
+        note.update("The partition log appears here when a run ends.")
+        self.set_status(self.idle_status())
 
     @work(thread=True, exclusive=True, group="run-load")
     def load_example(self, example: Example) -> None:
-        """Read the script, the learner's saved copy (if any) and the scenario off the UI thread."""
+        """Read the script (in the language shown), the learner's saved copy (if any) and the
+        scenario off the UI thread; for a JVM language, whether the JDK (and Maven) are there."""
+        lang = self.lang
+        script = source_path(example, lang)
         error = ""
         try:
-            text = example.script.read_text(encoding="utf-8")
+            text = script.read_text(encoding="utf-8")
         except OSError as exc:
-            text, error = "", f"could not read {example.script}: {exc.strerror or exc}"
+            text, error = "", f"could not read {script}: {exc.strerror or exc}"
         saved = None
         try:
-            saved = copy_path(self.lesson.id, example).read_text(encoding="utf-8")
+            saved = copy_path(self.lesson.id, example, lang).read_text(encoding="utf-8")
         except (OSError, ValueError):
             pass
+        missing = ""
+        if lang != "python":
+            try:  # javac always; Maven too for the languages whose compiler it fetches
+                find_tools(("java", "javac") + (("mvn",) if LANGUAGES[lang].pom else ()),
+                           purpose=f"the {LANGUAGE_TITLES[lang]} examples")
+            except MissingTool as exc:
+                missing = str(exc)
         scenario: Scenario | None = None
         if example.scenario is not None:
             try:
@@ -254,11 +383,12 @@ class RunPanel(Vertical):
                 error = f"{error}\n{exc}".strip()
         # To the panel's own queue: handled after the body is mounted (on_show awaited it before
         # starting this worker), and dropped if the panel has been removed meanwhile.
-        self.post_message(self.Loaded(example, text, saved, scenario, error))
+        self.post_message(self.Loaded(example, text, saved, scenario, error, lang, missing))
 
     async def on_run_panel_loaded(self, message: Loaded) -> None:
-        if message.example is not self.example or is_leaving(self):
-            return  # another example was chosen meanwhile, or the panel is being removed
+        if message.example is not self.example or message.lang != self.lang or is_leaving(self):
+            return  # another example or language was chosen meanwhile, or the panel is being removed
+        self.missing_tool = message.missing_tool
         await self._show_example(message.example, message.text, message.saved, message.scenario, message.error)
 
     async def _show_example(self, example: Example, text: str, saved: str | None, scenario: Scenario | None,
@@ -266,14 +396,21 @@ class RunPanel(Vertical):
         editor = self.query_one("#run-editor", TextArea)
         faults = self.query_one("#run-faults", VerticalScroll)
         tally = self.query_one(Tally)
-        self.originals[example.name] = text
-        if example.name not in self.texts and saved is not None and saved != text:
-            self.texts[example.name] = saved  # the copy the learner ran last time
-        shown = self.texts.get(example.name, text)
+        key = self.key(example)
+        self.originals[key] = text
+        if key not in self.texts and saved is not None and saved != text:
+            self.texts[key] = saved  # the copy the learner ran last time
+        shown = self.texts.get(key, text)
+        editor.language = HIGHLIGHT.get(self.lang)
         editor.load_text(shown)
+        if self.missing_tool:
+            error = f"{error}\n{self.missing_tool}".strip()
         if not self.running:
-            self.set_status("your edited code (↺ Reset puts the lesson's back)" if shown != text
-                            else self.idle_status())
+            if self.missing_tool:
+                self.set_status(self.missing_tool, "error")
+            else:
+                self.set_status("your edited code (↺ Reset puts the lesson's back)" if shown != text
+                                else self.idle_status())
         scenario = scenario or Scenario(title=example.title or example.name)
         widgets: list[Any] = []
         if error:
@@ -289,7 +426,8 @@ class RunPanel(Vertical):
         if not self.running:
             self.model = PictureModel.for_brokers(scenario.brokers)
             self._show_model()
-            tally.reset(scenario.expect)
+            if self.result is None:  # nothing run yet for this example and language
+                tally.clear(scenario.expect)
         # The fault boxes are swapped (awaited) before anyone reads which are ticked: until then
         # `self.scenario` stays None, and Run says the example is still loading.
         await faults.remove_children()
@@ -327,18 +465,18 @@ class RunPanel(Vertical):
 
     def action_reset(self) -> None:
         """The lesson's code back in the editor; the saved copy removed (it held the edits)."""
-        if self.example is None or self.example.name not in self.originals:
+        if self.example is None or self.key(self.example) not in self.originals:
             return
-        self.texts.pop(self.example.name, None)
-        self.query_one("#run-editor", TextArea).load_text(self.originals[self.example.name])
+        self.texts.pop(self.key(self.example), None)
+        self.query_one("#run-editor", TextArea).load_text(self.originals[self.key(self.example)])
         if not self.running:
             self.set_status(self.idle_status())
-        self._forget_copy(self.example)
+        self._forget_copy(self.example, self.lang)
 
     @work(thread=True, group="run-reset")
-    def _forget_copy(self, example: Example) -> None:
+    def _forget_copy(self, example: Example, lang: str) -> None:
         try:
-            copy_path(self.lesson.id, example).unlink(missing_ok=True)
+            copy_path(self.lesson.id, example, lang).unlink(missing_ok=True)
         except OSError:
             pass
 
@@ -352,11 +490,15 @@ class RunPanel(Vertical):
         if self.example is None or self.scenario is None:
             self.notify("The example is still loading.", severity="warning", timeout=2)
             return
+        if self.missing_tool:
+            self.set_status(self.missing_tool, "error")
+            self.notify(self.missing_tool, severity="error", timeout=8)
+            return
         if self._cancel is not None:
             self._cancel.set()
         scenario = dataclasses.replace(self.scenario, faults=self.selected_faults())
         code = self.query_one("#run-editor", TextArea).text
-        self.texts[self.example.name] = code
+        self.texts[self.key(self.example)] = code
         self._run_id += 1
         self._cancel = threading.Event()
         self._events.clear()
@@ -369,8 +511,10 @@ class RunPanel(Vertical):
         self.query_one("#run-log-note", Static).update("The partition log appears here when the run ends.")
         self.query_one("#run-output", Log).clear()
         self.query_one("#run-views", TabbedContent).active = "run-picture-tab"
+        self.show_results(True)
         self.running = True
         self._started_at = time.monotonic()
+        self._preparing = ""
         self.set_status("running…", "running")
         self.query_one("#run-stop", Button).disabled = False
         self.refresh_bindings()
@@ -378,7 +522,7 @@ class RunPanel(Vertical):
             self._ticker = self.set_interval(0.1, self._drain)
         else:
             self._ticker.resume()
-        self._run(self._run_id, self.example, code, scenario, self.bootstrap_servers, self._cancel)
+        self._run(self._run_id, self.example, self.lang, code, scenario, self.bootstrap_servers, self._cancel)
 
     def action_stop(self) -> None:
         if self.running and self._cancel is not None:
@@ -386,11 +530,11 @@ class RunPanel(Vertical):
             self.set_status("stopping…", "running")
 
     @work(thread=True, exclusive=True, group="run-example")
-    def _run(self, run_id: int, example: Example, code: str, scenario: Scenario,
+    def _run(self, run_id: int, example: Example, lang: str, code: str, scenario: Scenario,
              bootstrap: str | None, cancel: threading.Event) -> None:
-        """Save the copy, run it (blocking this worker thread), post the result."""
+        """Save the copy, compile it if it is a JVM twin, run it (blocking this worker thread), post the result."""
         try:
-            copy = copy_path(self.lesson.id, example)
+            copy = copy_path(self.lesson.id, example, lang)
             copy.parent.mkdir(parents=True, exist_ok=True)
             copy.write_text(code, encoding="utf-8")
         except OSError as exc:
@@ -404,6 +548,23 @@ class RunPanel(Vertical):
         outcome: dict[str, Any] = {}
 
         def run() -> None:
+            if lang != "python":
+                self.post_message(self.Progress(run_id, f"compiling your {LANGUAGE_TITLES[lang]} copy (the first "
+                                                        "time also fetches the toolchain and starts the compiler)…"))
+                try:
+                    launch_command(copy)  # compiled once per source: the run below finds the classes
+                except CompileError as exc:
+                    outcome["error"], outcome["problems"] = str(exc), exc.problems
+                    return
+                except (MissingTool, ResolveError) as exc:
+                    outcome["error"] = str(exc)
+                    return
+                except Exception as exc:  # the compiler crashed, the main class cannot be told...
+                    outcome["error"] = f"the {LANGUAGE_TITLES[lang]} copy could not be prepared: {exc}"
+                    return
+                if cancel.is_set():
+                    return
+                self.post_message(self.Progress(run_id, "running…"))
             try:
                 outcome["result"] = run_example(copy, scenario, bootstrap_servers=bootstrap, listener=listener,
                                                 cancel=cancel)
@@ -420,7 +581,12 @@ class RunPanel(Vertical):
             if worker.is_cancelled:
                 cancel.set()
         self.post_message(self.Finished(run_id, example, outcome.get("result"), outcome.get("error", ""),
-                                        cancelled=cancel.is_set()))
+                                        cancelled=cancel.is_set(), problems=outcome.get("problems")))
+
+    def on_run_panel_progress(self, message: Progress) -> None:
+        if message.run_id == self._run_id and self.running:
+            self._preparing = message.text if message.text != "running…" else ""
+            self.set_status(message.text, "running")
 
     def _drain(self) -> None:
         """Move what the run reported so far onto the screen (UI thread, every 0.1 s)."""
@@ -449,7 +615,8 @@ class RunPanel(Vertical):
             self.query_one(Tally).live(len(self._ids["sent"]), len(self._ids["acked"]), len(self._ids["failed"]))
         self.query_one(RunPicture).refresh_picture()
         if self.running and not (self._cancel and self._cancel.is_set()):
-            self.set_status(f"running… {time.monotonic() - self._started_at:.0f} s", "running")
+            elapsed = f"{time.monotonic() - self._started_at:.0f} s"
+            self.set_status(f"{self._preparing} {elapsed}" if self._preparing else f"running… {elapsed}", "running")
 
     def on_run_panel_finished(self, message: RunPanel.Finished) -> None:
         if message.run_id != self._run_id or not self.is_attached:
@@ -468,21 +635,23 @@ class RunPanel(Vertical):
             self.set_status(message.error.splitlines()[0] if message.error else "the run failed", "error")
             output.write_line(message.error)
             self.model.note(f"✗ {message.error}", "error")
+            if message.problems:
+                self._show_problems(message.problems)
             self.query_one(RunPicture).refresh_picture()
             return
         self.result = result
         o = result.outcome
         if message.cancelled:
-            self.set_status("stopped: the example was killed", "warning")
+            self.set_status(f"stopped after {result.duration:.0f} s: the example was killed", "warning")
         elif result.timed_out:
             self.set_status("killed at the scenario's timeout", "error")
         elif result.exit_code == 0:
             self.set_status("finished: exit code 0", "done")
         else:
             self.set_status(f"finished: exit code {result.exit_code}", "error")
-        output.write_line(f"— {result.script.name}: exit code {result.exit_code} after {result.duration:.1f} s "
-                          f"(your copy: {result.script})")
-        self.model.finish(o, result.exit_code)
+        ended = "stopped" if message.cancelled else f"exit code {result.exit_code}"
+        output.write_line(f"— {result.script.name}: {ended} after {result.duration:.1f} s (your copy: {result.script})")
+        self.model.finish(o, result.exit_code, expected=met_metrics(result.checks), stopped=message.cancelled)
         if result.exit_code and not message.cancelled and not o.sent and not o.processed:
             self.query_one("#run-views", TabbedContent).active = "run-output-tab"  # the traceback
         self.query_one(RunPicture).refresh_picture()
@@ -495,3 +664,19 @@ class RunPanel(Vertical):
         else:
             note.update("The partition log is shown for sandbox runs only." if result.target != "sandbox"
                         else "The run's topics are empty.")
+
+    def _show_problems(self, problems: list[CompileProblem]) -> None:
+        """A copy that does not compile: each problem by line in the output, the code in front, the
+        editor's cursor on the first problem's line."""
+        output = self.query_one("#run-output", Log)
+        output.write_lines([f"line {p.line}: {p.message}" if p.line else p.message for p in problems])
+        for p in problems[:5]:
+            self.model.note(f"line {p.line}: {p.message}" if p.line else p.message, "error")
+        self.query_one("#run-views", TabbedContent).active = "run-output-tab"
+        self.show_results(False)
+        line = next((p.line for p in problems if p.line), 0)
+        editor = self.query_one("#run-editor", TextArea)
+        if line:
+            editor.cursor_location = (line - 1, 0)
+            editor.scroll_cursor_visible(center=True)
+        editor.focus()

@@ -228,16 +228,34 @@ class PictureModel:
         elif kind == "group_rebalance_start":
             self._add(Row("mark", f"group {d.get('group')} rebalances", dst=b, tone="warning"), significant=True)
 
-    def finish(self, outcome: Any, exit_code: int | None = 0) -> None:
-        """The run's verdict at the bottom of the picture (`outcome`: engine.runs.outcome.Outcome)."""
+    def finish(self, outcome: Any, exit_code: int | None = 0, expected: frozenset[str] = frozenset(),
+               stopped: bool = False) -> None:
+        """The run's verdict at the bottom of the picture (`outcome`: engine.runs.outcome.Outcome).
+
+        `expected`: the metrics whose value the lesson's `expect:` states and the run met (a lesson
+        about aborted transactions expects acknowledged records missing from what a read_committed
+        reader sees): those are drawn as the lesson's point, not as a failure. `stopped`: the
+        learner stopped the run, so its exit code (a signal) says nothing about the example.
+        """
         o = outcome
+        if stopped:
+            self.note("■ stopped: the example was killed before it finished", "warning")
+        bad = False
         if o.lost:
             ids = ", ".join(o.lost_ids[:6]) + (" …" if len(o.lost_ids) > 6 else "")
-            self.note(f"✗ lost {o.lost}: acknowledged, not in the log ({ids})", "error")
+            if "lost" in expected:
+                self.note(f"● lost {o.lost}, as the lesson expects: acknowledged, not in the log ({ids})", "accent")
+            else:
+                self.note(f"✗ lost {o.lost}: acknowledged, not in the log ({ids})", "error")
+                bad = True
         if o.duplicates:
             ids = ", ".join(o.duplicate_ids[:6]) + (" …" if len(o.duplicate_ids) > 6 else "")
-            self.note(f"✗ duplicated {o.duplicates} ({ids})", "warning")
-        if o.lost or o.duplicates:
+            if "duplicates" in expected:
+                self.note(f"● duplicated {o.duplicates}, as the lesson expects ({ids})", "accent")
+            else:
+                self.note(f"✗ duplicated {o.duplicates} ({ids})", "warning")
+                bad = True
+        if bad or stopped or o.lost or o.duplicates:
             return
         if not o.sent and not o.processed:
             self.note("· nothing was sent" + (f" (exit code {exit_code}: see Output)" if exit_code else ""),

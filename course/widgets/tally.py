@@ -19,8 +19,16 @@ CELLS = [("sent", "sent"), ("acknowledged", "acked"), ("failed", "failed"), ("in
 BAD_WHEN_ABOVE_ZERO = {"lost", "duplicates"}
 
 
+def met_metrics(checks: list[tuple[Expectation, int, bool]]) -> frozenset[str]:
+    """The metrics every expectation on which was met: what the lesson says the run shows (an
+    aborted transaction's records missing for a read_committed reader are its point, not a loss)."""
+    named = {e.metric for e, _, _ in checks}
+    return frozenset(m for m in named if all(ok for e, _, ok in checks if e.metric == m))
+
+
 class TallyCell(Static):
-    """One number and its name; `-bad` when a lost or duplicated count is above zero."""
+    """One number and its name; `-bad` when a lost or duplicated count is above zero, `-expected`
+    instead when the lesson says that count is what the run should show."""
 
     def __init__(self, name: str, label: str) -> None:
         super().__init__(classes="tally-cell", markup=False, id=f"tally-{name.replace('_', '-')}")
@@ -29,11 +37,14 @@ class TallyCell(Static):
         self.value: int | None = None
         self.show(None)
 
-    def show(self, value: int | None) -> None:
+    def show(self, value: int | None, expected: bool = False) -> None:
         self.value = value
-        self.update(f"{self.label} {'–' if value is None else value}")
-        self.set_class(self.metric in BAD_WHEN_ABOVE_ZERO and bool(value), "-bad")
-        self.set_class(self.metric in BAD_WHEN_ABOVE_ZERO and value == 0, "-good")
+        mark = " ✓" if expected and value else ""
+        self.update(f"{self.label} {'–' if value is None else value}{mark}")
+        watched = self.metric in BAD_WHEN_ABOVE_ZERO
+        self.set_class(watched and bool(value) and not expected, "-bad")
+        self.set_class(watched and bool(value) and expected, "-expected")
+        self.set_class(watched and value == 0, "-good")
 
 
 class Tally(Vertical):
@@ -50,6 +61,14 @@ class Tally(Vertical):
 
     def value(self, metric: str) -> int | None:
         return self.cells()[metric].value
+
+    def clear(self, expectations: list[Expectation] | None = None) -> None:
+        """No run to show (another example was chosen): every count unknown; what the lesson expects."""
+        for cell in self.cells().values():
+            cell.show(None)
+        checks = self.query_one(".tally-checks", Static)
+        checks.set_classes("tally-checks")
+        checks.update("the lesson says: " + "; ".join(str(e) for e in expectations) if expectations else "")
 
     def reset(self, expectations: list[Expectation] | None = None) -> None:
         """A run starts: counts at zero (live ones) or unknown (the ones the end decides)."""
@@ -69,8 +88,9 @@ class Tally(Vertical):
         cells["failed"].show(failed)
 
     def final(self, outcome: Outcome, checks: list[tuple[Expectation, int, bool]]) -> None:
+        met = met_metrics(checks)
         for name, cell in self.cells().items():
-            cell.show(int(getattr(outcome, name)))
+            cell.show(int(getattr(outcome, name)), expected=name in met)
         box = self.query_one(".tally-checks", Static)
         box.set_classes("tally-checks")
         if not checks:

@@ -234,6 +234,10 @@ async def test_stop_cancels_a_run() -> None:
         assert result is not None and result.exit_code != 0 and not result.timed_out
         assert "stopped" in str(panel.query_one("#run-status").render())
         assert panel.query_one("#run-stop", Button).disabled
+        # Stopped is what the learner did: not "exit code -15", anywhere
+        lines = picture_text(panel) + list(panel.query_one("#run-output", Log).lines)
+        assert not [line for line in lines if "exit code -" in line], lines
+        assert "■ stopped" in picture_text(panel)[-1] or any(r.startswith("■ stopped") for r in picture_text(panel))
 
 
 @run_async
@@ -410,3 +414,177 @@ async def test_the_palette_runs_a_lessons_second_example_from_anywhere() -> None
         # with that fault unticked.)
         assert panel.result is not None and any(f.startswith("stop_broker") for f in panel.result.faults)
         assert panel.query_one(Tally).value("lost") == panel.result.outcome.lost
+
+
+# ---------------------------------------------------------------- what a run's results say
+
+
+def outcome(**counts):
+    from engine.runs.outcome import Outcome
+
+    base = dict(sent=0, acknowledged=0, failed=0, in_log=0, lost=0, duplicates=0, log_duplicates=0, reordered=0,
+                processed=0, unprocessed=0)
+    base.update(counts)
+    return Outcome(**base, lost_ids=[f"order-{i}" for i in range(base["lost"])])
+
+
+def test_a_loss_the_lesson_expects_is_drawn_as_expected_not_as_a_failure() -> None:
+    from course.widgets.tally import met_metrics
+    from engine.runs.scenario import Expectation
+
+    lost50 = Expectation("lost", "==", 50)
+    checks = [(lost50, 50, True), (Expectation("duplicates", "==", 0), 0, True)]
+    assert met_metrics(checks) == {"lost", "duplicates"}
+    assert met_metrics([(lost50, 40, False)]) == frozenset()
+    model = PictureModel.for_brokers(3)
+    model.finish(outcome(sent=160, acknowledged=160, in_log=110, lost=50), 0, expected=met_metrics(checks))
+    last = picture_text(model_panel(model))[-1]
+    assert last.startswith("● lost 50, as the lesson expects") and "✗" not in last
+    model = PictureModel.for_brokers(3)
+    model.finish(outcome(sent=160, acknowledged=160, in_log=110, lost=50), 0, expected=met_metrics([(lost50, 40, False)]))
+    assert picture_text(model_panel(model))[-1].startswith("✗ lost 50")
+
+
+def test_a_stopped_run_says_stopped_not_its_signal() -> None:
+    model = PictureModel.for_brokers(3)
+    model.finish(outcome(), -15, stopped=True)
+    rows = picture_text(model_panel(model))
+    assert rows == ["■ stopped: the example was killed before it finished"]
+
+
+def model_panel(model: PictureModel):
+    """picture_text() reads `.model`: a stand-in holding just the model."""
+    return type("Holder", (), {"model": model})()
+
+
+@needs_course
+@run_async
+async def test_the_aborted_transactions_example_meets_its_expectations_and_shows_them_met() -> None:
+    app = CourseApp(COURSE)
+    async with app.run_test(size=(120, 40)) as pilot:
+        panel = await open_examples(pilot, "06-transactions")
+        select = panel.query_one("#run-example", Select)
+        select.value = "aborted-transaction"
+        await wait_for(pilot, lambda: panel.scenario is not None and panel.example.name == "aborted-transaction"
+                       and any(e.metric == "lost" for e in panel.scenario.expect), "the aborted-transaction example")
+        await run_and_wait(pilot, panel)
+        result = panel.result
+        assert result is not None and result.exit_code == 0, result and result.output
+        assert result.outcome.lost == 50 and all(ok for _, _, ok in result.checks)
+        lost = panel.query_one(Tally).cells()["lost"]
+        assert lost.has_class("-expected") and not lost.has_class("-bad")
+        assert not any(r.startswith("✗") for r in picture_text(panel)), picture_text(panel)
+        assert any(r.startswith("● lost 50, as the lesson expects") for r in picture_text(panel))
+
+
+def with_two_examples(course_root: Path) -> Path:
+    """The fixture's first lesson with a second example (a copy of hello that says bye)."""
+    folder = course_root / "lessons" / "01-first-steps"
+    ex = folder / "examples"
+    (ex / "bye.py").write_text((ex / "hello.py").read_text().replace("hello from", "bye from"))
+    (ex / "bye.yaml").write_text((ex / "hello.yaml").read_text())
+    index = folder / "index.md"
+    index.write_text(index.read_text().replace('examples: [{name: hello, title: "Say hello"}]',
+                                               'examples: [{name: hello, title: "Say hello"}, {name: bye, title: "Say bye"}]'))
+    return course_root
+
+
+@run_async
+async def test_switching_example_clears_the_last_runs_output_picture_and_tally(course_root: Path) -> None:
+    app = CourseApp(with_two_examples(course_root))
+    async with app.run_test(size=(100, 32)) as pilot:
+        panel = await open_examples(pilot, "01-first-steps")
+        await run_and_wait(pilot, panel)
+        assert panel.query_one("#run-output", Log).lines and picture_text(panel)
+        assert panel.query_one(Tally).value("sent") is not None
+        panel.query_one("#run-example", Select).value = "bye"
+        await wait_for(pilot, lambda: panel.scenario is not None and "bye from" in panel.query_one("#run-editor", TextArea).text,
+                       "the other example")
+        assert not panel.query_one("#run-output", Log).lines
+        assert picture_text(panel) == []
+        assert all(cell.value is None for cell in panel.query_one(Tally).cells().values())
+        assert not panel.query_one("#run-log", LogTable).display
+        assert "exit code" not in str(panel.query_one("#run-status").render())
+
+
+# ---------------------------------------------------------------- small terminals
+
+
+async def hello_run_small(pilot) -> None:
+    await hello_has_run(pilot)
+
+
+def test_the_panel_after_a_finished_run_60x20(snap_compare) -> None:
+    """Narrow: the run brought the results (tally, picture tabs) to the front; the Code button goes back."""
+    lesson = load_course(FIXTURE_COURSE).lesson("01-first-steps")
+    assert snap_compare(PanelApp(lesson), terminal_size=(60, 20), run_before=hello_run_small)
+
+
+def test_the_panel_after_a_finished_run_80x24(snap_compare) -> None:
+    lesson = load_course(FIXTURE_COURSE).lesson("01-first-steps")
+    assert snap_compare(PanelApp(lesson), terminal_size=(80, 24), run_before=hello_run_small)
+
+
+def inside(widget, screen_size) -> bool:
+    region = widget.region
+    return (region.width > 0 and region.height > 0 and region.right <= screen_size.width
+            and region.bottom <= screen_size.height)
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24)])
+@run_async
+async def test_every_part_of_the_panel_can_be_reached_on_a_small_terminal(course_root: Path, size) -> None:
+    app = CourseApp(course_root)
+    async with app.run_test(size=size) as pilot:
+        panel = await open_examples(pilot, "01-first-steps")
+        screen_size = app.screen.size
+        editor = panel.query_one("#run-editor", TextArea)
+        assert inside(editor, screen_size)
+        await run_and_wait(pilot, panel)
+        views = panel.query_one("#run-views", TabbedContent)
+        for part in ("#run-tally", "#run-views"):
+            assert inside(panel.query_one(part), screen_size), part
+        for tab, part in (("run-picture-tab", "#run-picture"), ("run-log-tab", "#run-log"),
+                          ("run-output-tab", "#run-output")):
+            views.active = tab
+            await pilot.pause()
+            await wait_for(pilot, lambda: inside(panel.query_one(part), screen_size), f"{part} on screen")
+        if size[0] < 76:  # one at a time: back to the code, with the button
+            assert not inside(editor, screen_size) or editor.region.width == 0
+            await pilot.click("#run-flip")
+            await wait_for(pilot, lambda: inside(editor, screen_size), "the editor back")
+        else:
+            assert inside(editor, screen_size)
+        assert inside(panel.query_one("#run-start"), screen_size)
+        assert inside(panel.query_one("#run-status"), screen_size)
+
+
+# ---------------------------------------------------------------- the palette from the Lesson tab
+
+
+@run_async
+async def test_the_palette_runs_an_example_of_the_lesson_being_read_on_the_examples_tab(course_root: Path) -> None:
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await loaded(pilot)
+        app.post_message(OpenLesson("01-first-steps"))
+        await wait_for(pilot, lambda: showing(app, "01-first-steps"), "the lesson")
+        screen = app.screen
+        tabs = screen.query_one("#lesson-tabs", TabbedContent)
+        assert tabs.active == "read" and app.focused is screen.query_one("#reader")
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Run: Say hello")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        panel = screen.query_one(RunPanel)
+        seen: set[str] = set()
+
+        def finished() -> bool:
+            if panel.running:
+                seen.add(tabs.active)
+            return panel.finished_runs == 1
+
+        await until(pilot, finished, "the palette's run to finish")
+        await pilot.pause(0.3)
+        assert tabs.active == "run" and seen == {"run"}
+        assert panel.query_one("#run-editor", TextArea).region.height > 0
