@@ -6,6 +6,8 @@ live picture, tally), course/widgets/run_panel.py.
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Sequence
 
 from textual import on
@@ -17,6 +19,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header, Markdown, TabbedContent, TabPane
 
 from course.screens.links import LinkPicker, lesson_links
+from course.widgets.code_group import CodeGroupTabs, ordered_samples, tab_label
 from course.widgets.lesson_view import LessonView
 from course.widgets.messages import MarkDone, OpenLesson, TakeQuiz
 from course.widgets.mounting import mount_into
@@ -24,6 +27,14 @@ from course.widgets.run_panel import RunPanel
 from engine.model import Lesson
 
 LESSON_LINK = "lesson:"
+
+
+def browser_available() -> bool:
+    """Whether a browser can open here: macOS and Windows have one; elsewhere only a display
+    (X11, Wayland) or a $BROWSER the learner named. Over SSH there usually is neither."""
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return any(os.environ.get(name) for name in ("BROWSER", "DISPLAY", "WAYLAND_DISPLAY"))
 
 
 def parse_lesson_link(href: str) -> tuple[str, str | None] | None:
@@ -49,6 +60,7 @@ class LessonScreen(Screen):
         Binding("e", "examples", "Examples"),
         Binding("d", "done", "Done"),
         Binding("l", "links", "Links"),
+        Binding("y", "copy_code", "Copy code", show=False),
     ]
 
     def __init__(self, lesson: Lesson, anchor: str | None = None, tab: str | None = None, *,
@@ -143,9 +155,21 @@ class LessonScreen(Screen):
         elif href.startswith("#"):
             self.goto_anchor(href[1:])
         elif href.startswith(("http://", "https://", "mailto:")):
-            self.app.open_url(href)
+            self.open_outside(href)
         else:
             self.notify(f"This link leads outside the course: {href}", severity="warning")
+
+    def open_outside(self, url: str) -> None:
+        """A link out of the course: the browser where there is one; else (over SSH, in a bare
+        console) the URL in a notification and on the clipboard (OSC 52 reaches the learner's terminal)."""
+        if browser_available():
+            try:
+                self.app.open_url(url)
+                return
+            except Exception:  # webbrowser found nothing to run after all
+                pass
+        self.app.copy_to_clipboard(url)
+        self.notify(f"No browser here: the link is copied to the clipboard.\n{url}", title="Link", timeout=12)
 
     def _neighbour(self, step: int) -> Lesson | None:
         lessons = self.lessons
@@ -205,6 +229,26 @@ class LessonScreen(Screen):
     def action_examples(self) -> None:
         for tabs in self.query("#lesson-tabs").results(TabbedContent):
             tabs.active = "read" if tabs.active == "run" else "run"
+
+    def action_copy_code(self) -> None:
+        """Copy the code sample on screen (the first code group in view, its open tab) to the clipboard."""
+        groups = list(self.query("#reader CodeGroupTabs").results(CodeGroupTabs))
+        if not groups:
+            self.notify("This lesson has no code samples to copy.", severity="warning", timeout=3)
+            return
+        readers = list(self.query("#reader"))
+        view = readers[0].region if readers else None
+        in_view = [g for g in groups if view is not None and g.display and view.overlaps(g.region)]
+        focused = self.focused
+        group = next((g for g in groups if focused is not None and g in focused.ancestors_with_self),
+                     (in_view or groups)[0])
+        samples = ordered_samples(group.group)
+        panes = list(group.query(TabPane))
+        active = group.active_pane
+        index = panes.index(active) if active in panes else 0
+        sample = samples[min(index, len(samples) - 1)]
+        self.app.copy_to_clipboard(sample.code)
+        self.notify(f"Copied the {tab_label(sample)} sample ({len(sample.code.splitlines())} lines).", timeout=3)
 
     def action_links(self) -> None:
         links = lesson_links(self.lesson)

@@ -599,6 +599,8 @@ class RunPanel(Vertical):
             run_id, event = self._events.popleft()
             if run_id != self._run_id:
                 continue
+            if event.kind == "exited" and self._cancel is not None and self._cancel.is_set():
+                continue  # stopped: the signal's exit code says nothing; the verdict says "stopped"
             if event.kind == "report":
                 verb = event.data.get("verb")
                 if verb in self._ids:

@@ -203,3 +203,39 @@ async def test_a_lesson_swap_cut_short_by_the_screen_closing_ends_quietly(course
         assert screen.shown is None and screen.lesson.id == "01-first-steps"
         await pilot.pause()
     assert app.return_code in (0, None)
+
+
+@run_async
+async def test_an_outside_link_without_a_browser_is_shown_and_copied(course_root: Path, monkeypatch) -> None:
+    for name in ("BROWSER", "DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("sys.platform", "linux")
+    opened: list[str] = []
+    app = CourseApp(course_root)
+    monkeypatch.setattr(app, "open_url", lambda url, **kw: opened.append(url))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await loaded(pilot)
+        app.post_message(OpenLesson("01-first-steps"))
+        await wait_for(pilot, lambda: showing(app, "01-first-steps"), "the lesson")
+        url = "https://kafka.apache.org/documentation/#producerconfigs"
+        app.screen.follow_link(url)
+        await pilot.pause()
+        assert opened == [] and app.clipboard == url
+        assert any(url in str(n.message) for n in app._notifications)
+
+
+@run_async
+async def test_y_copies_the_code_sample_in_view_in_its_open_language(course_root: Path) -> None:
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_lesson(pilot, "01-first-steps")
+        tabs = screen.query_one(CodeGroupTabs)
+        panes = list(tabs.query("TabPane"))
+        await pilot.press("y")
+        await pilot.pause()
+        assert 'producer.produce("orders"' in (app.clipboard or "")
+        tabs.active = panes[1].id
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert "new ProducerRecord" in app.clipboard
