@@ -125,16 +125,33 @@ class LessonScreen(Screen):
         self._arrive()
 
     def _arrive(self) -> None:
-        """Keyboard on the reader, footer for this lesson, scrolled to the anchor asked for."""
-        self.shown = self.lesson.id
+        """Keyboard on the reader, footer for this lesson; the rest once the reader is complete."""
         if self.tab != "run" or not self.lesson.examples:  # (focus in the reader would switch to its tab)
             for reader in self.query("#reader"):
                 reader.focus()
         self.refresh_bindings()
+        for reader in self.query("#reader").results(LessonView):
+            if reader.complete:
+                self._complete()
+
+    def on_lesson_view_complete(self, message: LessonView.Complete) -> None:
+        """The reader mounted the last part of a long lesson (it paints the first screenful first)."""
+        message.stop()
+        if message.view.lesson is self.lesson and message.view in self.query("#reader").results(LessonView):
+            self._complete()
+
+    def _complete(self) -> None:
+        """The whole lesson is mounted: `shown` says so, the anchor can be reached, and the Examples
+        tab is built off-screen meanwhile (switching to it then only lays it out)."""
+        if self.shown == self.lesson.id:
+            return
+        self.shown = self.lesson.id
         if self.anchor:
             # The Markdown has its headings (mounting waited for them); scrolling to one needs
             # their positions, known after the next layout.
             self.call_after_refresh(self.goto_anchor, self.anchor)
+        for panel in self.query(RunPanel):
+            panel.prepare()
 
     def goto_anchor(self, anchor: str) -> None:
         for markdown in self.query("#reader Markdown").results(Markdown):

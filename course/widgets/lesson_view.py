@@ -1,16 +1,26 @@
-"""The lesson reader: a lesson's blocks as Markdown, code tabs, diagrams and visible shortcodes."""
+"""The lesson reader: a lesson's blocks as Markdown, code tabs, diagrams and visible shortcodes.
+
+A long lesson is hundreds of Markdown block widgets: mounting them all before the first paint
+left the reader blank for seconds. The reader composes only about a screenful (FIRST_CHARS of
+Markdown, cut at a heading or a paragraph outside code fences), paints it, then mounts the rest
+in small batches between frames, and posts `LessonView.Complete` once everything is there (links
+to anchors further down need the whole lesson).
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Markdown, Static
 
 from course.widgets.code_group import CodeGroupTabs
 from course.widgets.diagram import DiagramView
+from course.widgets.mounting import is_leaving, mount_into
 from course.widgets.problems import ProblemsPanel
 from engine.model import Block, CodeGroup, Diagram, Heading, Lesson
 from engine.model import Markdown as MarkdownBlock
@@ -34,6 +44,45 @@ def markdown_runs(blocks: Iterable[Block]) -> Iterable[str | Block]:
         yield "\n\n".join(run)
 
 
+FIRST_CHARS = 1200  # about a screenful of text: what is composed before the first paint
+CHUNK_CHARS = 1200  # the Markdown handed to one widget (cut at a heading or paragraph)
+BATCH_CHARS = 6000  # mounted together after the first paint (each mount costs a whole layout pass)
+FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+def split_markdown(text: str, size: int = CHUNK_CHARS) -> list[str]:
+    """`text` cut into pieces of about `size` characters, only where a new heading or paragraph
+    starts outside a code fence (and not inside a list item's continuation), so each piece renders
+    as it would have inside the whole."""
+    pieces: list[str] = []
+    current: list[str] = []
+    length = 0
+    fenced = False
+    previous = ""
+    for line in text.split("\n"):
+        if FENCE.match(line):
+            fenced = not fenced
+        starts_block = (not fenced and previous.strip() == "" and line.strip() != ""
+                        and not line.startswith((" ", "\t", "-", "*", "+", ">", "|")) and not line[:1].isdigit())
+        if starts_block and (line.startswith("#") and length >= size // 3 or length >= size) and current:
+            pieces.append("\n".join(current).strip("\n"))
+            current, length = [], 0
+        current.append(line)
+        length += len(line) + 1
+        previous = line
+    if current:
+        pieces.append("\n".join(current).strip("\n"))
+    return [piece for piece in pieces if piece.strip()]
+
+
+def reader_parts(blocks: Iterable[Block]) -> list[str | Block]:
+    """The lesson's parts as the reader mounts them: Markdown runs cut into pieces, other blocks as they are."""
+    parts: list[str | Block] = []
+    for part in markdown_runs(blocks):
+        parts.extend(split_markdown(part) if isinstance(part, str) else [part])
+    return parts
+
+
 class ShortcodeNote(Static):
     """A shortcode the content engine did not understand, left visible."""
 
@@ -45,9 +94,18 @@ class ShortcodeNote(Static):
 class LessonView(VerticalScroll):
     """Everything a lesson says, top to bottom. Links post Markdown.LinkClicked upward."""
 
+    class Complete(Message):
+        """Every part of the lesson is mounted (bubbles to the screen)."""
+
+        def __init__(self, view: "LessonView") -> None:
+            super().__init__()
+            self.view = view
+
     def __init__(self, lesson: Lesson, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="lesson-view")
         self.lesson = lesson
+        self.complete = False  # set (and Complete posted) once the last part is mounted
+        self._later: list[str | Block] = []  # the parts mounted after the first paint
 
     def compose(self) -> ComposeResult:
         lesson = self.lesson
@@ -57,8 +115,37 @@ class LessonView(VerticalScroll):
         errors = [problem for problem in lesson.problems if problem.severity == "error"]
         if errors:
             yield ProblemsPanel(errors, title="This lesson did not load cleanly")
-        for part in markdown_runs(lesson.blocks):
+        parts = reader_parts(lesson.blocks)
+        shown = 0
+        while parts and (shown < FIRST_CHARS or not isinstance(parts[0], str)) and shown < 3 * FIRST_CHARS:
+            part = parts.pop(0)
+            shown += len(part) if isinstance(part, str) else FIRST_CHARS // 2
             yield self.block_widget(part)
+        self._later = parts
+
+    def watch_has_focus(self, _has_focus: bool) -> None:
+        """Restyle the reader alone when it gains or loses the keyboard: Textual's default restyles
+        every descendant (a long lesson's thousands of nodes: a second or more on a loaded machine,
+        at each switch between the Lesson and Examples tabs), and nothing inside depends on it."""
+        self.app.stylesheet.update_nodes([self], animate=True)
+
+    def on_mount(self) -> None:
+        # After the first paint: the learner reads the first screenful while the rest mounts.
+        self.call_after_refresh(self.run_worker, self._mount_rest(), group="lesson-rest", exclusive=True)
+
+    async def _mount_rest(self) -> None:
+        while self._later:
+            batch: list[Widget] = []
+            size = 0
+            while self._later and (not batch or size < BATCH_CHARS):
+                part = self._later.pop(0)
+                size += len(part) if isinstance(part, str) else FIRST_CHARS
+                batch.append(self.block_widget(part))
+            if not await mount_into(self, *batch):
+                return  # the lesson is being closed
+        if not is_leaving(self):
+            self.complete = True
+            self.post_message(self.Complete(self))
 
     def block_widget(self, part: str | Block) -> Widget:
         if isinstance(part, str):

@@ -34,6 +34,7 @@ With `course --bootstrap-servers S` the app hands the lesson screen, and it the 
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import dataclasses
 import threading
@@ -222,6 +223,7 @@ class RunPanel(Vertical):
         self.model = PictureModel.for_brokers(3)
         self._built = False  # the body is mounted (set once the mount has been awaited)
         self._building = False
+        self._build_done = asyncio.Event()  # set when a build ends (mounted, or given up)
         self._run_requested: str | None = None  # an example to run once it has loaded
         self._preparing = ""  # what the run worker is doing before the example starts (compiling)
 
@@ -231,17 +233,41 @@ class RunPanel(Vertical):
         return []  # built the first time the panel is shown (RunBody): opening a lesson stays quick
 
     async def on_show(self) -> None:
-        """The Examples tab came into view: build the panel once, put the keyboard on Run."""
+        """The Examples tab came into view: build the panel (unless built already), keyboard on Run."""
+        if await self.build() or (self._building and await self._wait_built()):
+            self._focus_run()
+
+    async def _wait_built(self) -> bool:
+        """A build under way (prepare's): wait for it; True if the body is there."""
+        await self._build_done.wait()
+        return self._built
+
+    def prepare(self) -> None:
+        """Build the body now, off-screen (the lesson's text is all on screen): the first switch to
+        the Examples tab then only has to lay it out."""
         if not self._built and not self._building:
-            self._building = True
+            self.run_worker(self.build(), group="run-build")
+
+    async def build(self) -> bool:
+        """Mount the body once and load the example into it; True once built (False: leaving, or
+        a build already under way, which loads the example itself)."""
+        if self._built:
+            return True
+        if self._building:
+            return False
+        self._building = True
+        try:
             if not await mount_into(self, RunBody(self)):
-                return  # the lesson is being closed
-            self._built = True
-            if self.example is not None:
-                if len(self.examples) > 1:  # request_run may have chosen another example meanwhile
-                    self.query_one("#run-example", Select).value = self.example.name
-                self.load_example(self.example)
-        self._focus_run()
+                return False  # the lesson is being closed
+        finally:
+            self._build_done.set()
+        self._built = True
+        self.on_resize()  # the narrow labels, now that the buttons exist
+        if self.example is not None:
+            if len(self.examples) > 1:  # request_run may have chosen another example meanwhile
+                self.query_one("#run-example", Select).value = self.example.name
+            self.load_example(self.example)
+        return True
 
     def _focus_run(self) -> None:
         """The keyboard on Run, unless it is already somewhere inside the panel's body."""
@@ -256,7 +282,12 @@ class RunPanel(Vertical):
 
     def on_resize(self) -> None:
         """Side by side when wide enough, one at a time (code or results) when narrow."""
-        self.set_class(self.size.width < NARROW, "-narrow")
+        narrow = self.size.width < NARROW
+        self.set_class(narrow, "-narrow")
+        # Narrow, Stop and Reset keep only their signs (their tooltips and the footer still name them).
+        for button, label in (("#run-stop", "■ Stop"), ("#run-reset", "↺ Reset")):
+            for widget in self.query(button).results(Button):
+                widget.label = label.split()[0] if narrow else label
 
     def show_results(self, results: bool) -> None:
         """Narrow: bring the results (or the code) to the front; wide: both are shown anyway."""

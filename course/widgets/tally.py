@@ -39,9 +39,9 @@ class TallyCell(Static):
 
     def show(self, value: int | None, expected: bool = False) -> None:
         self.value = value
-        mark = " ✓" if expected and value else ""
-        self.update(f"{self.label} {'–' if value is None else value}{mark}")
         watched = self.metric in BAD_WHEN_ABOVE_ZERO
+        mark = " ✓" if watched and expected and value else ""
+        self.update(f"{self.label} {'–' if value is None else value}{mark}")
         self.set_class(watched and bool(value) and not expected, "-bad")
         self.set_class(watched and bool(value) and expected, "-expected")
         self.set_class(watched and value == 0, "-good")
