@@ -16,7 +16,8 @@ from textual.binding import Binding
 from textual.containers import Container
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Markdown, TabbedContent, TabPane
+from textual.widgets import Footer, Header, Input, Markdown, TabbedContent, TabPane
+from textual.widgets.markdown import MarkdownBlock
 
 from course.screens.links import LinkPicker, lesson_links
 from course.widgets.code_group import CodeGroupTabs, ordered_samples, tab_label
@@ -61,7 +62,15 @@ class LessonScreen(Screen):
         Binding("d", "done", "Done"),
         Binding("l", "links", "Links"),
         Binding("y", "copy_code", "Copy code", show=False),
+        Binding("slash,ctrl+f", "search", "Search", show=False),
     ]
+
+    DEFAULT_CSS = """
+    #lesson-search { dock: bottom; margin-bottom: 1; display: none; }
+    #lesson-search.-open { display: block; }
+    .lesson-view MarkdownBlock.-search-match { background: $warning 15%; }
+    .lesson-view MarkdownBlock.-search-current { background: $warning 45%; }
+    """
 
     def __init__(self, lesson: Lesson, anchor: str | None = None, tab: str | None = None, *,
                  lessons: Sequence[Lesson] = (), bootstrap_servers: str | None = None) -> None:
@@ -80,6 +89,7 @@ class LessonScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Container(*self.body_widgets(self.lesson, self.tab), id="lesson-body")
+        yield Input(placeholder="search this lesson: enter for the next match, escape to close", id="lesson-search")
         yield Footer()
 
     def body_widgets(self, lesson: Lesson, tab: str | None = None) -> list[Widget]:
@@ -211,7 +221,71 @@ class LessonScreen(Screen):
         return True
 
     def action_outline(self) -> None:
+        search = self.query_one("#lesson-search", Input)
+        if search.has_class("-open"):  # escape closes the search first
+            self.close_search()
+            return
         self.app.pop_screen()
+
+    # ------------------------------------------------------------ searching the lesson text
+
+    def action_search(self) -> None:
+        """Open the search line (`/`, ctrl+f): matching blocks are tinted, the current one stronger."""
+        for tabs in self.query("#lesson-tabs").results(TabbedContent):
+            tabs.active = "read"
+        search = self.query_one("#lesson-search", Input)
+        search.add_class("-open")
+        search.focus()
+        self._matches: list[MarkdownBlock] = []
+        self._match = -1
+
+    def close_search(self) -> None:
+        search = self.query_one("#lesson-search", Input)
+        search.remove_class("-open")
+        self._mark([], -1)
+        for reader in self.query("#reader"):
+            reader.focus()
+
+    def search_matches(self, query: str) -> list[MarkdownBlock]:
+        """The reader's innermost Markdown blocks whose text holds `query` (case-insensitive), top to bottom."""
+        query = query.strip().lower()
+        if not query:
+            return []
+        found = []
+        for block in self.query("#reader MarkdownBlock").results(MarkdownBlock):
+            if block.query_children(MarkdownBlock):
+                continue  # a list or quote: its items are matched one by one
+            if not all(node.display for node in block.ancestors_with_self if isinstance(node, Widget)):
+                continue  # in a code group's tab that is not open
+            text = block._content.plain or block.source or ""  # noqa: SLF001 (the block's shown text)
+            if query in text.lower():
+                found.append(block)
+        return found
+
+    def _mark(self, matches: list[MarkdownBlock], current: int) -> None:
+        for block in getattr(self, "_matches", []):
+            block.remove_class("-search-match", "-search-current")
+        self._matches, self._match = matches, current
+        for i, block in enumerate(matches):
+            block.add_class("-search-current" if i == current else "-search-match")
+        if 0 <= current < len(matches):
+            matches[current].scroll_visible(animate=False, top=True)
+        search = self.query_one("#lesson-search", Input)
+        search.border_title = (f"{current + 1} of {len(matches)}" if matches else "no match") if search.value.strip() \
+            else None
+
+    @on(Input.Changed, "#lesson-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        matches = self.search_matches(event.value)
+        self._mark(matches, 0 if matches else -1)
+
+    @on(Input.Submitted, "#lesson-search")
+    def _search_next(self, event: Input.Submitted) -> None:
+        """Enter: the next match (round to the first after the last)."""
+        event.stop()
+        if self._matches:
+            self._mark(self._matches, (self._match + 1) % len(self._matches))
 
     def action_previous(self) -> None:
         if (lesson := self._neighbour(-1)) is not None:

@@ -239,3 +239,28 @@ async def test_y_copies_the_code_sample_in_view_in_its_open_language(course_root
         await pilot.press("y")
         await pilot.pause()
         assert "new ProducerRecord" in app.clipboard
+
+
+@run_async
+async def test_slash_searches_the_lesson_text_highlights_and_jumps(course_root: Path) -> None:
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_lesson(pilot, "01-first-steps")
+        await pilot.press("slash")
+        search = screen.query_one("#lesson-search")
+        await wait_for(pilot, lambda: app.focused is search, "the search line")
+        word = "producer"
+        await pilot.press(*word)
+        await pilot.pause()
+        matches = screen.search_matches(word)
+        assert len(matches) >= 2, [m.source for m in matches]
+        assert matches[0].has_class("-search-current") and all(m.has_class("-search-match") for m in matches[1:])
+        assert search.border_title == f"1 of {len(matches)}"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert matches[1].has_class("-search-current") and not matches[0].has_class("-search-current")
+        assert search.border_title == f"2 of {len(matches)}"
+        await pilot.press("escape")  # closes the search, not the lesson
+        await pilot.pause()
+        assert isinstance(app.screen, LessonScreen) and not search.has_class("-open")
+        assert not any(m.has_class("-search-match") or m.has_class("-search-current") for m in matches)
