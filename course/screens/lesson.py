@@ -118,6 +118,10 @@ class LessonScreen(Screen):
         (the footer's bindings, the app, tests) sees the lesson that is on screen.
         """
         body = self.query_one("#lesson-body")
+        # An Examples panel being built off-screen finishes first: widgets removed while they are
+        # still mounting (a Select setting its value) would find their own parts gone.
+        for panel in body.query(RunPanel):
+            await panel.settle()
         # Stop the old lesson's work first: removal takes a widget's children before the widget,
         # and a worker still running in between would find its widgets gone.
         leaving = set(body.walk_children())

@@ -242,6 +242,11 @@ class RunPanel(Vertical):
         await self._build_done.wait()
         return self._built
 
+    async def settle(self) -> None:
+        """Wait for a build under way to end (before the panel is removed)."""
+        if self._building and not self._built:
+            await self._build_done.wait()
+
     def prepare(self) -> None:
         """Build the body now, off-screen (the lesson's text is all on screen): the first switch to
         the Examples tab then only has to lay it out."""
