@@ -20,6 +20,9 @@ class ClusterBackend(Protocol):
     def create_topic(self, name: str, partitions: int = 1, replication_factor: int | None = None,
                      min_insync_replicas: int | None = None) -> None: ...
 
+    def partition_count(self, topic: str) -> int | None:
+        """How many partitions the cluster's metadata lists for `topic` (None: no such topic)."""
+
     def leader(self, topic: str, partition: int = 0) -> int | None:
         """The partition leader's broker id, None while it has none."""
 

@@ -392,15 +392,6 @@ def _hold_at_record_triggers(sb: Any, pending: list[Fault]) -> None:
             hold(fault.when.topic or "", int(fault.when.value))
 
 
-def _partition_count(sb: Any, topic: str) -> int | None:
-    """How many partitions the cluster lists for `topic` (None: no such topic). Real Kafka
-    (engine.apache_kafka) answers from its metadata; the sandbox from its controller."""
-    if hasattr(sb, "partition_count"):
-        return sb.partition_count(topic)
-    t = sb.cluster.controller.topics.get(topic)
-    return None if t is None else len(t.partitions)
-
-
 def _sandbox_log(sb: Any, scenario: Scenario) -> tuple[dict[tuple[str, int], list[LogEntry]],
                                                      dict[tuple[str, int], list[str]]]:
     """Every record of every partition, marked committed or not, duplicates numbered; and the
@@ -411,7 +402,7 @@ def _sandbox_log(sb: Any, scenario: Scenario) -> tuple[dict[tuple[str, int], lis
     names = [t.name for t in scenario.topics] + [n for n in scenario.counted_topics
                                                  if n not in {t.name for t in scenario.topics}]
     for name in names:
-        count = _partition_count(sb, name)  # the cluster's metadata: the example may have made more partitions
+        count = sb.partition_count(name)  # the cluster's metadata: the example may have made more partitions
         if count is None:
             continue
         for p in range(count):

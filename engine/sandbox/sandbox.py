@@ -195,6 +195,14 @@ class Sandbox:
                 broker.replica_manager.cleanup_logs()
         self._run(cleanup)
 
+    def partition_count(self, topic: str) -> int | None:
+        """How many partitions the controller's metadata lists for `topic` (None: no such topic),
+        as a Metadata response would; an example may have made more than its scenario declares."""
+        def count() -> int | None:
+            t = self.cluster.controller.topics.get(topic)
+            return None if t is None else len(t.partitions)
+        return self._run(count)
+
     def leader(self, topic: str, partition: int = 0) -> int | None:
         """The partition's leader broker id (None while it is offline)."""
         state = self._state(topic, partition)

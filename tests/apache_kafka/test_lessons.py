@@ -19,11 +19,7 @@ EXAMPLES = sorted((ROOT / "lessons").glob("*/examples/*.py"))
 
 # Differences the oracle found and that are not settled yet (the sandbox to be fixed, or the
 # example): strict, so the day they agree this list must shrink.
-KNOWN_DIFFERENCES = {
-    "slow-member": "session.timeout.ms=3000 is below Kafka's group.min.session.timeout.ms (6000 by default): "
-                   "real Kafka answers JoinGroup with INVALID_SESSION_TIMEOUT and no member ever gets the "
-                   "partition, while the sandbox accepts the member",
-}
+KNOWN_DIFFERENCES: dict[str, str] = {}
 
 
 def _param(script: Path) -> object:

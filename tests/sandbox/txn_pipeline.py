@@ -167,7 +167,7 @@ def main() -> int:
     parser.add_argument("--pause-at", type=int, default=0)
     parser.add_argument("--pause-file", default="")
     parser.add_argument("--debug", default="", help="librdkafka debug contexts for the producer (to stderr)")
-    parser.add_argument("--session-timeout-ms", type=int, default=4000)
+    parser.add_argument("--session-timeout-ms", type=int, default=6000)  # group.min.session.timeout.ms
     parser.add_argument("--transaction-timeout-ms", type=int, default=30000)
     a = parser.parse_args()
     signal.signal(signal.SIGTERM, on_sigterm)

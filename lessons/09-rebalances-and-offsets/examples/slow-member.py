@@ -4,8 +4,8 @@ Two instances of the warehouse service share group "warehouse". Each one process
 batch, then commits it (at-least-once, as in lesson 3). Instance A is first and gets the
 only partition of "shipments"; instance B joins and waits for a share.
 
-On shipment-50, A's processing hangs for 6 seconds, longer than its
-max.poll.interval.ms of 4 seconds. (B gets a generous interval: only A's hang is the
+On shipment-50, A's processing hangs for 10 seconds, longer than its
+max.poll.interval.ms of 6 seconds. (B gets a generous interval: only A's hang is the
 point, and a busy machine must not push B out of the group too.) librdkafka notices that A has not called consume()
 in time and takes A out of the group; the group rebalances and B gets the partition,
 starting from the last committed offset. When A wakes up it finishes its batch (it does
@@ -48,7 +48,8 @@ def instance(name, max_poll_ms, hangs_on=None, first_batch_done=None):
         "enable.auto.commit": False,
         "auto.offset.reset": "earliest",
         "max.poll.interval.ms": max_poll_ms,  # default 300000: the longest allowed gap between two consume() calls
-        "session.timeout.ms": 3000,           # default 45000; librdkafka wants it <= max.poll.interval.ms
+        "session.timeout.ms": 6000,           # default 45000; brokers refuse less than 6000 (group.min.session.timeout.ms),
+                                              # and librdkafka wants it <= max.poll.interval.ms
         "heartbeat.interval.ms": 500,
     })
     consumer.subscribe(
@@ -65,8 +66,8 @@ def instance(name, max_poll_ms, hangs_on=None, first_batch_done=None):
         for msg in batch:
             shipment_id = msg.value().decode()
             if shipment_id == hangs_on:
-                note(f"{name} hangs on {shipment_id} for 6 s")
-                time.sleep(6)  # a slow database, a long GC pause: no consume() call meanwhile
+                note(f"{name} hangs on {shipment_id} for 10 s")
+                time.sleep(10)  # a slow database, a long GC pause: no consume() call meanwhile
             print(f"processed {shipment_id}")
         if first_batch_done is not None:
             first_batch_done.set()
@@ -80,7 +81,7 @@ def instance(name, max_poll_ms, hangs_on=None, first_batch_done=None):
 
 write_shipments()
 a_started = threading.Event()
-a = threading.Thread(target=instance, args=("A", 4000, "shipment-50", a_started))
+a = threading.Thread(target=instance, args=("A", 6000, "shipment-50", a_started))
 a.start()
 a_started.wait(20)
 b = threading.Thread(target=instance, args=("B", 60000))

@@ -198,10 +198,10 @@ def test_leader_leaving_rebalances_and_the_remaining_member_leads() -> None:
 def test_session_timeout_removes_a_silent_member_and_triggers_a_rebalance() -> None:
     async def main() -> None:
         h = Harness()
-        a, b = await stable_group(h, 2, session_ms=1_000)
-        h.timer.advance(0.6)
+        a, b = await stable_group(h, 2, session_ms=6_000)   # Kafka's group.min.session.timeout.ms
+        h.timer.advance(3.6)
         assert h.gc.heartbeat(G, a.member_id, None, 1) is Errors.NONE
-        h.timer.advance(0.6)                            # b silent for 1.2 s > 1 s; a for 0.6 s
+        h.timer.advance(3.6)                            # b silent for 7.2 s > 6 s; a for 3.6 s
         assert h.state() is GroupState.PREPARING_REBALANCE
         removed = [d for k, d in h.events if k == "group_member_removed"]
         assert removed == [{"group": G, "member": b.member_id,
@@ -284,18 +284,18 @@ def test_pending_member_id_holds_the_rebalance_until_it_joins_or_expires() -> No
     async def main() -> None:
         h = Harness()
         [a] = await stable_group(h, 1)
-        pending = await h.gc.join_group(G, "", None, "late", "consumer", RANGE, 2_000, 5_000, True)
+        pending = await h.gc.join_group(G, "", None, "late", "consumer", RANGE, 6_000, 5_000, True)
         assert pending.error is Errors.MEMBER_ID_REQUIRED
         rejoin = h.join(a.member_id)                    # the leader rejoining starts a rebalance
         await settle()
         assert h.state() is GroupState.PREPARING_REBALANCE
         assert not rejoin.done()                        # the pending member is still expected
-        h.timer.advance(2.1)                            # it never came back: dropped at its session timeout
+        h.timer.advance(6.1)                            # it never came back: dropped at its session timeout
         await settle()
         assert rejoin.result().generation_id == 2
         assert [m.member_id for m in rejoin.result().members] == [a.member_id]
         # Its id is now unknown.
-        late = await h.gc.join_group(G, pending.member_id, None, "late", "consumer", RANGE, 2_000, 5_000, True)
+        late = await h.gc.join_group(G, pending.member_id, None, "late", "consumer", RANGE, 6_000, 5_000, True)
         assert late.error is Errors.UNKNOWN_MEMBER_ID
     asyncio.run(main())
 
@@ -322,11 +322,14 @@ def test_member_that_never_syncs_is_removed_after_the_rebalance_timeout() -> Non
 
 def test_unknown_member_and_session_timeout_bounds() -> None:
     async def main() -> None:
-        h = Harness(min_session_timeout_ms=1_000)
+        h = Harness()                                   # Kafka's defaults: 6000 to 1800000 ms
         r = await h.gc.join_group(G, "made-up", None, "c", "consumer", RANGE, 10_000, 5_000, True)
         assert r.error is Errors.UNKNOWN_MEMBER_ID
-        r = await h.gc.join_group(G, "", None, "c", "consumer", RANGE, 500, 5_000, True)
-        assert r.error is Errors.INVALID_SESSION_TIMEOUT
+        for too_short_or_long in (3_000, 5_999, 1_800_001):
+            r = await h.gc.join_group(G, "", None, "c", "consumer", RANGE, too_short_or_long, 5_000, True)
+            assert r.error is Errors.INVALID_SESSION_TIMEOUT, too_short_or_long
+        r = await h.gc.join_group(G, "", None, "c", "consumer", RANGE, 6_000, 5_000, True)
+        assert r.error is Errors.MEMBER_ID_REQUIRED     # the lowest allowed timeout joins
         r = await h.gc.join_group("", "", None, "c", "consumer", RANGE, 10_000, 5_000, True)
         assert r.error is Errors.INVALID_GROUP_ID
     asyncio.run(main())

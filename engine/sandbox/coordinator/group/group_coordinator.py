@@ -93,8 +93,11 @@ class GroupConfig:
     """The group coordinator's broker configs (group.* settings), scaled down for the course."""
 
     initial_rebalance_delay_ms: int = 100
-    min_session_timeout_ms: int = 100          # Kafka: 6000 (group.min.session.timeout.ms)
-    max_session_timeout_ms: int = 1_800_000    # Kafka: group.max.session.timeout.ms
+    # group.min/max.session.timeout.ms, Kafka's own defaults and not scaled down: a JoinGroup whose
+    # session.timeout.ms lies outside them gets INVALID_SESSION_TIMEOUT, so an example that joins
+    # here also joins on a real broker.
+    min_session_timeout_ms: int = 6_000
+    max_session_timeout_ms: int = 1_800_000
     new_member_join_timeout_ms: int = 300_000  # Kafka's GroupCoordinator.NewMemberJoinTimeoutMs
     max_size: int | None = None                # group.max.size (Kafka: unlimited)
     offset_metadata_max_bytes: int = 4096      # offset.metadata.max.bytes
