@@ -624,8 +624,10 @@ class KafkaCluster:
         """The partition's high watermark, as ListOffsets reports it to a read_uncommitted client."""
         from confluent_kafka import Consumer, TopicPartition
 
+        # librdkafka's default isolation.level is read_committed, whose ListOffsets answers the last
+        # stable offset: below the high watermark while a transaction is open.
         consumer = Consumer({"bootstrap.servers": self.bootstrap_servers, "group.id": "course-oracle-reader",
-                             "logger": _quiet})
+                             "isolation.level": "read_uncommitted", "logger": _quiet})
         try:
             return _watermarks(consumer, TopicPartition(topic, partition))[1]
         finally:

@@ -16,9 +16,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * flushes and injected faults exactly as it does with the Python clients.
  *
  * Arguments: producer configs as key=value (bootstrap.servers, acks, enable.idempotence, ...).
- * Commands on stdin: "send TOPIC PARTITION VALUE", "flush", "close".
+ * Commands on stdin: "send TOPIC PARTITION VALUE", "flush", "close", and with transactional.id set
+ * the transaction calls "init", "begin", "commit", "abort".
  * Lines on stdout: "ready", then "acked VALUE PARTITION OFFSET" or "failed VALUE ExceptionName"
- * from each delivery callback, "flushed" after a flush returns, "closed" at the end.
+ * from each delivery callback, "flushed" after a flush returns, "done CALL" or
+ * "error CALL ExceptionName message" after a transaction call, "closed" at the end.
  */
 public final class ProducerDriver {
     public static void main(String[] args) throws Exception {
@@ -42,15 +44,26 @@ public final class ProducerDriver {
             switch (f[0]) {
                 case "send": {
                     final String value = f[3];
-                    producer.send(new ProducerRecord<>(f[1], Integer.parseInt(f[2]), null, value), (md, ex) -> {
-                        if (ex == null) {
-                            say(out, "acked " + value + " " + md.partition() + " " + md.offset());
-                        } else {
-                            say(out, "failed " + value + " " + ex.getClass().getSimpleName());
-                        }
-                    });
+                    try {
+                        producer.send(new ProducerRecord<>(f[1], Integer.parseInt(f[2]), null, value), (md, ex) -> {
+                            if (ex == null) {
+                                say(out, "acked " + value + " " + md.partition() + " " + md.offset());
+                            } else {
+                                say(out, "failed " + value + " " + ex.getClass().getSimpleName());
+                            }
+                        });
+                    } catch (RuntimeException ex) {
+                        // A fenced transactional producer refuses the send itself.
+                        say(out, "failed " + value + " " + ex.getClass().getSimpleName());
+                    }
                     break;
                 }
+                case "init":
+                case "begin":
+                case "commit":
+                case "abort":
+                    transactionCall(out, producer, f[0]);
+                    break;
                 case "flush":
                     producer.flush();
                     say(out, "flushed");
@@ -64,6 +77,22 @@ public final class ProducerDriver {
             }
         }
         producer.close(Duration.ofSeconds(5));
+    }
+
+    /** One transaction call; its exception (ProducerFencedException for a zombie...) is reported, not thrown. */
+    private static void transactionCall(PrintStream out, KafkaProducer<String, String> producer, String call) {
+        try {
+            switch (call) {
+                case "init": producer.initTransactions(); break;
+                case "begin": producer.beginTransaction(); break;
+                case "commit": producer.commitTransaction(); break;
+                default: producer.abortTransaction(); break;
+            }
+            say(out, "done " + call);
+        } catch (RuntimeException ex) {
+            String message = String.valueOf(ex.getMessage()).replace('\n', ' ');
+            say(out, "error " + call + " " + ex.getClass().getSimpleName() + " " + message);
+        }
     }
 
     private static void say(PrintStream out, String line) {
