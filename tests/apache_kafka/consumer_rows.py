@@ -114,6 +114,13 @@ def committed_total(bootstrap: str, group: str, topic: str, partitions: int) -> 
         c.close()
 
 
+def fresh(name: str, client: str) -> str:
+    """A group or transactional id of this run only: one real cluster serves the whole session,
+    and a group's committed offsets or a transactional id's epoch must not carry over from the
+    row before (deleting a topic drops its committed offsets only once the coordinator learns of it)."""
+    return f"{name}-{client}-{time.monotonic_ns()}"
+
+
 def _error_name(exc: BaseException) -> str:
     """The Kafka error a client raised, by the client's own name for it."""
     if exc.args and hasattr(exc.args[0], "name"):
@@ -148,7 +155,8 @@ def _crash_and_take_over(b: Any, client: str, commit_first: bool) -> RowOutcome:
     """Member A handles m-0..m-4 and crashes while handling m-4; member B takes over the group."""
     _produce_ten(b)
     processed: Counter[str] = Counter()
-    a = member(client, b.bootstrap_servers, "billing", GROUP_TOPIC)
+    group = fresh("billing", client)
+    a = member(client, b.bootstrap_servers, group, GROUP_TOPIC)
     for _ in range(5):
         partition, offset, value = _next_record(a)
         crash = value == "m-4"
@@ -163,7 +171,7 @@ def _crash_and_take_over(b: Any, client: str, commit_first: bool) -> RowOutcome:
                 break                           # crashed after processing, before the commit
             a.commit(GROUP_TOPIC, partition, offset + 1)
     a.close()
-    second = member(client, b.bootstrap_servers, "billing", GROUP_TOPIC)
+    second = member(client, b.bootstrap_servers, group, GROUP_TOPIC)
     deadline = time.monotonic() + 120
     while "m-9" not in processed:
         assert time.monotonic() < deadline, f"B never reached m-9: {processed}"
@@ -194,7 +202,8 @@ def c3_pipeline_killed_mid_transaction(b: Any, client: str) -> RowOutcome:
         for p in range(2):
             wait_for(lambda: b.leader(topic, p) is not None, what=f"a leader for {topic}-{p}")
     inputs = produce_inputs(b, "in", partitions=2, per_partition=100)
-    args = pipeline_args(client, b, "in", "out", "c3", "c3-pipeline", batch=20)
+    group = fresh("c3", client)
+    args = pipeline_args(client, b, "in", "out", group, fresh("c3-pipeline", client), batch=20)
     first = PipelineProcess(args + ["--pause-at", "4"])
     try:
         wait_for(lambda: first.saw("paused") or not first.running(), 120, "the 4th transaction's records flushed")
@@ -202,13 +211,13 @@ def c3_pipeline_killed_mid_transaction(b: Any, client: str) -> RowOutcome:
         done = [line for line in first.lines if line.startswith("committed 3 ")]
         assert done, first.lines
         # The 4th transaction's offsets were sent, not committed: the group does not see them.
-        open_offsets_hidden = committed_total(b.bootstrap_servers, "c3", "in", 2) == int(done[0].split()[2])
+        open_offsets_hidden = committed_total(b.bootstrap_servers, group, "in", 2) == int(done[0].split()[2])
     finally:
         first.kill()
     second = PipelineProcess(args)
     try:
         wait_running_pipeline(second, 120)
-        wait_for(lambda: committed_total(b.bootstrap_servers, "c3", "in", 2) == 200, 180, "every input committed")
+        wait_for(lambda: committed_total(b.bootstrap_servers, group, "in", 2) == 200, 180, "every input committed")
         assert second.stop() == 0, second.lines
     finally:
         if second.running():
@@ -231,7 +240,7 @@ def c4_read_committed_and_lso(b: Any, client: str) -> RowOutcome:
     aborted = [f"a-{i}" for i in range(10)]
     opened = [f"o-{i}" for i in range(5)]
     plain_values = [f"p-{i}" for i in range(5)]
-    p = txn_producer(client, bs, "c4")
+    p = txn_producer(client, bs, fresh("c4", client))
     p.init()
     p.begin()
     p.send("t", committed)
@@ -292,12 +301,13 @@ def c5_zombie_fenced(b: Any, client: str) -> RowOutcome:
     b.create_topic("pay", partitions=1, replication_factor=3, min_insync_replicas=2)
     wait_for(lambda: b.leader("pay", 0) is not None, what="a leader")
     bs = b.bootstrap_servers
-    a = txn_producer(client, bs, "c5")
+    transactional_id = fresh("c5", client)
+    a = txn_producer(client, bs, transactional_id)
     a.init()
     a.begin()
     a.send("pay", [f"a-{i}" for i in range(5)])
     a.flush()
-    second = txn_producer(client, bs, "c5")
+    second = txn_producer(client, bs, transactional_id)
     second.init()                          # bumps the epoch, aborts A's open transaction
     second.begin()
     second.send("pay", [f"b-{i}" for i in range(5)])
