@@ -20,13 +20,21 @@ LOST_ACK = ROOT / "lessons" / "01-where-messages-go" / "examples" / "lost-ack.py
 def test_both_clusters_satisfy_the_protocol(cls: type) -> None:
     missing = [name for name in ("bootstrap_servers", "create_topic", "leader", "lose_acks", "drop_requests",
                                  "pause_replication", "resume_replication", "stop_broker", "start_broker",
-                                 "records", "subscribe") if not hasattr(cls, name)]
+                                 "records", "subscribe", "partition_count") if not hasattr(cls, name)]
     assert missing == []
 
 
 def test_a_running_sandbox_satisfies_it_at_run_time() -> None:
     with Sandbox(brokers=1) as sb:
         assert isinstance(sb, ClusterBackend)
+
+
+def test_sandbox_partition_count_is_what_metadata_lists() -> None:
+    """The runner counts partitions through partition_count(), never the sandbox's controller."""
+    with Sandbox(brokers=1) as sb:
+        sb.create_topic("orders", partitions=3)
+        assert sb.partition_count("orders") == 3
+        assert sb.partition_count("nowhere") is None
 
 
 def test_the_runner_uses_the_backend_it_is_given_and_leaves_it_running() -> None:
