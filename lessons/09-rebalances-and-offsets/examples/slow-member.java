@@ -5,7 +5,7 @@
 // commits it (at-least-once, as in lesson 3). Instance A is first and gets the only partition of
 // "shipments"; instance B joins and waits for a share.
 //
-// On shipment-50, A's processing hangs for 6 seconds, longer than its max.poll.interval.ms of 4
+// On shipment-50, A's processing hangs for 10 seconds, longer than its max.poll.interval.ms of 6
 // seconds. The client's heartbeat thread notices that A has not called poll() in time and takes A
 // out of the group; the group rebalances and B gets the partition, starting from the last
 // committed offset. When A wakes up it finishes its batch (it does not know yet) and its commit is
@@ -73,8 +73,8 @@ class SlowMember {
         config.put(ConsumerConfig.GROUP_ID_CONFIG, "warehouse");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        config.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 4000);   // default 300000: the longest allowed gap between two poll() calls
-        config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 3000);     // default 45000
+        config.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 6000);   // default 300000: the longest allowed gap between two poll() calls
+        config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 6000);     // default 45000; brokers refuse less than 6000 (group.min.session.timeout.ms)
         config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 500);
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 20);         // batches of at most 20, as in the Python twin
         config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
@@ -100,8 +100,8 @@ class SlowMember {
                 quietUntil = System.currentTimeMillis() + 4000;
                 for (ConsumerRecord<String, String> record : batch) {
                     if (record.value().equals(hangsOn)) {
-                        note(name + " hangs on " + record.value() + " for 6 s");
-                        Thread.sleep(6000);   // a slow database, a long GC pause: no poll() call meanwhile
+                        note(name + " hangs on " + record.value() + " for 10 s");
+                        Thread.sleep(10000);   // a slow database, a long GC pause: no poll() call meanwhile
                     }
                     System.out.println("processed " + record.value());
                 }
