@@ -64,6 +64,9 @@ class SandboxAPI(Protocol):
     def cleanup_logs(self) -> None:
         """Run a retention pass now."""
 
+    def partition_count(self, topic: str) -> int | None:
+        """How many partitions the controller lists for `topic` (None: no such topic)."""
+
     def leader(self, topic: str, partition: int = 0) -> int | None:
         """The partition's leader broker id (None while it is offline)."""
 

@@ -34,7 +34,7 @@ pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="th
 # Members only one side has, on purpose: the in-process Cluster object cannot cross a process
 # boundary (SandboxProcess.cluster raises, saying so); the child process's own controls.
 ONLY_IN_PROCESS_SANDBOX = {"cluster"}
-ONLY_CHILD_PROCESS = {"pid", "hold_at_records", "partition_count", "START_TIMEOUT", "CALL_TIMEOUT"}
+ONLY_CHILD_PROCESS = {"pid", "hold_at_records", "START_TIMEOUT", "CALL_TIMEOUT"}
 
 
 def public_members(cls: type) -> dict[str, object]:
