@@ -1,10 +1,17 @@
-"""One code example in several languages: a tab per language, Python first."""
+"""One code example in several languages: a tab per language, Python first.
+
+Every tab in Java, Kotlin, Scala, Clojure or Python, on any page (an imported book's too), has a
+Run button: the block is wrapped in a harness (engine.jvm.snippets) and run against a fresh
+sandbox in a modal (course.screens.snippet_run)."""
 
 from __future__ import annotations
 
-from textual.widgets import Markdown, TabbedContent, TabPane
+from textual.containers import Vertical
+from textual.widgets import Button, Markdown, TabbedContent, TabPane
 
 from engine.model import CodeGroup, CodeSample
+
+RUNNABLE = {"java", "kotlin", "kt", "scala", "clojure", "clj", "python", "py", "python3"}
 
 
 def ordered_samples(group: CodeGroup) -> list[CodeSample]:
@@ -22,11 +29,38 @@ def fence(sample: CodeSample) -> str:
     return f"{ticks}{sample.language}\n{sample.code.rstrip()}\n{ticks}\n"
 
 
+class RunSnippetButton(Button):
+    """Runs its sample against the sandbox."""
+
+    def __init__(self, sample: CodeSample) -> None:
+        super().__init__(f"▶ Run this {tab_label(sample)} block", classes="run-snippet", compact=True)
+        self.sample = sample
+
+
 class CodeGroupTabs(TabbedContent):
     """Tabs over one example's languages."""
 
-    def __init__(self, group: CodeGroup) -> None:
+    def __init__(self, group: CodeGroup, page: str = "this page") -> None:
         super().__init__(classes="code-group")
         self.group = group
+        self.page = page
         for sample in ordered_samples(group):
-            self.compose_add_child(TabPane(tab_label(sample), Markdown(fence(sample))))
+            if sample.language.lower() in RUNNABLE:
+                body = Vertical(Markdown(fence(sample)), RunSnippetButton(sample), classes="code-sample")
+                body.styles.height = "auto"
+                self.compose_add_child(TabPane(tab_label(sample), body))
+            else:
+                self.compose_add_child(TabPane(tab_label(sample), Markdown(fence(sample))))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if not isinstance(event.button, RunSnippetButton):
+            return
+        event.stop()
+        # Imported on first use: the reader opens without the runner, the sandbox or the JVM code.
+        from course.screens.snippet_run import SnippetRunScreen
+        from engine.jvm.snippets import SnippetBlock, ALIASES
+
+        sample = event.button.sample
+        number = self.group.samples.index(sample) + 1
+        block = SnippetBlock(self.page, number, ALIASES[sample.language.lower()], sample.code, sample.line)
+        self.app.push_screen(SnippetRunScreen(block))
