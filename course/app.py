@@ -23,7 +23,7 @@ from textual.screen import Screen
 
 from course.screens.outline import OutlineScreen
 from course.screens.palette import CourseCommands
-from course.widgets.messages import MarkDone, OpenLesson, RunExample, TakeQuiz
+from course.widgets.messages import CourseChanged, MarkDone, OpenLesson, RunExample, TakeQuiz
 from course.widgets.next_step import OpenExercise, Step
 from engine import paths
 from engine.learner.progress import ExerciseResult, Progress, ProgressStore
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from course.screens.exercise import ExerciseScreen
     from course.screens.quiz import QuizScreen
     from engine.runs.exercises import Exercise
+    from engine.content.watch import Changes
+    from course.widgets.code_group import CodeGroupTabs
 
 # Start-up imports only what the outline needs. The lesson screen (Markdown, the run panel, the
 # runner and the sandbox), the quiz screen and the help are imported inside the methods that open
@@ -50,9 +52,12 @@ class CourseApp(App[None]):
         Binding("x", "exercise", "Exercise"),
     ]
 
-    def __init__(self, root: Path, bootstrap_servers: str | None = None, *, store: ProgressStore | None = None):
+    def __init__(self, root: Path, bootstrap_servers: str | None = None, *, store: ProgressStore | None = None,
+                 watch: bool = False):
         super().__init__()
         self.root = Path(root)
+        self.watching = watch  # reload what changed when a lesson, quiz or example file is saved
+        self._watch_stop = threading.Event()
         self.bootstrap_servers = bootstrap_servers  # for the run panel: None means the sandbox
         self.course: Course | None = None
         self.progress: Progress | None = None
@@ -75,6 +80,8 @@ class CourseApp(App[None]):
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._watch_theme_for_saving)
         self.load()
+        if self.watching:
+            self.watch_files()
 
     # ------------------------------------------------------------ loading
 
@@ -137,6 +144,64 @@ class CourseApp(App[None]):
                 return
             self.post_message(OpenLesson(progress.current_lesson))
 
+    # ------------------------------------------------------------ live reload (--watch)
+
+    @work(thread=True, exclusive=True, group="watch")
+    def watch_files(self) -> None:
+        """Poll the course folder; each settled save becomes a CourseChanged message."""
+        from textual.worker import get_current_worker
+
+        from engine.content.watch import watch
+
+        worker = get_current_worker()
+        for changes in watch(self.root, self._watch_stop):
+            if worker.is_cancelled:
+                break
+            self.post_message(CourseChanged(changes))
+
+    def on_unmount(self) -> None:
+        self._watch_stop.set()  # the polling thread ends within one interval
+
+    def on_course_changed(self, message: CourseChanged) -> None:
+        self.reload(message.changes)
+
+    @work(thread=True, exclusive=True, group="load")
+    def reload(self, changes: "Changes") -> None:
+        from engine.content.course import load_course
+
+        try:
+            course = load_course(self.root)
+        except Exception as error:  # a reader bug: keep the course on screen, say why
+            self.call_from_thread(self.notify, f"{changes.describe()}: {error}", title="Not reloaded",
+                                  severity="error", timeout=15)
+            return
+        self.call_from_thread(self.reloaded, course, changes)
+
+    async def reloaded(self, course: Course, changes: "Changes") -> None:
+        """Swap in the course read again: the outline, and the lesson on screen if it changed."""
+        from course.screens.lesson import LessonScreen
+
+        self.course = course
+        outline = self.outline
+        outline.course = course
+        outline.refresh_progress()
+        touched = {str(p) for p in changes.paths}
+        problems = [pr for pr in course.problems
+                    if any(pr.file.endswith(t) or t.endswith(pr.file) for t in touched)]
+        if problems:
+            listed = "\n".join(str(pr) for pr in problems[:5])
+            more = f"\n... and {len(problems) - 5} more" if len(problems) > 5 else ""
+            self.notify(listed + more, title=f"Reloaded {changes.describe()}: {len(problems)} problem(s)",
+                        severity="warning", timeout=20)
+        else:
+            self.notify(f"Reloaded {changes.describe()}", timeout=4)
+        if isinstance(self.screen, LessonScreen):
+            try:
+                lesson = course.lesson(self.screen.lesson.id)
+            except KeyError:
+                return
+            await self.screen.show_lesson(lesson)
+
     # ------------------------------------------------------------ navigation
 
     async def on_open_lesson(self, message: OpenLesson) -> None:
@@ -173,6 +238,12 @@ class CourseApp(App[None]):
             await self.open_lesson(message.lesson_id, tab="run")
         if isinstance(self.screen, LessonScreen) and self.screen.lesson.id == message.lesson_id:
             self.screen.run_example(message.example_name)
+
+    async def on_code_group_tabs_run_requested(self, message: "CodeGroupTabs.RunRequested") -> None:
+        """A page's code block (a lesson's, an imported book's) run against a fresh sandbox, in a modal."""
+        from course.screens.snippet_run import SnippetRunScreen
+
+        await self.push_screen(SnippetRunScreen(message.block))  # type: ignore[arg-type]
 
     def find_quiz(self, quiz_id: str) -> Quiz | None:
         if self.course is None:
@@ -365,7 +436,7 @@ class CourseApp(App[None]):
         self.exit()
 
 
-def run_app(course_dir: str | None = None, bootstrap_servers: str | None = None) -> int:
+def run_app(course_dir: str | None = None, bootstrap_servers: str | None = None, watch: bool = False) -> int:
     root = Path(course_dir) if course_dir else paths.course_dir()
-    CourseApp(root, bootstrap_servers).run()
+    CourseApp(root, bootstrap_servers, watch=watch).run()
     return 0

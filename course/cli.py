@@ -29,6 +29,8 @@ def app_parser(add_help: bool = True) -> argparse.ArgumentParser:
     parser.add_argument(
         "--bootstrap-servers", metavar="S", help="run examples against this Kafka cluster instead of the sandbox"
     )
+    parser.add_argument("--watch", action="store_true",
+                        help="reload lessons, quizzes and examples in the open app when their files are saved")
     return parser
 
 
@@ -52,13 +54,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not rest:
         from course.app import run_app
 
-        return run_app(course_dir=opening.course, bootstrap_servers=opening.bootstrap_servers)
+        return run_app(course_dir=opening.course, bootstrap_servers=opening.bootstrap_servers,
+                       watch=opening.watch)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         from course.app import run_app
 
-        return run_app(course_dir=args.course, bootstrap_servers=args.bootstrap_servers)
+        return run_app(course_dir=args.course, bootstrap_servers=args.bootstrap_servers, watch=args.watch)
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

@@ -23,10 +23,40 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="the course folder (default: the course this program ships), or one .md or .yaml file")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object: lessons, quizzes, questions, errors, warnings")
+    p.add_argument("--watch", action="store_true",
+                   help="check again each time a lesson, quiz, exercise or example file is saved (Ctrl-C ends)")
     p.set_defaults(func=main)
 
 
 def main(args: argparse.Namespace) -> int:
+    if getattr(args, "watch", False):
+        return _watch(args)
+    return _check(args)
+
+
+def _watch(args: argparse.Namespace) -> int:
+    """Check, then check again after every save, until interrupted."""
+    import threading
+
+    from engine.content.watch import watch
+
+    root = args.dir if args.dir is not None else course_dir()
+    folder = root.parent if root.is_file() else root
+    if folder.name in ("lessons", "quizzes", "exercises"):
+        folder = folder.parent
+    code = _check(args)
+    print(f"watching {folder} (Ctrl-C to stop)", flush=True)
+    try:
+        for changes in watch(folder, threading.Event()):
+            print(f"\nsaved: {changes.describe()}", flush=True)
+            code = _check(args)
+            sys.stdout.flush()
+    except KeyboardInterrupt:
+        return code
+    return code
+
+
+def _check(args: argparse.Namespace) -> int:
     root = args.dir if args.dir is not None else course_dir()
     if root.is_file():
         return _report(check_file(root), root, args.json)

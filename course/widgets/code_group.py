@@ -2,11 +2,12 @@
 
 Every tab in Java, Kotlin, Scala, Clojure or Python, on any page (an imported book's too), has a
 Run button: the block is wrapped in a harness (engine.jvm.snippets) and run against a fresh
-sandbox in a modal (course.screens.snippet_run)."""
+sandbox: the tabs post RunRequested, and the app opens course.screens.snippet_run for it."""
 
 from __future__ import annotations
 
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import Button, Markdown, TabbedContent, TabPane
 
 from engine.model import CodeGroup, CodeSample
@@ -40,6 +41,13 @@ class RunSnippetButton(Button):
 class CodeGroupTabs(TabbedContent):
     """Tabs over one example's languages."""
 
+    class RunRequested(Message):
+        """The learner asked to run one block (engine.jvm.snippets.SnippetBlock) against the sandbox."""
+
+        def __init__(self, block: object) -> None:
+            super().__init__()
+            self.block = block
+
     def __init__(self, group: CodeGroup, page: str = "this page") -> None:
         super().__init__(classes="code-group")
         self.group = group
@@ -56,11 +64,10 @@ class CodeGroupTabs(TabbedContent):
         if not isinstance(event.button, RunSnippetButton):
             return
         event.stop()
-        # Imported on first use: the reader opens without the runner, the sandbox or the JVM code.
-        from course.screens.snippet_run import SnippetRunScreen
-        from engine.jvm.snippets import SnippetBlock, ALIASES
+        # Imported on first use: the reader opens without the JVM code.
+        from engine.jvm.snippets import ALIASES, SnippetBlock
 
         sample = event.button.sample
         number = self.group.samples.index(sample) + 1
         block = SnippetBlock(self.page, number, ALIASES[sample.language.lower()], sample.code, sample.line)
-        self.app.push_screen(SnippetRunScreen(block))
+        self.post_message(self.RunRequested(block))

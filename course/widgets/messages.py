@@ -37,3 +37,11 @@ class MarkDone(Message):
     def __init__(self, lesson_id: str) -> None:
         super().__init__()
         self.lesson_id = lesson_id
+
+
+class CourseChanged(Message):
+    """Course files were saved (`course --watch`): `changes` is an engine.content.watch.Changes."""
+
+    def __init__(self, changes: object) -> None:
+        super().__init__()
+        self.changes = changes

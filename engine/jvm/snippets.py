@@ -114,6 +114,7 @@ JAVA_IMPORTS = """import java.util.*;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.*;
 import java.time.Duration;
 import org.apache.kafka.clients.producer.*;
 import org.apache.kafka.clients.consumer.*;
@@ -123,6 +124,7 @@ import org.apache.kafka.common.serialization.*;
 import coursesnippets.SnippetSupport;"""
 
 KOTLIN_IMPORTS = """import java.util.*
+import java.util.concurrent.atomic.*
 import java.time.Duration
 import org.apache.kafka.clients.producer.*
 import org.apache.kafka.clients.consumer.*
@@ -132,7 +134,9 @@ import org.apache.kafka.common.serialization.*
 import coursesnippets.SnippetSupport"""
 
 SCALA_IMPORTS = """import java.util.{Properties, Collections, Arrays}
+import java.util.concurrent.atomic.{AtomicInteger, AtomicLong, AtomicBoolean}
 import java.time.Duration
+import scala.util.{Try, Using}
 import scala.jdk.CollectionConverters.*
 import org.apache.kafka.clients.producer.*
 import org.apache.kafka.clients.consumer.*
@@ -142,6 +146,7 @@ import org.apache.kafka.common.serialization.*
 import coursesnippets.SnippetSupport"""
 
 CLOJURE_IMPORTS = """  (:import (java.util Properties Collections Arrays List Map HashMap)
+           (java.util.concurrent.atomic AtomicInteger AtomicLong AtomicBoolean)
            (java.time Duration)
            (org.apache.kafka.clients.producer KafkaProducer Producer ProducerRecord ProducerConfig Callback RecordMetadata)
            (org.apache.kafka.clients.consumer KafkaConsumer Consumer ConsumerRecord ConsumerRecords ConsumerConfig
@@ -149,7 +154,11 @@ CLOJURE_IMPORTS = """  (:import (java.util Properties Collections Arrays List Ma
                                               OffsetAndMetadata)
            (org.apache.kafka.common TopicPartition KafkaException)
            (org.apache.kafka.common.errors ProducerFencedException OutOfOrderSequenceException
-                                           AuthorizationException TimeoutException)
+                                           AuthorizationException TimeoutException RetriableException
+                                           NotEnoughReplicasException NotEnoughReplicasAfterAppendException
+                                           RecordTooLargeException SerializationException WakeupException
+                                           InvalidProducerEpochException TransactionAbortedException
+                                           RebalanceInProgressException UnknownTopicOrPartitionException)
            (org.apache.kafka.common.serialization StringSerializer StringDeserializer)
            (coursesnippets SnippetSupport))"""
 
@@ -287,6 +296,9 @@ def harness(block: SnippetBlock, name: str) -> Harness:
         head = (f"{JAVA_IMPORTS}\n{extra}\n"
                 f"public class {name} {{\n"
                 "    static Properties props = SnippetSupport.baseProperties();\n"
+                "    static Properties producerProps = SnippetSupport.baseProperties();\n"
+                "    static Properties consumerProps = SnippetSupport.baseProperties();\n"
+                "    static Properties baseProps() { return SnippetSupport.baseProperties(); }\n"
                 "    static boolean running = false;\n"
                 "    static void process(Object value) {}\n"
                 "    static KafkaProducer<String, String> producer;\n"
@@ -297,6 +309,9 @@ def harness(block: SnippetBlock, name: str) -> Harness:
     elif lang == "kotlin":
         head = (f"@file:JvmName(\"{name}\")\npackage {name.lower()}\n{KOTLIN_IMPORTS}\n{extra}\n"
                 "var props: Properties = SnippetSupport.baseProperties()\n"
+                "var producerProps: Properties = SnippetSupport.baseProperties()\n"
+                "var consumerProps: Properties = SnippetSupport.baseProperties()\n"
+                "fun baseProps(): Properties = SnippetSupport.baseProperties()\n"
                 "var running = false\n"
                 "fun process(value: Any?) {}\n"
                 "lateinit var producer: KafkaProducer<String, String>\n"
@@ -309,6 +324,9 @@ def harness(block: SnippetBlock, name: str) -> Harness:
         head = (f"{SCALA_IMPORTS}\n{extra}\n"
                 f"object {name} {{\n"
                 "  var props: Properties = SnippetSupport.baseProperties()\n"
+                "  var producerProps: Properties = SnippetSupport.baseProperties()\n"
+                "  var consumerProps: Properties = SnippetSupport.baseProperties()\n"
+                "  def baseProps(): Properties = SnippetSupport.baseProperties()\n"
                 "  var running = false\n"
                 "  def process(value: Any): Unit = ()\n"
                 "  var producer: KafkaProducer[String, String] = null\n"
@@ -320,6 +338,9 @@ def harness(block: SnippetBlock, name: str) -> Harness:
         ns = name.lower().replace("_", "-")
         head = (f"(ns {ns}\n{CLOJURE_IMPORTS}\n  (:gen-class))\n"
                 "(def props (SnippetSupport/baseProperties))\n"
+                "(def producer-props (SnippetSupport/baseProperties))\n"
+                "(def consumer-props (SnippetSupport/baseProperties))\n"
+                "(defn base-props [] (SnippetSupport/baseProperties))\n"
                 "(def running false)\n"
                 "(defn process [value] nil)\n"
                 "(def producer nil)\n"
@@ -420,7 +441,7 @@ class Diagnostic:
     message: str
 
 
-_JAVAC = re.compile(r"^(\S+?\.(?:java|kt)):(\d+):(?:\d+:)? error: (.+)$", re.M)
+_JAVAC = re.compile(r"^(\S+?\.(?:java|kt)):(\d+):(?:\d+:)? error: (.+)$(?:\n.*\n.*\^\s*\n\s*symbol:\s*(.+)$)?", re.M)
 _SCALA = re.compile(r"^-- (?:\[E\d+\] )?[\w ]*Error: (\S+?\.scala):(\d+):\d+ -*$", re.M)
 
 
@@ -431,7 +452,10 @@ def parse_diagnostics(lang: str, report: str) -> list[Diagnostic]:
         return [Diagnostic(Path(m.group(1)).name, int(m.group(2)),
                            _scala_message(lines[report.count("\n", 0, m.start()) + 1:]))
                 for m in _SCALA.finditer(report)]
-    return [Diagnostic(Path(m.group(1)).name, int(m.group(2)), m.group(3).strip()) for m in _JAVAC.finditer(report)]
+    # javac names the missing symbol two lines under its "cannot find symbol".
+    return [Diagnostic(Path(m.group(1)).name, int(m.group(2)),
+                       m.group(3).strip() + (f" ({m.group(4).strip()})" if m.group(4) else ""))
+            for m in _JAVAC.finditer(report)]
 
 
 def compile_harnesses(chain: Toolchain, harnesses: list[Harness], target: Path) -> tuple[list[Diagnostic], str]:

@@ -173,6 +173,9 @@ def test_reader_runs_the_book_transactional_block(book_page):
         def compose(self) -> ComposeResult:
             yield CodeGroupTabs(group, str(book_page))
 
+        def on_code_group_tabs_run_requested(self, message: CodeGroupTabs.RunRequested) -> None:
+            self.push_screen(SnippetRunScreen(message.block))  # as course.app does
+
     @run_async
     async def scenario() -> None:
         app = Reader()

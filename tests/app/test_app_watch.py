@@ -1,0 +1,94 @@
+"""Live reload: `course --watch` reloads saved lessons in the open app (problems shown, no crash);
+`course validate --watch` checks again on save; the polling watcher under both."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from textual.widgets import Markdown
+
+from course.app import CourseApp
+from course.widgets.messages import OpenLesson
+from engine.content.watch import CourseWatcher
+from tests.app.apphelpers import loaded, run_async, showing, wait_for
+from tests.paths import ROOT
+
+
+def _save(path: Path, text: str) -> None:
+    """Write and move the mtime on, so a save within the same clock tick still counts."""
+    path.write_text(text, encoding="utf-8")
+    stamp = time.time() + 2
+    os.utime(path, (stamp, stamp))
+
+
+def test_watcher_reports_a_settled_save_once(course_root: Path) -> None:
+    watcher = CourseWatcher(course_root)
+    assert watcher.poll() is None
+    page = course_root / "lessons" / "02-acks" / "index.md"
+    _save(page, page.read_text(encoding="utf-8") + "\nMore text.\n")
+    assert watcher.poll() is None  # seen once: maybe still being written
+    changes = watcher.poll()
+    assert changes is not None and changes.changed == (Path("lessons/02-acks/index.md"),)
+    assert changes.lessons() == {"02-acks"}
+    assert watcher.poll() is None
+    new = course_root / "quizzes" / "extra.yaml"
+    new.write_text("id: extra\n", encoding="utf-8")
+    page.unlink()
+    watcher.poll()
+    changes = watcher.poll()
+    assert changes is not None
+    assert changes.added == (Path("quizzes/extra.yaml"),) and changes.removed == (Path("lessons/02-acks/index.md"),)
+
+
+def _markdown_text(screen) -> str:  # type: ignore[no-untyped-def]
+    return "\n".join(m.source for m in screen.query(Markdown))
+
+
+@run_async
+async def test_saved_lesson_reloads_in_the_open_app(course_root: Path) -> None:
+    page = course_root / "lessons" / "01-first-steps" / "index.md"
+    app = CourseApp(course_root, watch=True)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await loaded(pilot)
+        app.post_message(OpenLesson("01-first-steps"))
+        await wait_for(pilot, lambda: showing(app, "01-first-steps"), "the lesson")
+        text = page.read_text(encoding="utf-8")
+        _save(page, text.replace("A producer sends a record", "A producer hands a record"))
+        await wait_for(pilot, lambda: "A producer hands a record" in _markdown_text(app.screen), "the reloaded text",
+                       timeout=60)
+        await wait_for(pilot, lambda: showing(app, "01-first-steps"), "the lesson shown again")
+        # A broken save: the problem is shown, the app keeps going.
+        _save(page, text + "\n```java\nnever closed\n")
+        await wait_for(pilot, lambda: any("never closed" in str(n.message) or "problem" in str(n.title)
+                                          for n in app._notifications), "the problem notice", timeout=60)
+        assert app.is_running
+        await wait_for(pilot, lambda: showing(app, "01-first-steps"), "the lesson still shown")
+
+
+def test_validate_watch_checks_again_on_save(course_root: Path) -> None:
+    page = course_root / "lessons" / "02-acks" / "index.md"
+    proc = subprocess.Popen([sys.executable, "-m", "course.cli", "validate", "--watch", str(course_root)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines: list[str] = []
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("watching"):
+                break
+        _save(page, page.read_text(encoding="utf-8") + "\n```java\nnever closed\n")
+        deadline = time.monotonic() + 120
+        for line in proc.stdout:
+            lines.append(line)
+            if "02-acks/index.md" in line and "never closed" in line or time.monotonic() > deadline:
+                break
+        out = "".join(lines)
+        assert "saved: lessons/02-acks/index.md" in out, out
+        assert "never closed" in out, out
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
