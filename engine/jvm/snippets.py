@@ -6,7 +6,8 @@ a transaction. `harness()` wraps it, per language, in what a reader fills in wit
 the usual imports, a class (Java), file (Kotlin), object (Scala) or namespace (Clojure) with a
 main, and the fragment's statements inside that main, on lines that map back to the page's. Names a
 fragment takes from an earlier block of the page are predeclared (`props` with the address and
-String (de)serializers, `running`, `process(value)`, `producer`, `consumer`). A whole program
+String (de)serializers, `running`, `process(value)`, `producer`, `consumer`: the clients stand in
+until first used, then end a check, or are built against the sandbox in a run). A whole program
 (`class ... main`, `fun main`, `@main`/`def main`, `(ns ...)`) is left as written.
 
 Every `new KafkaProducer(...)` / `new KafkaConsumer(...)` of the fragment becomes a call to
@@ -301,8 +302,8 @@ def harness(block: SnippetBlock, name: str) -> Harness:
                 "    static Properties baseProps() { return SnippetSupport.baseProperties(); }\n"
                 "    static boolean running = false;\n"
                 "    static void process(Object value) {}\n"
-                "    static KafkaProducer<String, String> producer;\n"
-                "    static KafkaConsumer<String, String> consumer;\n"
+                "    static Producer<String, String> producer = SnippetSupport.earlierProducer();\n"
+                "    static Consumer<String, String> consumer = SnippetSupport.earlierConsumer();\n"
                 "    public static void main(String[] args) throws Exception {\n")
         tail = "\n    }\n}\n"
         filename = f"{name}.java"
@@ -314,8 +315,8 @@ def harness(block: SnippetBlock, name: str) -> Harness:
                 "fun baseProps(): Properties = SnippetSupport.baseProperties()\n"
                 "var running = false\n"
                 "fun process(value: Any?) {}\n"
-                "lateinit var producer: KafkaProducer<String, String>\n"
-                "lateinit var consumer: KafkaConsumer<String, String>\n"
+                "var producer: Producer<String, String> = SnippetSupport.earlierProducer()\n"
+                "var consumer: Consumer<String, String> = SnippetSupport.earlierConsumer()\n"
                 "fun main() {\n")
         tail = "\n}\n"
         filename = f"{name}.kt"
@@ -329,8 +330,8 @@ def harness(block: SnippetBlock, name: str) -> Harness:
                 "  def baseProps(): Properties = SnippetSupport.baseProperties()\n"
                 "  var running = false\n"
                 "  def process(value: Any): Unit = ()\n"
-                "  var producer: KafkaProducer[String, String] = null\n"
-                "  var consumer: KafkaConsumer[String, String] = null\n"
+                "  var producer: Producer[String, String] = SnippetSupport.earlierProducer()\n"
+                "  var consumer: Consumer[String, String] = SnippetSupport.earlierConsumer()\n"
                 "  def main(args: Array[String]): Unit = {\n")
         tail = "\n  }\n}\n"
         filename = f"{name}.scala"
@@ -343,8 +344,8 @@ def harness(block: SnippetBlock, name: str) -> Harness:
                 "(defn base-props [] (SnippetSupport/baseProperties))\n"
                 "(def running false)\n"
                 "(defn process [value] nil)\n"
-                "(def producer nil)\n"
-                "(def consumer nil)\n"
+                "(def producer (SnippetSupport/earlierProducer))\n"
+                "(def consumer (SnippetSupport/earlierConsumer))\n"
                 "(defn -main [& args]\n")
         tail = "\n)\n"
         filename = ns.replace("-", "_") + ".clj"

@@ -2,15 +2,18 @@ package coursesnippets;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
@@ -111,6 +114,54 @@ public final class SnippetSupport {
                 + " isolation.level=" + config.getString(ConsumerConfig.ISOLATION_LEVEL_CONFIG));
         if (checking()) throw new Checked("consumer");
         return new KafkaConsumer<>(configs, keys, values);
+    }
+
+    // ------------------------------------------------------------------ clients of an earlier block
+
+    /**
+     * The `producer` a fragment uses without building it (an earlier block of the page did). In
+     * check mode its first use ends the check (nothing of the fragment's own config is left to
+     * validate); in run mode the first use builds one from baseProperties(), against the sandbox.
+     */
+    @SuppressWarnings("unchecked")
+    public static Producer<String, String> earlierProducer() {
+        return (Producer<String, String>) earlier(Producer.class, "producer");
+    }
+
+    @SuppressWarnings("unchecked")
+    public static Consumer<String, String> earlierConsumer() {
+        return (Consumer<String, String>) earlier(Consumer.class, "consumer");
+    }
+
+    static Object earlier(Class<?> type, String what) {
+        Object[] real = new Object[1];
+        return Proxy.newProxyInstance(SnippetSupport.class.getClassLoader(), new Class<?>[] {type}, (proxy, m, a) -> {
+            if (m.getDeclaringClass() == Object.class) {
+                return switch (m.getName()) {
+                    case "equals" -> proxy == a[0];
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    default -> "the " + what + " an earlier block built";
+                };
+            }
+            if (checking()) throw new Checked("uses the " + what + " an earlier block built");
+            if (real[0] == null) {
+                System.out.println("snippet: the " + what + " of an earlier block, built here from the usual settings");
+                real[0] = what.equals("producer")
+                        ? producer(baseProperties(), new StringSerializer(), new StringSerializer())
+                        : consumer(withGroup(baseProperties()), new StringDeserializer(), new StringDeserializer());
+            }
+            try {
+                return m.invoke(real[0], a);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        });
+    }
+
+    static Properties withGroup(Properties props) {
+        props.put("group.id", "snippet");
+        props.put("auto.offset.reset", "earliest");
+        return props;
     }
 
     // ------------------------------------------------------------------ the checker
