@@ -180,7 +180,7 @@ public final class SnippetSupport {
             verdict = "fail\t0\tstill running after 30 s without building a client";
         } else {
             Throwable e = unwrap(thrown[0]);
-            String msg = e == null ? "" : String.valueOf(e.getMessage()).replace('\n', ' ').replace('\t', ' ');
+            String msg = e == null ? "" : describe(e);
             if (e == null) verdict = "ok\t0\tran to the end";
             else if (e instanceof Checked) verdict = "ok\t" + line(e, file) + "\tconfig valid (" + e.getMessage() + ")";
             else if (msg.matches(".*\\b(producer|consumer)\\b.*(is null|not been initialized|Unbound).*"))
@@ -190,6 +190,17 @@ public final class SnippetSupport {
         String out = "SNIPPET\t" + name + "\t" + verdict;
         System.out.println(out);
         return out;
+    }
+
+    /** The message, or (a bare NullPointerException) where it was thrown: `in java.util.Hashtable.put`. */
+    static String describe(Throwable e) {
+        String msg = e.getMessage();
+        if (msg == null && e.getStackTrace().length > 0) {
+            StackTraceElement top = e.getStackTrace()[0];
+            msg = "in " + top.getClassName() + "." + top.getMethodName()
+                    + (top.getClassName().startsWith("java.util.") ? " (a null value: an unset environment variable?)" : "");
+        }
+        return String.valueOf(msg).replace('\n', ' ').replace('\t', ' ');
     }
 
     static Throwable unwrap(Throwable e) {
