@@ -38,16 +38,17 @@ def _watch(args: argparse.Namespace) -> int:
     """Check, then check again after every save, until interrupted."""
     import threading
 
-    from engine.content.watch import watch
+    from engine.content.watch import CourseWatcher, watch
 
     root = args.dir if args.dir is not None else course_dir()
     folder = root.parent if root.is_file() else root
     if folder.name in ("lessons", "quizzes", "exercises"):
         folder = folder.parent
+    watcher = CourseWatcher(folder)  # before the first check: a save made during it still counts
     code = _check(args)
     print(f"watching {folder} (Ctrl-C to stop)", flush=True)
     try:
-        for changes in watch(folder, threading.Event()):
+        for changes in watch(folder, threading.Event(), watcher=watcher):
             print(f"\nsaved: {changes.describe()}", flush=True)
             code = _check(args)
             sys.stdout.flush()

@@ -87,9 +87,12 @@ class CourseWatcher:
         )
 
 
-def watch(root: Path, stop: threading.Event, interval: float = 0.5) -> Iterator[Changes]:
-    """Yield each settled change until `stop` is set (checked every `interval` seconds)."""
-    watcher = CourseWatcher(root)
+def watch(root: Path, stop: threading.Event, interval: float = 0.5,
+          watcher: CourseWatcher | None = None) -> Iterator[Changes]:
+    """Yield each settled change until `stop` is set (checked every `interval` seconds).
+
+    Pass a `watcher` made earlier to count saves from that moment (e.g. before a first check)."""
+    watcher = watcher or CourseWatcher(root)
     while not stop.wait(interval):
         changes = watcher.poll()
         if changes is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -81,11 +82,12 @@ def test_validate_watch_checks_again_on_save(course_root: Path) -> None:
             if line.startswith("watching"):
                 break
         _save(page, page.read_text(encoding="utf-8") + "\n```java\nnever closed\n")
+        # Read on another thread, so a missing line fails at the deadline instead of hanging.
+        reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)  # type: ignore[arg-type]
+        reader.start()
         deadline = time.monotonic() + 120
-        for line in proc.stdout:
-            lines.append(line)
-            if "02-acks/index.md" in line and "never closed" in line or time.monotonic() > deadline:
-                break
+        while time.monotonic() < deadline and not any("02-acks/index.md" in s and "never closed" in s for s in lines):
+            time.sleep(0.2)
         out = "".join(lines)
         assert "saved: lessons/02-acks/index.md" in out, out
         assert "never closed" in out, out
