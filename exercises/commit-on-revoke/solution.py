@@ -22,6 +22,14 @@ sys.stdout.reconfigure(line_buffering=True)
 
 BOOTSTRAP = os.environ["BOOTSTRAP_SERVERS"]
 COMMIT_EVERY = 100
+PRINTING = threading.Lock()
+
+
+def say(line):
+    """Print one line whole: A and B print from their own threads, and print() writes the text and
+    the newline separately, so without the lock two lines can run together (and go uncounted)."""
+    with PRINTING:
+        print(line)
 
 
 def write_shipments():
@@ -29,11 +37,11 @@ def write_shipments():
 
     def on_delivery(err, msg):
         shipment_id = msg.value().decode()
-        print(f"failed {shipment_id} {err.name()}" if err else f"acked {shipment_id} {msg.partition()} {msg.offset()}")
+        say(f"failed {shipment_id} {err.name()}" if err else f"acked {shipment_id} {msg.partition()} {msg.offset()}")
 
     for i in range(1, 201):
         producer.produce("shipments", value=f"shipment-{i}", partition=i % 2, on_delivery=on_delivery)
-        print(f"sent shipment-{i}")
+        say(f"sent shipment-{i}")
     producer.flush(15)
 
 
@@ -46,11 +54,11 @@ def commit(consumer):
 
 
 def on_assign(consumer, partitions):
-    print(f"-- {consumer.name} gets partition(s) {sorted(p.partition for p in partitions)}")
+    say(f"-- {consumer.name} gets partition(s) {sorted(p.partition for p in partitions)}")
 
 
 def on_revoke(consumer, partitions):
-    print(f"-- {consumer.name} hands over partition(s) {sorted(p.partition for p in partitions)}")
+    say(f"-- {consumer.name} hands over partition(s) {sorted(p.partition for p in partitions)}")
     # Called inside consume(), between two batches: everything handed out so far is handled.
     commit(consumer)
 
@@ -80,7 +88,7 @@ def run_instance(name, first_batch_done=None):
         quiet_until = time.monotonic() + 4
         for msg in batch:
             time.sleep(0.02)   # handling a shipment takes a moment
-            print(f"processed {msg.value().decode()}")
+            say(f"processed {msg.value().decode()}")
             handled += 1
             if handled % COMMIT_EVERY == 0:
                 commit(consumer)
@@ -95,7 +103,7 @@ a_is_busy = threading.Event()
 a = threading.Thread(target=run_instance, args=("A", a_is_busy))
 a.start()
 a_is_busy.wait(30)
-print("-- the service scales out: B joins the group")
+say("-- the service scales out: B joins the group")
 b = threading.Thread(target=run_instance, args=("B",))
 b.start()
 a.join()

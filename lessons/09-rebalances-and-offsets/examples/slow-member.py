@@ -22,10 +22,19 @@ sys.stdout.reconfigure(line_buffering=True)
 
 BOOTSTRAP = os.environ["BOOTSTRAP_SERVERS"]
 T0 = time.monotonic()
+PRINTING = threading.Lock()
+
+
+def say(line):
+    """Print one line whole. A and B print from their own threads, and print() writes the text and
+    the newline separately: without the lock two "processed" lines can run together, and the one
+    glued to the other is not counted."""
+    with PRINTING:
+        print(line)
 
 
 def note(text):
-    print(f"-- {time.monotonic() - T0:4.1f}s {text}")
+    say(f"-- {time.monotonic() - T0:4.1f}s {text}")
 
 
 def write_shipments():
@@ -33,11 +42,11 @@ def write_shipments():
 
     def on_delivery(err, msg):
         shipment_id = msg.value().decode()
-        print(f"failed {shipment_id} {err.name()}" if err else f"acked {shipment_id} {msg.partition()} {msg.offset()}")
+        say(f"failed {shipment_id} {err.name()}" if err else f"acked {shipment_id} {msg.partition()} {msg.offset()}")
 
     for i in range(1, 201):
         producer.produce("shipments", value=f"shipment-{i}", on_delivery=on_delivery)
-        print(f"sent shipment-{i}")
+        say(f"sent shipment-{i}")
     producer.flush(15)
 
 
@@ -68,7 +77,7 @@ def instance(name, max_poll_ms, hangs_on=None, first_batch_done=None):
             if shipment_id == hangs_on:
                 note(f"{name} hangs on {shipment_id} for 10 s")
                 time.sleep(10)  # a slow database, a long GC pause: no consume() call meanwhile
-            print(f"processed {shipment_id}")
+            say(f"processed {shipment_id}")
         if first_batch_done is not None:
             first_batch_done.set()
         try:

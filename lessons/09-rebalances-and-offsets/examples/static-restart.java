@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -34,6 +35,7 @@ class StaticRestart {
     static final String BOOTSTRAP = System.getenv("BOOTSTRAP_SERVERS");
     static final long T0 = System.currentTimeMillis();
     static final int COUNT = 400;
+    static final AtomicInteger ACKED = new AtomicInteger();   // readings the cluster acknowledged: the readers are done when they have seen them all
 
     static void note(String text) {
         System.out.printf("-- %4.1fs %s%n", (System.currentTimeMillis() - T0) / 1000.0, text);
@@ -49,9 +51,13 @@ class StaticRestart {
             for (int i = 1; i <= COUNT; i++) {
                 String reading = "reading-" + i;
                 System.out.println("sent " + reading);
-                producer.send(new ProducerRecord<>("sensors", i % 4, null, reading), (metadata, error) -> System.out.println(
-                        error != null ? "failed " + reading + " " + error.getClass().getSimpleName()
-                                : "acked " + reading + " " + metadata.partition() + " " + metadata.offset()));
+                producer.send(new ProducerRecord<>("sensors", i % 4, null, reading), (metadata, error) -> {
+                    if (error == null) {
+                        ACKED.incrementAndGet();
+                    }
+                    System.out.println(error != null ? "failed " + reading + " " + error.getClass().getSimpleName()
+                            : "acked " + reading + " " + metadata.partition() + " " + metadata.offset());
+                });
                 try {
                     Thread.sleep(20);   // a steady stream: about eight seconds of readings
                 } catch (InterruptedException e) {
@@ -145,12 +151,20 @@ class StaticRestart {
         while (System.currentTimeMillis() < restartAt) {
             a.pollOnce();   // A carries on alone; B's partitions wait
         }
+        Instance oldB = b;
         b = new Instance("B", "wall-b");
 
+        // Read until every acknowledged reading has been seen (a loaded machine may be slow to fetch
+        // the last ones), or until nothing more has come for a long while.
         long quietSince = System.currentTimeMillis();
-        while (writer.isAlive() || System.currentTimeMillis() - quietSince < 4000) {
+        while (true) {
             if (a.pollOnce() | b.pollOnce()) {
                 quietSince = System.currentTimeMillis();
+            }
+            int seen = a.processed + oldB.processed + b.processed;
+            long quiet = System.currentTimeMillis() - quietSince;
+            if (!writer.isAlive() && (seen >= ACKED.get() && quiet > 1000 || quiet > 20_000)) {
+                break;
             }
         }
         writer.join();

@@ -23,10 +23,22 @@ sys.stdout.reconfigure(line_buffering=True)
 BOOTSTRAP = os.environ["BOOTSTRAP_SERVERS"]
 T0 = time.monotonic()
 COUNT = 400
+PRINTING = threading.Lock()
+
+
+def say(line):
+    """Print one line whole. The writer thread and the readers print at the same time, and print()
+    writes the text and the newline separately: without the lock two lines can run together, and
+    a "processed" line glued to the end of an "acked" line is not counted."""
+    with PRINTING:
+        print(line)
 
 
 def note(text):
-    print(f"-- {time.monotonic() - T0:4.1f}s {text}")
+    say(f"-- {time.monotonic() - T0:4.1f}s {text}")
+
+
+ACKED = []   # readings the cluster acknowledged: the readers are done when they have seen them all
 
 
 def write_readings(started):
@@ -34,12 +46,14 @@ def write_readings(started):
 
     def on_delivery(err, msg):
         reading = msg.value().decode()
-        print(f"failed {reading} {err.name()}" if err else f"acked {reading} {msg.partition()} {msg.offset()}")
+        if not err:
+            ACKED.append(reading)
+        say(f"failed {reading} {err.name()}" if err else f"acked {reading} {msg.partition()} {msg.offset()}")
 
     started.wait(30)
     for i in range(1, COUNT + 1):
         producer.produce("sensors", value=f"reading-{i}", partition=i % 4, on_delivery=on_delivery)
-        print(f"sent reading-{i}")
+        say(f"sent reading-{i}")
         producer.poll(0)
         time.sleep(0.02)   # a steady stream: about eight seconds of readings
     producer.flush(15)
@@ -70,7 +84,7 @@ class Instance:
         msg = self.consumer.poll(0.1)
         if msg is None or msg.error() is not None:
             return False
-        print(f"processed {msg.value().decode()}")
+        say(f"processed {msg.value().decode()}")
         self.processed += 1
         if self.processed % 50 == 0:
             self.consumer.commit(asynchronous=False)   # commits are batched: cheap, but a rebalance repeats work
@@ -109,12 +123,18 @@ b.stop()
 restart_at = time.monotonic() + 2
 while time.monotonic() < restart_at:
     a.poll_once()                              # A carries on alone; B's partitions wait
-b = Instance("B", "wall-b")
+old_b, b = b, Instance("B", "wall-b")
 
+# Read until every acknowledged reading has been seen (a loaded machine may be slow to fetch the
+# last ones), or until nothing more has come for a long while.
 quiet_since = time.monotonic()
-while writer.is_alive() or time.monotonic() - quiet_since < 4:
+while True:
     if a.poll_once() | b.poll_once():
         quiet_since = time.monotonic()
+    seen = a.processed + old_b.processed + b.processed
+    if not writer.is_alive() and (seen >= len(ACKED) and time.monotonic() - quiet_since > 1
+                                  or time.monotonic() - quiet_since > 20):
+        break
 writer.join()
 a.stop()
 b.stop()
