@@ -161,9 +161,9 @@ class StaticRestart {
             if (a.pollOnce() | b.pollOnce()) {
                 quietSince = System.currentTimeMillis();
             }
-            int seen = a.processed + oldB.processed + b.processed;
+            boolean allSeen = a.processed + oldB.processed + b.processed >= ACKED.get();
             long quiet = System.currentTimeMillis() - quietSince;
-            if (!writer.isAlive() && (seen >= ACKED.get() && quiet > 1000 || quiet > 20_000)) {
+            if (!writer.isAlive() && ((allSeen && quiet > 1000) || quiet > 20_000)) {
                 break;
             }
         }

@@ -131,9 +131,9 @@ quiet_since = time.monotonic()
 while True:
     if a.poll_once() | b.poll_once():
         quiet_since = time.monotonic()
-    seen = a.processed + old_b.processed + b.processed
-    if not writer.is_alive() and (seen >= len(ACKED) and time.monotonic() - quiet_since > 1
-                                  or time.monotonic() - quiet_since > 20):
+    all_seen = a.processed + old_b.processed + b.processed >= len(ACKED)
+    quiet = time.monotonic() - quiet_since
+    if not writer.is_alive() and ((all_seen and quiet > 1) or quiet > 20):
         break
 writer.join()
 a.stop()
