@@ -39,6 +39,7 @@ import copy
 import json
 import os
 import sqlite3
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -362,7 +363,7 @@ class ProgressStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)  # we say BEGIN ourselves
         try:
-            conn.execute("PRAGMA journal_mode=WAL")
+            _enable_wal(conn)
             conn.execute("PRAGMA synchronous=FULL")
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA:
@@ -571,3 +572,18 @@ def _number(value: Any, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ProgressFormatError(f"{where} should be a number")
     return value
+
+
+def _enable_wal(conn: sqlite3.Connection) -> None:
+    """Switch the file to write-ahead logging (a no-op once it is). Two processes opening a new
+    file at the same moment can get "database is locked" here without SQLite's busy handler being
+    asked, since the switch needs the file to itself: try again until the busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
