@@ -6,13 +6,10 @@ process that started this one stops every broker it started. Needs a JDK and Mav
 from __future__ import annotations
 
 import argparse
-import os
-import signal
 import sys
-import threading
-from typing import Any
 
-from course.commands.sandbox import REQUEST_KINDS, parse_topic
+from course.commands.sandbox import parse_topic
+from course.foreground import create_topics, print_events, stop_on_signals, wait_until_stopped
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,14 +29,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=main)
 
 
-def _watch_parent(stop: threading.Event) -> None:
-    """Stop when the process that started us dies (we are re-parented): no orphaned brokers."""
-    parent = os.getppid()
-    while not stop.wait(1.0):
-        if os.getppid() != parent:
-            stop.set()
-
-
 def main(args: argparse.Namespace) -> int:
     from engine.apache_kafka import KafkaCluster, KafkaUnavailable, MissingTool, find_tools
 
@@ -56,14 +45,7 @@ def main(args: argparse.Namespace) -> int:
     except MissingTool as exc:
         print(f"course kafka: {exc}", file=sys.stderr)
         return 2
-    stop = threading.Event()
-
-    def on_signal(_signum: int, _frame: Any) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    threading.Thread(target=_watch_parent, args=(stop,), daemon=True, name="parent-watchdog").start()
+    stop = stop_on_signals(watch_parent=True)  # no orphaned brokers when whoever started us dies
     kc = KafkaCluster(brokers=args.brokers, tools=tools, start_timeout=args.start_timeout)
     try:
         kc.start()
@@ -77,20 +59,11 @@ def main(args: argparse.Namespace) -> int:
         print(f"bootstrap.servers={kc.bootstrap_servers}", flush=True)
         print(f"# {kc.description}, {args.brokers} broker(s), cluster id {kc.cluster_id}, files in {kc.directory}",
               flush=True)
-        if args.events != "none":
-            def show(event: Any) -> None:
-                if args.events == "all" or event.kind not in REQUEST_KINDS:
-                    print(event.describe(), flush=True)
-            kc.subscribe(show)
-        for name, partitions in topics:
-            try:
-                kc.create_topic(name, partitions=partitions, min_insync_replicas=args.min_insync_replicas)
-            except ValueError as exc:
-                print(f"course kafka: {exc}", file=sys.stderr)
-        while not stop.wait(0.5):
-            if not kc.pids:
-                print("course kafka: every broker has exited", file=sys.stderr)
-                return 1
+        print_events(kc, args.events)
+        create_topics("course kafka", kc, topics, args.min_insync_replicas)
+        if not wait_until_stopped(stop, lambda: bool(kc.pids)):
+            print("course kafka: every broker has exited", file=sys.stderr)
+            return 1
     finally:
         kc.close()
     print("kafka stopped", flush=True)

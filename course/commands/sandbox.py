@@ -14,15 +14,11 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import signal
 import sys
-import threading
-from typing import Any
 
-from engine.sandbox import Event, Sandbox
-from engine.sandbox import LOOPBACK
+from course.foreground import create_topics, print_events, stop_on_signals, wait_until_stopped
+from engine.sandbox import LOOPBACK, Sandbox
 
-REQUEST_KINDS = {"request", "response"}
 DEFAULT_RETENTION_BYTES = 32 << 20     # per partition: with 3 replicas sharing it, ~100 MB a partition at most
 DEFAULT_SEGMENT_BYTES = 4 << 20
 DEFAULT_MAX_EVENTS = 10_000
@@ -113,13 +109,7 @@ def main(args: argparse.Namespace) -> int:
         if value < minimum:
             print(f"course sandbox: {flag} must be at least {minimum}", file=sys.stderr)
             return 2
-    stop = threading.Event()
-
-    def on_signal(_signum: int, _frame: Any) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    stop = stop_on_signals()
     try:
         sb = Sandbox(brokers=args.brokers, base_port=args.port, host=args.host, max_events=args.max_events,
                      min_insync_replicas=args.min_insync_replicas, num_partitions=args.num_partitions,
@@ -130,20 +120,9 @@ def main(args: argparse.Namespace) -> int:
         return 1
     try:
         print(f"bootstrap.servers={sb.bootstrap_servers}", flush=True)
-        if args.events != "none":
-            def show(event: Event) -> None:
-                if args.events == "all" or event.kind not in REQUEST_KINDS:
-                    print(event.describe(), flush=True)
-            for event in sb.events:
-                show(event)
-            sb.subscribe(show)
-        for name, partitions in topics:
-            try:
-                sb.create_topic(name, partitions=partitions, min_insync_replicas=args.min_insync_replicas)
-            except ValueError as exc:
-                print(f"course sandbox: {exc}", file=sys.stderr)
-        while not stop.wait(0.5):
-            pass
+        print_events(sb, args.events, backlog=sb.events)
+        create_topics("course sandbox", sb, topics, args.min_insync_replicas)
+        wait_until_stopped(stop)
     finally:
         sb.close()
     print("sandbox stopped", flush=True)
