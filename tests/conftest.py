@@ -5,6 +5,14 @@ from __future__ import annotations
 
 import pytest
 
+from tests.example_runs import ExampleRuns, session_folder
+
+
+@pytest.fixture(scope="session")
+def example_runs(tmp_path_factory: pytest.TempPathFactory) -> ExampleRuns:
+    """Each lesson example's sandbox run, made once per session and shared by the tests that read it."""
+    return ExampleRuns(session_folder(tmp_path_factory))
+
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Show the figures tests attach with `record_property("figures", ...)` (the chaos test's),

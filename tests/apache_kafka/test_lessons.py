@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from engine.apache_kafka import KafkaCluster
-from engine.apache_kafka.runs import compare_example, outcome_summary
+from engine.apache_kafka.runs import Comparison, outcome_summary, run_on_kafka
 from engine.runs.scenario import load_scenario
+from tests.example_runs import ExampleRuns
 from tests.paths import ROOT
 
 pytestmark = [pytest.mark.xdist_group("apache_kafka"), pytest.mark.slow]
@@ -33,9 +34,12 @@ def test_there_are_examples() -> None:
 
 
 @pytest.mark.parametrize("script", [_param(p) for p in EXAMPLES])
-def test_example_on_sandbox_and_kafka(script: Path, kafka_cluster: KafkaCluster, record_property) -> None:
+def test_example_on_sandbox_and_kafka(script: Path, kafka_cluster: KafkaCluster, example_runs: ExampleRuns,
+                                      record_property) -> None:
     scenario = load_scenario(script.with_suffix(".yaml"))
-    c = compare_example(script, scenario, cluster=kafka_cluster, sandbox_events=False)
+    # The sandbox run is the session's one run of the example (the content tests read it too).
+    c = Comparison(script, scenario, example_runs.get(script),
+                   run_on_kafka(script, scenario, cluster=kafka_cluster, sandbox_events=False))
     record_property("figures", f"{script.stem:20s} confluent-kafka  sandbox: {outcome_summary(c.sandbox.outcome):45s}"
                                f" kafka: {outcome_summary(c.kafka.outcome)}")
     for name, run in (("sandbox", c.sandbox), ("Kafka", c.kafka)):

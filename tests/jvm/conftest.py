@@ -1,5 +1,6 @@
 """Shared pieces of the JVM tests: the tools (skip, or fail under CI, without them), every twin on
-disk, and the Python example's outcome computed once per session for each twin to be compared with."""
+disk. The Python example's run each twin is compared with is the session's one run of it
+(the `example_runs` fixture of tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,6 @@ import pytest
 
 from engine.jvm import LANGUAGES, MissingTool, find_tools
 from engine.jvm.maven import Tools
-from engine.runs.runner import RunResult, run_example
-from engine.runs.scenario import load_scenario
 from tests.paths import ROOT
 
 EXAMPLES = sorted(ROOT.glob("lessons/*/examples/*.py"))
@@ -33,18 +32,6 @@ def jvm_tools() -> Tools:
 @pytest.fixture(scope="session")
 def tools() -> Tools:
     return jvm_tools()
-
-
-@pytest.fixture(scope="session")
-def python_outcomes() -> dict[Path, RunResult]:
-    """The Python example's run, once per session per example (filled on demand)."""
-    return {}
-
-
-def run_python(script: Path, cache: dict[Path, RunResult]) -> RunResult:
-    if script not in cache:
-        cache[script] = run_example(script, load_scenario(script.with_suffix(".yaml")), sandbox_events=False)
-    return cache[script]
 
 
 def twin_id(path: Path) -> str:

@@ -15,7 +15,8 @@ import pytest
 from engine.jvm import LANGUAGES, compile_source
 from engine.runs.runner import run_example
 from engine.runs.scenario import load_scenario
-from tests.jvm.conftest import ALL_LANGUAGE_LESSONS, EXAMPLES, TWINS, run_python, twin_id
+from tests.example_runs import ExampleRuns
+from tests.jvm.conftest import ALL_LANGUAGE_LESSONS, EXAMPLES, TWINS, twin_id
 from tests.paths import ROOT
 
 
@@ -41,12 +42,12 @@ def test_every_twin_has_a_python_example_and_scenario():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("twin", TWINS, ids=twin_id)
-def test_twin_matches_the_python_example(twin: Path, tools, python_outcomes):
+def test_twin_matches_the_python_example(twin: Path, tools, example_runs: ExampleRuns):
     compiled = compile_source(twin, tools)  # once per source: later sessions start from the cache
     assert compiled.classes.is_dir()
     scenario = load_scenario(twin.with_suffix(".yaml"))
     jvm = run_example(twin, scenario, sandbox_events=False)
-    py = run_python(twin.with_suffix(".py"), python_outcomes)
+    py = example_runs.get(twin.with_suffix(".py"))
     tail = "\n".join(jvm.output[-15:])
     assert jvm.exit_code == 0 and not jvm.timed_out, f"{twin.name} exited {jvm.exit_code}:\n{tail}"
     assert py.exit_code == 0 and not py.timed_out
