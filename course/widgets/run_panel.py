@@ -31,8 +31,9 @@ panel queries them, so nothing here depends on how fast the machine lays widgets
 With `course --bootstrap-servers S` the app hands the lesson screen, and it the panel,
 `bootstrap_servers=S`: runs go to that cluster and the faults are not injected; the panel says so.
 
-The backend switch ("Sandbox" / "Apache Kafka", beside the language switch) is enabled when a JDK
-and Maven are found (its tooltip otherwise says what to install). On Apache Kafka a run goes through
+The backend switch ("Sandbox" / "Apache Kafka", beside the language switch) runs on Kafka when a
+JDK and Maven are found; otherwise choosing Kafka puts it back on Sandbox and the status line says
+what to install (so the panel looks the same on every machine until then). On Apache Kafka a run goes through
 engine.apache_kafka.runs.run_on_kafka, as `course run --against kafka` does: the scenario's faults
 are injected by the proxies in front of the brokers. The cluster is the app's
 `engine.apache_kafka.session.KafkaSession` (`app.kafka_session`, made on first use): started by the
@@ -113,7 +114,7 @@ class FaultBox(Checkbox):
 class RunBody(Vertical):
     """What the run panel shows: toolbar, editor and faults, tally and the picture/log/output tabs."""
 
-    DEFAULT_CSS = "RunBody { height: 1fr; }"
+    DEFAULT_CSS = "RunBody { height: 1fr; & #run-backend { width: 17; margin-right: 1; } }"
 
     def __init__(self, panel: "RunPanel") -> None:
         super().__init__(classes="run-body")
@@ -342,16 +343,15 @@ class RunPanel(Vertical):
     # ------------------------------------------------------------ the backend switch
 
     def backend_switch(self) -> Select[str]:
-        """"Sandbox" / "Apache Kafka"; disabled, its tooltip naming what to install, without a JDK
-        and Maven; absent when runs go to a cluster given with --bootstrap-servers."""
+        """"Sandbox" / "Apache Kafka" (its tooltip names what to install when the JDK or Maven is
+        missing); absent when runs go to a cluster given with --bootstrap-servers."""
         if self.kafka_missing is None:
             from engine.apache_kafka.session import kafka_missing  # PATH and JAVA_HOME look-ups only
 
             self.kafka_missing = kafka_missing()
         self.backend = getattr(self.app, "run_backend", self.backend) if not self.kafka_missing else "sandbox"
         switch: Select[str] = Select([(title, name) for name, title in BACKEND_TITLES.items()], value=self.backend,
-                                     allow_blank=False, compact=True, id="run-backend",
-                                     disabled=bool(self.kafka_missing))
+                                     allow_blank=False, compact=True, id="run-backend")
         switch.tooltip = (f"Apache Kafka: {self.kafka_missing}" if self.kafka_missing
                           else "Run on the sandbox, or on real Apache Kafka with the same faults")
         switch.display = not self.bootstrap_servers
@@ -360,9 +360,15 @@ class RunPanel(Vertical):
     @on(Select.Changed, "#run-backend")
     def choose_backend(self, event: Select.Changed) -> None:
         """The backend switch: the next run goes to the sandbox or to real Kafka (remembered for
-        the other lessons' panels while the app runs)."""
+        the other lessons' panels while the app runs). Without a JDK and Maven, Kafka is refused
+        in one line naming what to install."""
         event.stop()
         backend = str(event.value)
+        if backend == "kafka" and self.kafka_missing:
+            with event.select.prevent(Select.Changed):
+                event.select.value = "sandbox"
+            self.set_status(f"Apache Kafka: {self.kafka_missing}", "error")
+            return
         if backend == self.backend or backend not in BACKEND_TITLES:
             return
         self.backend = backend

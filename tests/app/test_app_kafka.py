@@ -87,7 +87,7 @@ async def test_the_backend_switch_is_there_when_a_jdk_and_maven_are() -> None:
     async with app.run_test(size=(110, 34)) as pilot:
         panel = await open_examples(pilot, LESSON)
         switch = panel.query_one("#run-backend", Select)
-        assert switch.display and not switch.disabled
+        assert switch.display
         assert [str(label) for label, _ in switch._options] == ["Sandbox", "Apache Kafka"]  # noqa: SLF001
         assert switch.value == "sandbox" and panel.backend == "sandbox"
         await choose(pilot, panel, "#run-backend", "kafka")
@@ -98,7 +98,7 @@ async def test_the_backend_switch_is_there_when_a_jdk_and_maven_are() -> None:
 
 @needs_course
 @run_async
-async def test_without_java_the_switch_is_disabled_and_says_what_to_install(monkeypatch, tmp_path: Path) -> None:
+async def test_without_java_choosing_kafka_says_what_to_install(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # no java, javac or mvn on it
     monkeypatch.delenv("JAVA_HOME", raising=False)
     monkeypatch.delenv("MAVEN_HOME", raising=False)
@@ -107,9 +107,13 @@ async def test_without_java_the_switch_is_disabled_and_says_what_to_install(monk
     async with app.run_test(size=(110, 34)) as pilot:
         panel = await open_examples(pilot, LESSON)
         switch = panel.query_one("#run-backend", Select)
-        assert switch.disabled and switch.value == "sandbox"
         assert "JDK" in str(switch.tooltip) and "Maven" in str(switch.tooltip)
-        assert "\n" not in str(switch.tooltip)  # one line
+        await choose(pilot, panel, "#run-backend", "kafka")
+        status = str(panel.query_one("#run-status", Static).render())
+        assert switch.value == "sandbox" and panel.backend == "sandbox"  # refused: runs stay on the sandbox
+        assert status.startswith("Apache Kafka: ") and "JDK" in status and "Maven" in status, status
+        assert "\n" not in status  # one line
+    assert app.kafka_session is None
 
 
 # ---------------------------------------------------------------- a run on real Kafka
