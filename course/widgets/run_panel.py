@@ -33,9 +33,9 @@ With `course --bootstrap-servers S` the app hands the lesson screen, and it the 
 
 The backend switch ("Sandbox" / "Apache Kafka", beside the language switch) runs on Kafka when a
 JDK and Maven are found; otherwise choosing Kafka puts it back on Sandbox and the status line says
-what to install (so the panel looks the same on every machine until then). On Apache Kafka a run goes through
-engine.apache_kafka.runs.run_on_kafka, as `course run --against kafka` does: the scenario's faults
-are injected by the proxies in front of the brokers. The cluster is the app's
+what to install (so the panel looks the same on every machine until then). On Apache Kafka a run
+goes through engine.apache_kafka.runs.run_on_kafka, as `course run --against kafka` does: the
+scenario's faults are injected by the proxies in front of the brokers. The cluster is the app's
 `engine.apache_kafka.session.KafkaSession` (`app.kafka_session`, made on first use): started by the
 first such run (the status says "fetching Kafka …", "starting 3 brokers…"), kept for the next runs
 of every lesson, stopped when the app quits.
