@@ -32,6 +32,7 @@ from engine.problems import ContentError
 
 if TYPE_CHECKING:
     from course.screens.exercise import ExerciseScreen
+    from engine.apache_kafka.session import KafkaSession
     from course.screens.quiz import QuizScreen
     from engine.runs.exercises import Exercise
     from engine.content.watch import Changes
@@ -69,6 +70,9 @@ class CourseApp(App[None]):
         self.drafts: dict[str, dict[str, Any]] = {}  # quiz id -> the unfinished attempt kept for it
         self.exercises: dict[str, "Exercise"] = {}  # by name, once loaded (after the outline shows)
         self._theme_loaded = False  # the stored theme is applied before changes are saved
+        # The run panel's backend switch, and the real Kafka cluster it starts (kept until the app quits).
+        self.run_backend = "sandbox"
+        self.kafka_session: "KafkaSession | None" = None
 
     def get_default_screen(self) -> Screen:
         return OutlineScreen()
@@ -161,6 +165,8 @@ class CourseApp(App[None]):
 
     def on_unmount(self) -> None:
         self._watch_stop.set()  # the polling thread ends within one interval
+        if self.kafka_session is not None:
+            self.kafka_session.close()  # the brokers the run panel started: no JVM outlives the app
 
     def on_course_changed(self, message: CourseChanged) -> None:
         self.reload(message.changes)

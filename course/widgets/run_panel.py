@@ -30,6 +30,15 @@ panel queries them, so nothing here depends on how fast the machine lays widgets
 
 With `course --bootstrap-servers S` the app hands the lesson screen, and it the panel,
 `bootstrap_servers=S`: runs go to that cluster and the faults are not injected; the panel says so.
+
+The backend switch ("Sandbox" / "Apache Kafka", beside the language switch) runs on Kafka when a
+JDK and Maven are found; otherwise choosing Kafka puts it back on Sandbox and the status line says
+what to install (so the panel looks the same on every machine until then). On Apache Kafka a run
+goes through engine.apache_kafka.runs.run_on_kafka, as `course run --against kafka` does: the
+scenario's faults are injected by the proxies in front of the brokers. The cluster is the app's
+`engine.apache_kafka.session.KafkaSession` (`app.kafka_session`, made on first use): started by the
+first such run (the status says "fetching Kafka …", "starting 3 brokers…"), kept for the next runs
+of every lesson, stopped when the app quits.
 """
 
 from __future__ import annotations
@@ -40,7 +49,7 @@ import dataclasses
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.worker import get_current_worker
@@ -64,11 +73,19 @@ from engine.problems import ContentError
 from engine.runs.runner import RunEvent, RunResult, launch_command, run_example
 from engine.runs.scenario import Fault, Scenario, load_scenario
 
+if TYPE_CHECKING:
+    from engine.apache_kafka.session import KafkaSession
+
 NARROW = 76  # below this many columns the code and the results take turns (the `-narrow` class)
 
 # What each language is called in the switch, Python first; the editor's highlighting for it.
 LANGUAGE_TITLES = {"python": "Python", **{name: lang.title for name, lang in LANGUAGES.items()}}
 HIGHLIGHT = {"python": "python", "java": "java"}  # Textual has no Kotlin, Scala or Clojure grammar
+# Where runs go: the sandbox, or real Apache Kafka with the same faults (engine.apache_kafka).
+BACKEND_TITLES = {"sandbox": "Sandbox", "kafka": "Apache Kafka"}
+# What a Kafka run's picture cannot show: the proxies see the clients' requests, not the brokers' own work.
+KAFKA_PICTURE_NOTE = ("on Apache Kafka the picture shows what the proxies in front of the brokers see "
+                      "(requests, answers, appends): replication, ISR and leader changes are not drawn")
 
 
 def copy_path(lesson_id: str, example: Example, lang: str = "python") -> Path:
@@ -97,7 +114,7 @@ class FaultBox(Checkbox):
 class RunBody(Vertical):
     """What the run panel shows: toolbar, editor and faults, tally and the picture/log/output tabs."""
 
-    DEFAULT_CSS = "RunBody { height: 1fr; }"
+    DEFAULT_CSS = "RunBody { height: 1fr; & #run-backend { width: 17; margin-right: 1; } }"
 
     def __init__(self, panel: "RunPanel") -> None:
         super().__init__(classes="run-body")
@@ -126,6 +143,7 @@ class RunBody(Vertical):
                             allow_blank=False, compact=True, id="run-lang")
             switch.display = any(len(example_languages(e)) > 1 for e in panel.examples)
             yield switch
+            yield panel.backend_switch()
             yield Static(panel.idle_status(), id="run-status", markup=False)
         with Horizontal(id="run-main"):
             with Vertical(id="run-left"):
@@ -226,6 +244,8 @@ class RunPanel(Vertical):
         self._build_done = asyncio.Event()  # set when a build ends (mounted, or given up)
         self._run_requested: str | None = None  # an example to run once it has loaded
         self._preparing = ""  # what the run worker is doing before the example starts (compiling)
+        self.backend = "sandbox"  # "kafka": real Apache Kafka (the backend switch)
+        self.kafka_missing: str | None = None  # what to install for real Kafka ("" when found); None: not asked yet
 
     # ------------------------------------------------------------ layout
 
@@ -316,7 +336,55 @@ class RunPanel(Vertical):
     def idle_status(self) -> str:
         if self.bootstrap_servers:
             return f"runs against {self.bootstrap_servers}: a real cluster, the faults are not injected"
+        if self.backend == "kafka":
+            return "runs against Apache Kafka (started at the first run, kept until you quit), faults injected"
         return "runs against the sandbox"
+
+    # ------------------------------------------------------------ the backend switch
+
+    def backend_switch(self) -> Select[str]:
+        """"Sandbox" / "Apache Kafka" (its tooltip names what to install when the JDK or Maven is
+        missing); absent when runs go to a cluster given with --bootstrap-servers."""
+        if self.kafka_missing is None:
+            from engine.apache_kafka.session import kafka_missing  # PATH and JAVA_HOME look-ups only
+
+            self.kafka_missing = kafka_missing()
+        self.backend = getattr(self.app, "run_backend", self.backend) if not self.kafka_missing else "sandbox"
+        switch: Select[str] = Select([(title, name) for name, title in BACKEND_TITLES.items()], value=self.backend,
+                                     allow_blank=False, compact=True, id="run-backend")
+        switch.tooltip = (f"Apache Kafka: {self.kafka_missing}" if self.kafka_missing
+                          else "Run on the sandbox, or on real Apache Kafka with the same faults")
+        switch.display = not self.bootstrap_servers
+        return switch
+
+    @on(Select.Changed, "#run-backend")
+    def choose_backend(self, event: Select.Changed) -> None:
+        """The backend switch: the next run goes to the sandbox or to real Kafka (remembered for
+        the other lessons' panels while the app runs). Without a JDK and Maven, Kafka is refused
+        in one line naming what to install."""
+        event.stop()
+        backend = str(event.value)
+        if backend == "kafka" and self.kafka_missing:
+            with event.select.prevent(Select.Changed):
+                event.select.value = "sandbox"
+            self.set_status(f"Apache Kafka: {self.kafka_missing}", "error")
+            return
+        if backend == self.backend or backend not in BACKEND_TITLES:
+            return
+        self.backend = backend
+        self.app.run_backend = backend  # type: ignore[attr-defined]
+        if not self.running:
+            self.set_status(self.idle_status())
+
+    def kafka_session(self) -> "KafkaSession":
+        """The app's Kafka session (made the first time; the app stops its cluster when it quits)."""
+        session = getattr(self.app, "kafka_session", None)
+        if session is None:
+            from engine.apache_kafka.session import KafkaSession
+
+            session = KafkaSession()
+            self.app.kafka_session = session  # type: ignore[attr-defined]
+        return session
 
     def set_status(self, text: str, tone: str = "") -> None:
         for status in self.query("#run-status").results(Static):
@@ -540,6 +608,9 @@ class RunPanel(Vertical):
         self._events.clear()
         self._ids = {"sent": set(), "acked": set(), "failed": set()}
         self.model = PictureModel.for_brokers(scenario.brokers)
+        kafka = self.kafka_session() if self.backend == "kafka" and not self.bootstrap_servers else None
+        if kafka is not None:
+            self.model.note(KAFKA_PICTURE_NOTE, "muted")
         self._show_model()
         self.query_one(Tally).reset(scenario.expect)
         self.query_one("#run-log", LogTable).display = False
@@ -558,7 +629,7 @@ class RunPanel(Vertical):
             self._ticker = self.set_interval(0.1, self._drain)
         else:
             self._ticker.resume()
-        self._run(self._run_id, self.example, self.lang, code, scenario, self.bootstrap_servers, self._cancel)
+        self._run(self._run_id, self.example, self.lang, code, scenario, self.bootstrap_servers, self._cancel, kafka)
 
     def action_stop(self) -> None:
         if self.running and self._cancel is not None:
@@ -567,8 +638,9 @@ class RunPanel(Vertical):
 
     @work(thread=True, exclusive=True, group="run-example")
     def _run(self, run_id: int, example: Example, lang: str, code: str, scenario: Scenario,
-             bootstrap: str | None, cancel: threading.Event) -> None:
-        """Save the copy, compile it if it is a JVM twin, run it (blocking this worker thread), post the result."""
+             bootstrap: str | None, cancel: threading.Event, kafka: "KafkaSession | None" = None) -> None:
+        """Save the copy, compile it if it is a JVM twin, run it (blocking this worker thread) on the
+        sandbox or on the session's real Kafka cluster, post the result."""
         try:
             copy = copy_path(self.lesson.id, example, lang)
             copy.parent.mkdir(parents=True, exist_ok=True)
@@ -602,9 +674,22 @@ class RunPanel(Vertical):
                     return
                 self.post_message(self.Progress(run_id, "running…"))
             try:
-                outcome["result"] = run_example(copy, scenario, bootstrap_servers=bootstrap, listener=listener,
-                                                cancel=cancel)
-            except Exception as exc:  # the sandbox could not start, the real cluster is unreachable...
+                if kafka is None:
+                    outcome["result"] = run_example(copy, scenario, bootstrap_servers=bootstrap, listener=listener,
+                                                    cancel=cancel)
+                    return
+                from engine.apache_kafka.runs import run_on_kafka
+
+                def progress(text: str) -> None:
+                    self.post_message(self.Progress(run_id, text))
+
+                with kafka.lease(scenario.brokers, progress) as cluster:
+                    if cancel.is_set():
+                        return
+                    progress("running…")
+                    outcome["result"] = run_on_kafka(copy, scenario, cluster=cluster, listener=listener,
+                                                     cancel=cancel)
+            except Exception as exc:  # the sandbox could not start, Kafka did not, the cluster is unreachable...
                 outcome["error"] = f"the run failed: {exc}"
 
         # The runner blocks; this worker watches for its own cancellation meanwhile (a newer run, the
@@ -679,14 +764,15 @@ class RunPanel(Vertical):
             return
         self.result = result
         o = result.outcome
+        where = " on Apache Kafka" if result.target == "kafka" else ""
         if message.cancelled:
             self.set_status(f"stopped after {result.duration:.0f} s: the example was killed", "warning")
         elif result.timed_out:
             self.set_status("killed at the scenario's timeout", "error")
         elif result.exit_code == 0:
-            self.set_status("finished: exit code 0", "done")
+            self.set_status(f"finished{where}: exit code 0", "done")
         else:
-            self.set_status(f"finished: exit code {result.exit_code}", "error")
+            self.set_status(f"finished{where}: exit code {result.exit_code}", "error")
         ended = "stopped" if message.cancelled else f"exit code {result.exit_code}"
         output.write_line(f"— {result.script.name}: {ended} after {result.duration:.1f} s (your copy: {result.script})")
         self.model.finish(o, result.exit_code, expected=met_metrics(result.checks), stopped=message.cancelled)
@@ -700,7 +786,8 @@ class RunPanel(Vertical):
             table.show_log(result.log)
             table.display, note.display = True, False
         else:
-            note.update("The partition log is shown for sandbox runs only." if result.target != "sandbox"
+            note.update("The partition log is shown for sandbox and Apache Kafka runs only."
+                        if result.target not in ("sandbox", "kafka")
                         else "The run's topics are empty.")
 
     def _show_problems(self, problems: list[CompileProblem]) -> None:

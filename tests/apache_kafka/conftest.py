@@ -1,14 +1,16 @@
 """One real Kafka cluster per test session (per pytest-xdist worker; the tests here share the
 `apache_kafka` xdist group so one worker runs them all), stopped at the end with a check that no
-JVM it started is left. Without java/mvn the tests skip naming what to install, except under
-CI=true, where they must run and fail instead."""
+JVM it started is left. The session fixture `kafka_cluster` is defined in tests/conftest.py, so the
+app's test on real Kafka (tests/app/test_app_kafka.py, same xdist group) uses the same cluster.
+Without java/mvn the tests skip naming what to install, except under CI=true, where they must run
+and fail instead."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import time
-from typing import Callable, Iterator
+from typing import Callable
 
 import pytest
 
@@ -42,24 +44,6 @@ def wait_for(condition: Callable[[], object], timeout: float = 90, what: str = "
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(every)
-
-
-@pytest.fixture(scope="session")
-def kafka_cluster() -> Iterator[KafkaCluster]:
-    require_kafka_tools()
-    kc = KafkaCluster(brokers=3)
-    kc.start()
-    started: set[int] = set(kc.pids)
-    unsubscribe = kc.subscribe(lambda e: started.update(kc.pids) if e.kind == "broker_started" else None)
-    try:
-        yield kc
-    finally:
-        unsubscribe()
-        directory = kc.directory
-        kc.close()
-        left = alive(sorted(started))
-        assert not left, f"JVMs left running after the session: {left}"
-        assert directory is None or not directory.exists(), f"{directory} left behind"
 
 
 @pytest.fixture

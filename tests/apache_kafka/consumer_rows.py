@@ -15,6 +15,7 @@ polls a condition: rows compare outcomes, never timings. Each row returns a froz
 
 from __future__ import annotations
 
+import concurrent.futures
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -28,8 +29,8 @@ from tests.sandbox.txn_tools import (ExactlyOnce, PipelineProcess, Reader, TxnPr
                                      produce_inputs, read_all, wait_running_pipeline)
 
 CLIENTS = [*PYTHON_CLIENTS, "java"]
-# The pipeline process (tests/sandbox/txn_pipeline.py) is written for the two Python clients.
-PIPELINE_CLIENTS = PYTHON_CLIENTS
+# The pipeline process: tests/sandbox/txn_pipeline.py for the Python clients, PipelineDriver.java for java.
+PIPELINE_CLIENTS = CLIENTS
 
 
 @dataclass(frozen=True)
@@ -79,17 +80,43 @@ def reader(client: str, bootstrap: str, topic: str, isolation: str) -> Any:
     return Reader(client, bootstrap, topic, 0, isolation)
 
 
-def read_partition(client: str, bootstrap: str, topic: str, isolation: str) -> list[str]:
-    """Partition 0 of `topic` from the beginning to its high watermark, as `client` reads it."""
+def read_partition(client: str, bootstrap: str, topic: str, isolation: str, partition: int = 0) -> list[str]:
+    """One partition of `topic` from the beginning to its high watermark, as `client` reads it."""
     if client != "java":
-        return read_all(client, bootstrap, topic, 1, isolation)[0]
-    end = _high_watermark(bootstrap, topic)
-    r = reader(client, bootstrap, topic, isolation)
+        return read_all(client, bootstrap, topic, partition + 1, isolation)[partition]
+    from tests.apache_kafka.java_driver import JavaConsumer
+
+    end = _high_watermark(bootstrap, topic, partition)
+    r = JavaConsumer.reader(bootstrap, topic, partition, isolation)
     try:
         wait_for(lambda: (r.poll(), r.position() >= end)[1], 90, f"the Java reader to reach offset {end}")
         return r.values
     finally:
         r.close()
+
+
+def read_committed_and_not(client: str, bootstrap: str, topic: str,
+                           partitions: int) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    """Every partition of `topic` to its high watermark, as `client` reads it at read_committed and
+    at read_uncommitted (txn_tools.read_all's shape). Java's readers (a JVM per partition and
+    isolation level) start side by side: their start-up, not the reading, is what takes time."""
+    if client != "java":
+        return (read_all(client, bootstrap, topic, partitions, "read_committed"),
+                read_all(client, bootstrap, topic, partitions, "read_uncommitted"))
+    jobs = [(isolation, p) for isolation in ("read_committed", "read_uncommitted") for p in range(partitions)]
+    with concurrent.futures.ThreadPoolExecutor(len(jobs)) as pool:
+        values = dict(zip(jobs, pool.map(lambda job: read_partition(client, bootstrap, topic, *job), jobs)))
+    return ({p: values["read_committed", p] for p in range(partitions)},
+            {p: values["read_uncommitted", p] for p in range(partitions)})
+
+
+def pipeline(client: str, args: list[str]) -> PipelineProcess:
+    """The transactional pipeline process of `client`: Python's txn_pipeline.py or PipelineDriver.java."""
+    if client == "java":
+        from tests.apache_kafka.java_driver import JavaPipelineProcess
+
+        return JavaPipelineProcess(args)
+    return PipelineProcess(args)
 
 
 def _high_watermark(bootstrap: str, topic: str, partition: int = 0) -> int:
@@ -206,29 +233,35 @@ def c3_pipeline_killed_mid_transaction(b: Any, client: str) -> RowOutcome:
     inputs = produce_inputs(b, "in", partitions=2, per_partition=100)
     group = fresh("c3", client)
     args = pipeline_args(client, b, "in", "out", group, fresh("c3-pipeline", client), batch=20)
-    first = PipelineProcess(args + ["--pause-at", "4"])
+    first = pipeline(client, args + ["--pause-at", "4"])
     try:
         wait_for(lambda: first.saw("paused") or not first.running(), 120, "the 4th transaction's records flushed")
-        assert first.saw("paused"), first.lines
+        assert first.saw("paused"), _said(first)
         done = [line for line in first.lines if line.startswith("committed 3 ")]
-        assert done, first.lines
+        assert done, _said(first)
         # The 4th transaction's offsets were sent, not committed: the group does not see them.
         open_offsets_hidden = committed_total(b.bootstrap_servers, group, "in", 2) == int(done[0].split()[2])
     finally:
         first.kill()
-    second = PipelineProcess(args)
+    second = pipeline(client, args)
     try:
         wait_running_pipeline(second, 120)
         wait_for(lambda: committed_total(b.bootstrap_servers, group, "in", 2) == 200, 180, "every input committed")
-        assert second.stop() == 0, second.lines
+        assert second.stop() == 0, _said(second)
     finally:
         if second.running():
             second.kill()
-    eos = ExactlyOnce.check(inputs, read_all(client, b.bootstrap_servers, "out", 2, "read_committed"))
-    uncommitted = read_all(client, b.bootstrap_servers, "out", 2, "read_uncommitted")
+    committed, uncommitted = read_committed_and_not(client, b.bootstrap_servers, "out", 2)
+    eos = ExactlyOnce.check(inputs, committed)
     return _outcome(out=eos.messages_out, dup=eos.duplicates, lost=eos.lost, reordered=eos.mismatched_partitions,
                     open_offsets_hidden=open_offsets_hidden,
                     aborted_in_log=sum(map(len, uncommitted.values())) > 200)
+
+
+def _said(process: PipelineProcess) -> str:
+    """A pipeline's stdout lines, and the Java one's stderr (its exception) when it has one."""
+    tail = getattr(process, "stderr_tail", lambda: "")()
+    return f"{process.lines}" + (f"; stderr: {tail}" if tail else "")
 
 
 # --- C4 ----------------------------------------------------------------------------------------

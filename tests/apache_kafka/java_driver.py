@@ -1,6 +1,8 @@
 """Kafka's Java clients (engine/apache_kafka/java/) behind the Python clients' test interfaces, so the
 oracle rows drive them unchanged: `JavaProducer` (client_drivers.ProducerUnderTest), `JavaTxnProducer`
-(txn_tools.TxnProducer), `JavaConsumer` (client_drivers.ConsumerUnderTest and txn_tools.Reader)."""
+(txn_tools.TxnProducer), `JavaConsumer` (client_drivers.ConsumerUnderTest and txn_tools.Reader),
+`JavaPipelineProcess` (txn_tools.PipelineProcess: PipelineDriver.java, the transactional
+read-process-write loop, as its own killable process)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.apache_kafka.java_client import driver_command
+from tests.sandbox.txn_tools import PipelineProcess
 
 
 @dataclass
@@ -265,3 +268,25 @@ class JavaConsumer:
 
     def close(self) -> None:
         self._c.close()
+
+
+class JavaPipelineProcess(PipelineProcess):
+    """PipelineDriver.java run with txn_pipeline.py's arguments (it ignores --client), so C3 kills and
+    restarts Kafka's Java pipeline exactly as it does the Python one. Its stderr goes to a temporary
+    file, shown when it says nothing."""
+
+    def __post_init__(self) -> None:
+        self._stderr = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(driver_command(main="PipelineDriver") + self.args, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=self._stderr, text=True)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def stderr_tail(self) -> str:
+        self._stderr.seek(0)
+        return self._stderr.read()[-2000:].decode(errors="replace")
+
+    def __del__(self) -> None:  # a failed test must not leave a JVM behind
+        proc: Any = getattr(self, "proc", None)
+        if proc is not None and proc.poll() is None:
+            proc.kill()

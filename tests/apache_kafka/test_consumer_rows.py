@@ -1,5 +1,5 @@
 """Consumer rows C1-C5 on the sandbox and on real Kafka, with confluent-kafka, kafka-python and Kafka's
-Java client (C3's pipeline process with the two Python clients): the same steps on both, the
+Java client (C3's pipeline process too: PipelineDriver.java for java): the same steps on both, the
 same guarantee expected of both, and the same outcome. The figures line of each test is one row of
 the table: row, client, sandbox outcome, Kafka outcome."""
 
