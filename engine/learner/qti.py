@@ -17,6 +17,8 @@ question under `items/` and one `assessmentTest` per quiz under `tests/`. The ma
 
 Identifiers are NCNames made from the quiz and question ids (`I-<quiz>-<question>`), so the
 same quiz always exports to the same identifiers and an LMS re-import updates, not duplicates.
+
+The test suite validates every item and test against IMS's QTI 2.1 XSD (imsqti_v2p1.xsd).
 """
 
 from __future__ import annotations

@@ -1,14 +1,12 @@
 """`course export --format qti21`: an IMS QTI 2.1 content package.
 
-No registry this project can reach (PyPI, npm, Maven Central) ships the QTI 2.1 XSD, so the
-package is not checked against it here. Instead an independent reader below checks what the
-XSD and the QTI 2.1 information model require of what we write: well-formed XML in the QTI and
-IMS CP namespaces, NCName identifiers unique in the package, the element order of
-assessmentItem, cardinality and interaction agreeing, correct responses naming existing
-choices, only XHTML/QTI content elements in itemBody, every file listed in the manifest and
-every test reference resolving. It also reads the items back into questions and compares them
-with the quiz, and scores every possible answer with QTI's map_response rules to check that the
-partial credit an LMS computes equals the course's own grading.
+test_qti_xsd.py validates the items and tests against IMS's QTI 2.1 XSD. This file reads the
+package independently: the manifest (whose IMS CP schema is not checked there) lists every file
+and every test reference resolves; identifiers are NCNames unique in the package; cardinality
+and interaction agree and correct responses name existing choices. It also reads the items back
+into questions and compares them with the quiz, and scores every possible answer with QTI's
+map_response rules to check that the partial credit an LMS computes equals the course's own
+grading.
 """
 
 from __future__ import annotations
