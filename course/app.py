@@ -184,8 +184,9 @@ class CourseApp(App[None]):
         self.call_from_thread(self.reloaded, course, changes)
 
     async def reloaded(self, course: Course, changes: "Changes") -> None:
-        """Swap in the course read again: the outline, and the lesson on screen if it changed."""
+        """Swap in the course read again: the outline, and the lesson or quiz on screen if it changed."""
         from course.screens.lesson import LessonScreen
+        from course.screens.quiz import QuizScreen
 
         self.course = course
         outline = self.outline
@@ -207,6 +208,12 @@ class CourseApp(App[None]):
             except KeyError:
                 return
             await self.screen.show_lesson(lesson)
+        elif isinstance(self.screen, QuizScreen):
+            # An author previewing the quiz sees what they saved: the quiz is opened again, and the
+            # attempt so far resumes from its draft when its questions are still there.
+            quiz = self.find_quiz(self.screen.quiz.id)
+            if quiz is not None and quiz != self.screen.quiz:
+                await self.on_take_quiz(TakeQuiz(quiz.id))
 
     # ------------------------------------------------------------ navigation
 

@@ -94,3 +94,27 @@ def test_validate_watch_checks_again_on_save(course_root: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@run_async
+async def test_saved_quiz_reloads_in_the_open_quiz_keeping_the_answers(course_root: Path) -> None:
+    from course.screens.quiz import QuestionView, QuizScreen
+
+    quiz_file = course_root / "quizzes" / "02-acks.yaml"
+    app = CourseApp(course_root, watch=True)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await loaded(pilot)
+        app.post_message(OpenLesson("02-acks"))
+        await wait_for(pilot, lambda: showing(app, "02-acks"), "the lesson")
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, QuizScreen) and app.screen.query(QuestionView), "the quiz")
+        first = app.screen
+        await pilot.press("down", "down", "space", "s")  # q1 answered: the draft keeps it
+        await wait_for(pilot, lambda: first.submitted, "q1 submitted")
+        _save(quiz_file, quiz_file.read_text(encoding="utf-8").replace(
+            "Which settings can lose an acknowledged message?", "Which settings may lose an acked message?"))
+        await wait_for(pilot, lambda: isinstance(app.screen, QuizScreen) and app.screen is not first
+                       and app.screen.query(QuestionView), "the quiz opened again", timeout=60)
+        screen = app.screen
+        assert "may lose an acked message" in screen.quiz.question("q2").prompt
+        assert screen.answers == {"q1": [3]} and screen.questions[screen.index].id == "q2"
