@@ -27,11 +27,33 @@ def data_dir() -> Path:
     path.mkdir(parents=True, exist_ok=True)
     return path
 
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux says it (/proc), else set and restored."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_atomically(path: Path, content: str | bytes) -> None:
-    """Replace the file whole, so an interrupted export never leaves half a file for the LMS."""
+    """Replace the file whole, so an interrupted export never leaves half a file for the LMS.
+
+    The file gets the mode a plain write would give it: an existing file keeps its own, a new one
+    0o666 less the umask (mkstemp's private 0o600 would hide a gradebook or an export from the
+    colleagues or the web server it is written for)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except OSError:
+        mode = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, mode)
         if isinstance(content, bytes):
             with os.fdopen(fd, "wb") as fb:
                 fb.write(content)
