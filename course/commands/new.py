@@ -119,9 +119,9 @@ Say in a few lines which delivery guarantee the lesson is about and what can go 
 
 ## Run it
 
-The example below sends 100 messages while the sandbox drops one Produce request. Press
-`r` in the course (or run `course run {name}`) and compare the counts with what the
-scenario expects: `lost: 0`, `duplicates: 0`.
+The example below sends 100 messages while the sandbox drops one Produce request. In the
+course, open the Examples tab (`e`) and press Run (`ctrl+r`), or run `course run {name}`, and
+compare the counts with what the scenario expects: `lost: 0`, `duplicates: 0`.
 """
     script = '''"""A producer sends 100 messages; one of its Produce requests is dropped on the way.
 

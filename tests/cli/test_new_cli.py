@@ -97,3 +97,14 @@ def test_new_exercise_start_fails_and_solution_passes(course: Path) -> None:
     assert not start.passed and start.run.outcome.lost > 0
     assert "missing from the log" in start.feedback[0]
     assert check(exercise, exercise.solution).passed
+
+
+def test_new_lesson_names_the_keys_the_app_binds(course: Path) -> None:
+    """The page tells the learner how to run its example: those keys must be the app's."""
+    from course.screens.lesson import LessonScreen
+    from course.widgets.run_panel import RunPanel
+
+    page = (course / "lessons" / "01-first-steps" / "index.md").read_text(encoding="utf-8")
+    actions = {b.key: b.action for b in [*LessonScreen.BINDINGS, *RunPanel.BINDINGS] if hasattr(b, "key")}
+    assert "Examples tab (`e`)" in page and actions.get("e") == "examples"
+    assert "Run (`ctrl+r`)" in page and actions.get("ctrl+r") == "run"
