@@ -16,8 +16,11 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/course
 
+# Three workers on two cores: much of the suite waits (faults that time out, brokers starting,
+# sessions expiring), so a third worker fills the idle CPU. The real-Kafka tests share one
+# worker and one cluster (xdist group apache_kafka); --durations shows where the time goes.
 test: $(STAMP) chromium
-	$(PY) -m pytest -q -n 2 --dist loadgroup
+	$(PY) -m pytest -q -n 3 --dist loadgroup --durations=15
 
 # tests/browser drives Debian's Chromium: installed here when missing and we are root. Elsewhere
 # those tests skip with the reason; under CI=true they may not skip, so this fails instead.
