@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import struct
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
 from engine.sandbox.config import LOOPBACK
 from engine.sandbox.events import EventLog
@@ -28,8 +28,9 @@ SOCKET_BUFFER_BYTES = 4 << 20
 # which would make a 1 MB produce request take many pause/resume rounds).
 READ_LIMIT = 4 << 20
 
-# handler(frame) -> response bytes, or None for no response (acks=0); raises CloseConnection
-FrameHandler = Callable[[bytes, "Connection"], Awaitable[bytes | None]]
+# handler(frame) -> the response frame (bytes, or a list of buffers written in order without
+# joining them), or None for no response (acks=0); raises CloseConnection
+FrameHandler = Callable[[bytes, "Connection"], Awaitable[bytes | list[Any] | None]]
 
 
 class CloseConnection(Exception):
@@ -102,7 +103,10 @@ class SocketServer:
                 frame = await reader.readexactly(size)
                 response = await self.handler(frame, connection)
                 if response is not None:
-                    writer.write(response)
+                    if isinstance(response, list):
+                        writer.writelines(response)     # record batches straight from the log
+                    else:
+                        writer.write(response)
                     await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError, CloseConnection):
             pass

@@ -6,8 +6,9 @@ and a request for any other API or version closes the connection. Each range is 
 the message schema's `validVersions` when this module is imported, so a typo cannot advertise a
 version the codec cannot read or write.
 
-A handler is `async fn(apis, header, request) -> dict | None`: the response's fields (the codec
-adds the header), or None for no response at all (Produce with acks=0).
+A handler is `async fn(apis, header, request) -> dict | EncodedBody | None`: the response's fields
+(the codec adds the header), a body already in wire form (Produce and Fetch, `common.layouts`),
+or None for no response at all (Produce with acks=0).
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
+from engine.sandbox.common.layouts import EncodedBody
 from engine.sandbox.common.protocol import API_KEYS, RequestHeader, schema_versions
 from engine.sandbox.server import admin_apis, config_apis, core_apis, group_apis, transaction_apis
 
 if TYPE_CHECKING:
     from engine.sandbox.server.kafka_apis import KafkaApis
 
-HandlerFn = Callable[["KafkaApis", RequestHeader, Any], Awaitable[dict[str, Any] | None]]
+HandlerFn = Callable[["KafkaApis", RequestHeader, Any], Awaitable[dict[str, Any] | EncodedBody | None]]
 
 
 @dataclass(frozen=True)

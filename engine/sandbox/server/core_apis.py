@@ -16,6 +16,8 @@ from engine.sandbox.server.topic_configs import (MIN_INSYNC_REPLICAS, InvalidCon
 from engine.sandbox.common.records import InvalidRecordBatch, iter_headers
 from engine.sandbox.server.admin_apis import CLUSTER_OPERATIONS, TOPIC_OPERATIONS
 from engine.sandbox.common.errors import Errors
+from engine.sandbox.common.layouts import (EncodedBody, FetchPartition, ProducePartition, fetch_response,
+                                           produce_response)
 from engine.sandbox.log.unified_log import UNDEFINED_EPOCH, UNDEFINED_OFFSET
 from engine.sandbox.common.protocol import RequestHeader, api_versions_body, response_class
 from engine.sandbox.replication.partition import AppendResult
@@ -122,9 +124,8 @@ async def create_topics(apis: "KafkaApis", header: RequestHeader, req: Any) -> d
     return dict(throttle_time_ms=0, topics=results)
 
 
-async def produce(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any] | None:
+async def produce(apis: "KafkaApis", header: RequestHeader, req: Any) -> EncodedBody | None:
     """Produce: append each partition's batches with the request's acks; no response at all for acks=0."""
-    R = response_class(0)
     rm = apis.broker.replica_manager
     acks = req.acks
     jobs = []
@@ -143,16 +144,12 @@ async def produce(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[st
     results = await asyncio.gather(*jobs)
     if acks == 0:
         return None     # acks=0: the producer never reads a response
-    by_topic: dict[str, list[Any]] = {}
+    by_topic: dict[str, list[ProducePartition]] = {}
     for (name, index), result in zip(keys, results):
-        Part = R.TopicProduceResponse.PartitionProduceResponse
-        record_errors = [Part.BatchIndexAndErrorMessage(batch_index=i, batch_index_error_message=m)
-                         for i, m in getattr(result, "record_errors", [])]
-        by_topic.setdefault(name, []).append(Part(
-            index=index, error_code=result.error, base_offset=result.base_offset, log_append_time_ms=-1,
-            log_start_offset=result.log_start_offset, record_errors=record_errors, error_message=result.message))
-    return dict(responses=[R.TopicProduceResponse(name=n, partition_responses=p) for n, p in by_topic.items()],
-                throttle_time_ms=0)
+        by_topic.setdefault(name, []).append(ProducePartition(
+            index, result.error, result.base_offset, result.log_start_offset,
+            getattr(result, "record_errors", ()), result.message))
+    return produce_response(header.api_version, list(by_topic.items()))
 
 
 async def _failed(error: Errors) -> AppendResult:
@@ -192,15 +189,14 @@ def _keyless_in_compacted(apis: "KafkaApis", topic_name: str, index: int, record
     return _RefusedRecords(Errors.INVALID_RECORD, message=message, record_errors=bad)
 
 
-async def fetch(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str, Any]:
+async def fetch(apis: "KafkaApis", header: RequestHeader, req: Any) -> EncodedBody:
     """Fetch: read from the leader up to the HW (or the LSO for read_committed), long-polling up to max_wait_ms."""
-    R = response_class(1)
     rm = apis.broker.replica_manager
     deadline = time.monotonic() + max(req.max_wait_ms, 0) / 1000
     isolation = req.isolation_level
     while True:
         waits = []
-        topics = []
+        topics: list[tuple[str, list[FetchPartition]]] = []
         total = 0
         any_error = False
         budget = req.max_bytes if req.max_bytes > 0 else 1 << 30
@@ -223,19 +219,14 @@ async def fetch(apis: "KafkaApis", header: RequestHeader, req: Any) -> dict[str,
                 total += size
                 budget -= size
                 any_error = any_error or result.error != Errors.NONE
-                aborted = None
-                if isolation == READ_COMMITTED and result.aborted is not None:
-                    aborted = [R.FetchableTopicResponse.PartitionData.AbortedTransaction(producer_id=p, first_offset=o)
-                               for p, o in result.aborted]
-                parts.append(R.FetchableTopicResponse.PartitionData(
-                    partition_index=fp.partition, error_code=result.error, high_watermark=result.high_watermark,
-                    last_stable_offset=result.last_stable_offset, log_start_offset=result.log_start_offset,
-                    aborted_transactions=aborted, preferred_read_replica=-1,
-                    records=b"".join([e.data for e in entries])))
-            topics.append(R.FetchableTopicResponse(topic=ft.topic, partitions=parts))
+                aborted = result.aborted if isolation == READ_COMMITTED else None
+                parts.append(FetchPartition(fp.partition, result.error, result.high_watermark,
+                                            result.last_stable_offset, result.log_start_offset, aborted,
+                                            [e.data for e in entries]))
+            topics.append((ft.topic, parts))
         remaining = deadline - time.monotonic()
         if total >= max(req.min_bytes, 1) or any_error or remaining <= 0 or not apis.broker.running:
-            return dict(throttle_time_ms=0, error_code=0, session_id=0, responses=topics)
+            return fetch_response(header.api_version, topics)
         await _wait_any(waits, remaining)
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.sandbox.common import protocol
 from engine.sandbox.common.errors import Errors
+from engine.sandbox.common.layouts import Buffer, EncodedBody
 from engine.sandbox.faults import Action
 from engine.sandbox.network.socket_server import CloseConnection, Connection
 from engine.sandbox.server.api_handlers import HANDLERS, ApiHandler
@@ -34,8 +35,9 @@ class KafkaApis:
         """The version range of each API key, as ApiVersions advertises it."""
         return {k: (h.min_version, h.max_version) for k, h in self.handlers.items()}
 
-    async def handle(self, frame: bytes, connection: Connection) -> bytes | None:
-        """Answer one request frame: the response frame, None for none (acks=0), or
+    async def handle(self, frame: bytes, connection: Connection) -> bytes | list[Buffer] | None:
+        """Answer one request frame: the response frame (or its buffers, in order, for the data
+        path's hand-encoded responses), None for none (acks=0), or
         CloseConnection for what Kafka would disconnect on (unknown API or version, bad frame)."""
         broker_id = self.broker.broker_id
         try:
@@ -72,8 +74,12 @@ class KafkaApis:
             raise CloseConnection()
         if fields is None:
             return None
+        encoded = isinstance(fields, EncodedBody)
         self.events.emit(broker_id, "response", api=handler.name, correlation_id=header.correlation_id,
-                         ms=round((time.monotonic() - started) * 1000, 1), errors=_errors_in(fields))
+                         ms=round((time.monotonic() - started) * 1000, 1),
+                         errors=_error_names(fields.errors) if encoded else _errors_in(fields))
+        if encoded:
+            return fields.framed(header.correlation_id)
         return protocol.encode_response(header.api_key, header.api_version, header.correlation_id, fields)
 
 
@@ -125,6 +131,11 @@ def _errors_in(fields: dict[str, Any]) -> list[str]:
                     walk(child)
 
     walk(fields)
+    return _error_names(found)
+
+
+def _error_names(found: set[int]) -> list[str]:
+    """Error codes by name, in code order (an unknown code by its number)."""
     names = []
     for code in sorted(found):
         try:
