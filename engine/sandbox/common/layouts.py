@@ -1,23 +1,24 @@
-"""Hand-written encoders for the two responses on the data path: Produce (v3-9) and Fetch (v4-12).
+"""Hand-written codecs for the data path: the Produce request (v3-9) and the Produce (v3-9) and
+Fetch (v4-12) responses.
 
-Every produce is answered with a ProduceResponse and every consumer poll with a FetchResponse,
-so they are written straight from their fixed layouts (the JSON schemas in Kafka's
-clients/src/main/resources/common/message) instead of through the generic codec, which builds a
-container object per partition and copies every fetched record batch into one encode buffer.
-A Fetch body here is a list of buffers: the log's record batches are handed to the socket as
-they are (a vectored write), never joined or copied in Python.
+Every produce and every consumer poll goes through these, so they are read and written straight
+from their fixed layouts (the JSON schemas in Kafka's clients/src/main/resources/common/message)
+instead of through the generic codec, which builds a container object per field group and copies
+every record batch it meets. A Produce request's record batches come out as views of the request
+frame (the broker stamps offsets into them in place and keeps them: no copy), and a Fetch body is a
+list of buffers: the log's record batches are handed to the socket as they are (a vectored write).
 
 Flexible versions (Produce v9, Fetch v12) use compact strings, arrays and byte fields
-(unsigned varint of length + 1, 0 for null) and an empty tagged-field section (one zero byte)
-after each structure; the response header then carries one too. Tests compare every byte with
-kafka-python's codec for every version served.
+(unsigned varint of length + 1, 0 for null) and a tagged-field section after each structure
+(written empty: one zero byte; read and skipped); the headers then carry one too. Tests compare
+every byte with kafka-python's codec for every version served.
 """
 
 from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Any, Sequence
 
 Buffer = bytes | bytearray | memoryview
 
@@ -33,6 +34,7 @@ _NO_TAGS = b"\x00"
 _PRODUCE_PARTITION = struct.Struct(">ihqq")     # index, error, base offset, log append time
 _FETCH_PARTITION = struct.Struct(">ihqqq")      # index, error, high watermark, LSO, log start offset
 _ABORTED = struct.Struct(">qq")                 # producer id, first offset
+_ACKS_TIMEOUT = struct.Struct(">hi")
 
 
 @dataclass(slots=True)
@@ -76,6 +78,124 @@ class FetchPartition:
     log_start_offset: int
     aborted: Sequence[tuple[int, int]] | None      # (producer id, first offset)
     records: Sequence[Buffer]
+
+
+class ProducePartitionData:
+    """One partition's records in a Produce request: a view of the request frame."""
+
+    __slots__ = ("index", "records")
+
+    def __init__(self, index: int, records: memoryview | None) -> None:
+        self.index = index
+        self.records = records
+
+
+class TopicProduceData:
+    """One topic's partitions in a Produce request."""
+
+    __slots__ = ("name", "partition_data")
+
+    def __init__(self, name: str, partition_data: list[ProducePartitionData]) -> None:
+        self.name = name
+        self.partition_data = partition_data
+
+
+class RequestHeaderFields:
+    """The variable part of a request header the broker reports (the client id)."""
+
+    __slots__ = ("client_id",)
+
+    def __init__(self, client_id: str | None) -> None:
+        self.client_id = client_id
+
+
+class ProduceRequest:
+    """A decoded Produce request, with the field names of kafka-python's ProduceRequest."""
+
+    __slots__ = ("header", "transactional_id", "acks", "timeout_ms", "topic_data")
+
+    def __init__(self, header: RequestHeaderFields, transactional_id: str | None, acks: int, timeout_ms: int,
+                 topic_data: list[TopicProduceData]) -> None:
+        self.header = header
+        self.transactional_id = transactional_id
+        self.acks = acks
+        self.timeout_ms = timeout_ms
+        self.topic_data = topic_data
+
+
+class _Reader:
+    """A cursor over a request frame; raises ValueError when a field runs past its end."""
+
+    __slots__ = ("view", "pos", "flexible")
+
+    def __init__(self, frame: Buffer, pos: int, flexible: bool) -> None:
+        self.view = memoryview(frame)
+        self.pos = pos
+        self.flexible = flexible
+
+    def take(self, size: int) -> memoryview:
+        end = self.pos + size
+        if size < 0 or end > len(self.view):
+            raise ValueError(f"a field of {size} bytes runs past the end of the request")
+        out = self.view[self.pos:end]
+        self.pos = end
+        return out
+
+    def unpack(self, layout: struct.Struct) -> tuple[Any, ...]:
+        return layout.unpack(self.take(layout.size))
+
+    def uvarint(self) -> int:
+        value = shift = 0
+        while True:
+            byte = self.take(1)[0]
+            value |= (byte & 0x7F) << shift
+            if byte < 0x80:
+                return value
+            shift += 7
+            if shift > 35:
+                raise ValueError("a varint longer than 5 bytes")
+
+    def length(self, classic: struct.Struct) -> int:
+        """A string, bytes or array length (-1: null), compact in flexible versions."""
+        return self.uvarint() - 1 if self.flexible else self.unpack(classic)[0]
+
+    def string(self, flexible: bool | None = None) -> str | None:
+        size = (self.uvarint() - 1) if (self.flexible if flexible is None else flexible) else self.unpack(_I16)[0]
+        return None if size < 0 else str(self.take(size), "utf-8")
+
+    def skip_tags(self) -> None:
+        if self.flexible:
+            for _ in range(self.uvarint()):
+                self.uvarint()                  # tag
+                self.take(self.uvarint())       # its value
+
+
+def decode_produce_request(frame: Buffer, version: int) -> ProduceRequest:
+    """A Produce request v3-9 (header included), its record batches left in place in `frame`.
+
+    Header: api key, version, correlation id, client id (always a classic nullable string), then
+    tags in flexible versions; body: transactional id, acks, timeout, and per topic, per partition
+    the index and the records (nullable bytes)."""
+    _check("Produce", version, PRODUCE_VERSIONS)
+    flexible = version >= PRODUCE_FLEXIBLE
+    r = _Reader(frame, 8, flexible)
+    header = RequestHeaderFields(r.string(flexible=False))
+    r.skip_tags()
+    transactional_id = r.string()
+    acks, timeout_ms = r.unpack(_ACKS_TIMEOUT)
+    topics = []
+    for _ in range(max(r.length(_I32), 0)):
+        name = r.string()
+        partitions = []
+        for _ in range(max(r.length(_I32), 0)):
+            index, = r.unpack(_I32)
+            size = r.length(_I32)
+            partitions.append(ProducePartitionData(index, None if size < 0 else r.take(size)))
+            r.skip_tags()
+        r.skip_tags()
+        topics.append(TopicProduceData(name or "", partitions))
+    r.skip_tags()
+    return ProduceRequest(header, transactional_id, acks, timeout_ms, topics)
 
 
 def uvarint(value: int) -> bytes:

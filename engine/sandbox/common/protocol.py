@@ -20,8 +20,10 @@ import kafka.protocol as _kp
 from kafka.protocol.api_message import ApiMessage
 
 from engine.sandbox.common.errors import Errors
+from engine.sandbox.common.layouts import PRODUCE_VERSIONS, decode_produce_request
 
 _HEADER = struct.Struct(">hhi")
+PRODUCE = 0
 _CLIENT_ID_LENGTH = struct.Struct(">h")
 # Room past the client id for the flexible header's tagged fields (none are defined today).
 _HEADER_TAGS_ROOM = 1024
@@ -83,13 +85,16 @@ def peek_header(frame: bytes) -> RequestHeader:
     return RequestHeader(*_HEADER.unpack_from(frame))
 
 
-def decode_request(header: RequestHeader, frame: bytes) -> Any:
-    """The whole request (header and body) decoded with kafka-python's codec at the header's version.
+def decode_request(header: RequestHeader, frame: bytes | bytearray) -> Any:
+    """The whole request (header and body) decoded at the header's version: Produce by its
+    hand-written layout (`layouts`), every other API with kafka-python's codec.
 
     The header is parsed from a copy of its own bytes and the body from a view of the frame:
     kafka-python's `decode(header=True)` would copy the whole frame (a megabyte of produce
     records) just to read the header.
     """
+    if header.api_key == PRODUCE and PRODUCE_VERSIONS[0] <= header.api_version <= PRODUCE_VERSIONS[1]:
+        return decode_produce_request(frame, header.api_version)     # batches stay in the frame
     cls = REQUESTS[header.api_key]
     client_id_length, = _CLIENT_ID_LENGTH.unpack_from(frame, _HEADER.size)
     prefix = _HEADER.size + _CLIENT_ID_LENGTH.size + max(client_id_length, 0) + _HEADER_TAGS_ROOM

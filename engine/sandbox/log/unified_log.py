@@ -30,7 +30,8 @@ class LogEntry:
     """One record batch in the log, kept as the bytes a Fetch returns (never mutated once appended)."""
 
     header: BatchHeader    # as stamped in the log (base offset, leader epoch)
-    data: bytes | bytearray
+    # Its own bytes, or a view of the Produce request it arrived in (kept alive by the view).
+    data: bytes | bytearray | memoryview
 
 
 class LogSegment:
@@ -97,7 +98,7 @@ class Log:
         return len(self._segments)
 
     # --- writes ---------------------------------------------------------------
-    def append_as_leader(self, batch: bytearray, header: BatchHeader, leader_epoch: int) -> BatchHeader:
+    def append_as_leader(self, batch: bytearray | memoryview, header: BatchHeader, leader_epoch: int) -> BatchHeader:
         """Give a validated batch the next offsets; returns its header as stored."""
         assign_offsets(batch, self.log_end_offset, leader_epoch)
         return self._append(batch, read_header(batch))
@@ -107,7 +108,7 @@ class Log:
         shared with the leader's log, as neither ever changes them."""
         return self._append(entry.data, entry.header)
 
-    def _append(self, batch: bytes | bytearray, header: BatchHeader) -> BatchHeader:
+    def _append(self, batch: bytes | bytearray | memoryview, header: BatchHeader) -> BatchHeader:
         self._place(LogEntry(header, batch))
         self.log_end_offset = header.last_offset + 1
         if not self._epochs or header.leader_epoch > self._epochs[-1][0]:

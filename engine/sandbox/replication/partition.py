@@ -129,7 +129,7 @@ class Partition:
         return self._changed
 
     # --- leader: produce --------------------------------------------------------------
-    def append_records_to_leader(self, records: bytes, required_acks: int) -> AppendResult:
+    def append_records_to_leader(self, records: bytes | memoryview, required_acks: int) -> AppendResult:
         """Produce as leader: min.insync.replicas (acks=all), idempotence checks (KIP-98), then append."""
         if not self.is_leader:
             return AppendResult(Errors.NOT_LEADER_OR_FOLLOWER)
@@ -137,7 +137,9 @@ class Partition:
         if required_acks == -1 and len(isr) < self.state.min_insync_replicas:
             return AppendResult(Errors.NOT_ENOUGH_REPLICAS,
                                 message=f"ISR {isr} is smaller than min.insync.replicas={self.state.min_insync_replicas}")
-        buf = bytearray(records)
+        # A writable view is the request frame's own memory, which the broker owns from here on:
+        # the batches are stamped and kept in place. Anything else is copied first.
+        buf = records if isinstance(records, memoryview) and not records.readonly else bytearray(records)
         try:
             headers = list(iter_headers(buf))
         except InvalidRecordBatch as exc:

@@ -7,7 +7,7 @@ import pytest
 
 from engine.sandbox.common import layouts
 from engine.sandbox.common.layouts import FetchPartition, ProducePartition
-from engine.sandbox.common.protocol import RESPONSES, encode_response
+from engine.sandbox.common.protocol import REQUESTS, RESPONSES, decode_request, encode_response, peek_header
 from engine.sandbox.server.api_handlers import API_HANDLERS
 
 SERVED = {h.name: (h.min_version, h.max_version) for h in API_HANDLERS}
@@ -91,3 +91,35 @@ def test_versions_without_a_layout_are_refused() -> None:
 def test_uvarint() -> None:
     assert [layouts.uvarint(v) for v in (0, 1, 127, 128, 300, 1 << 21)] == [
         b"\x00", b"\x01", b"\x7f", b"\x80\x01", b"\xac\x02", b"\x80\x80\x80\x01"]
+
+
+def produce_request_frame(version: int, transactional_id: str | None, topics: list) -> bytes:
+    P = REQUESTS[0]
+    Data = P.TopicProduceData
+    req = P(version=version, transactional_id=transactional_id, acks=-1, timeout_ms=30000, topic_data=[
+        Data(name=name, partition_data=[Data.PartitionProduceData(index=i, records=r) for i, r in parts])
+        for name, parts in topics])
+    req.with_header(correlation_id=77, client_id="rdkafka é")
+    return bytes(req.encode(header=True, framed=True))[4:]
+
+
+@pytest.mark.parametrize("version", range(SERVED["Produce"][0], SERVED["Produce"][1] + 1))
+def test_produce_request_decodes_as_the_codec_does_with_records_left_in_the_frame(version: int) -> None:
+    topics = [("orders", [(0, b"\x01" * 70), (5, None)]), ("o" * 300, [(2, bytes(range(256)) * 600)])]
+    frame = bytearray(produce_request_frame(version, "txn-1" if version % 2 else None, topics))
+    request = decode_request(peek_header(frame), frame)
+    reference = REQUESTS[0].decode(bytes(frame), version=version, header=True)
+    assert request.header.client_id == reference.header.client_id == "rdkafka é"
+    assert (request.transactional_id, request.acks, request.timeout_ms) == \
+        (reference.transactional_id, reference.acks, reference.timeout_ms)
+    got = [(t.name, [(p.index, None if p.records is None else bytes(p.records)) for p in t.partition_data])
+           for t in request.topic_data]
+    assert got == [(t.name, [(p.index, p.records) for p in t.partition_data]) for t in reference.topic_data]
+    records = request.topic_data[1].partition_data[0].records
+    assert isinstance(records, memoryview) and records.obj is frame and not records.readonly
+
+
+def test_a_truncated_produce_request_is_refused() -> None:
+    frame = produce_request_frame(9, None, [("t", [(0, b"x" * 100)])])
+    with pytest.raises(ValueError, match="past the end"):
+        layouts.decode_produce_request(bytearray(frame[:-20]), 9)
