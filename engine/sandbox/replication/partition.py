@@ -296,16 +296,21 @@ class Partition:
         """Append batches fetched from the leader, keeping their offsets (sharing their bytes);
         adopt the leader's HW up to our end, and its log start offset."""
         log = self.log
-        log.config = self.log_config
-        for entry in fetched.entries:
-            stored = log.append_as_follower(entry)
-            self.producer_state.on_append(stored, entry.data)
+        changed = bool(fetched.entries)
+        if changed:
+            log.config = self.log_config
+            for entry in fetched.entries:
+                stored = log.append_as_follower(entry)
+                self.producer_state.on_append(stored, entry.data)
         new_hw = min(fetched.high_watermark, log.log_end_offset)
         if new_hw > self.high_watermark:
             self.high_watermark = new_hw
+            changed = True
         if log.maybe_increment_log_start_offset(min(fetched.log_start_offset, self.high_watermark)):
             self.producer_state.truncate_head(log.log_start_offset)
-        self.notify()
+            changed = True
+        if changed:         # an empty fetch that moved nothing wakes no one
+            self.notify()
 
     # --- retention ----------------------------------------------------------------------
     def delete_old_segments(self, now_ms: int, producer_id_expiration_ms: int) -> None:

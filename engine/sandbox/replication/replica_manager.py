@@ -150,21 +150,63 @@ class ReplicaManager:
     async def append_records(self, topic: str, index: int, records: bytes, required_acks: int,
                              timeout_ms: int) -> AppendResult:
         """Produce to one partition with acks 0/1/all; acks=all waits for the ISR up to timeout_ms."""
+        result, waiter = self.append_to_leader(topic, index, records, required_acks)
+        if waiter is not None:
+            await self.wait_for_isr([(topic, index, result, waiter)], timeout_ms)
+        return result
+
+    def append_to_leader(self, topic: str, index: int, records: bytes | memoryview,
+                         required_acks: int) -> tuple[AppendResult, "asyncio.Future[Errors] | None"]:
+        """Append as leader now; for acks=all also the future set once the ISR has the records
+        (its outcome goes into the result by `wait_for_isr`)."""
         error, partition = self.leader_partition(topic, index)
         if partition is None:
-            return AppendResult(error)
+            return AppendResult(error), None
         result = partition.append_records_to_leader(records, required_acks)
         if result.error != Errors.NONE or required_acks != -1:
-            return result
-        waiter = partition.wait_for_high_watermark(result.last_offset + 1)
-        try:
-            result.error = await asyncio.wait_for(waiter, max(timeout_ms, 1) / 1000)
-        except TimeoutError:
-            result.error = Errors.REQUEST_TIMED_OUT
-        if result.error != Errors.NONE:
-            self.events.emit(self.broker_id, "produce_error", topic=topic, partition=index,
-                             error=result.error.name, base_offset=result.base_offset)
-        return result
+            return result, None
+        return result, partition.wait_for_high_watermark(result.last_offset + 1)
+
+    async def wait_for_isr(self, waiting: list[tuple[str, int, AppendResult, "asyncio.Future[Errors]"]],
+                           timeout_ms: int) -> None:
+        """acks=all: wait until every appended partition's high watermark passes its records, or
+        the request's timeout (REQUEST_TIMED_OUT for those still waiting); one wait per request."""
+        loop = asyncio.get_running_loop()
+        pending = [w for *_, w in waiting if not w.done()]
+        if pending:
+            all_done = loop.create_future()
+            left = [len(pending)]
+
+            def one_done(_: "asyncio.Future[Errors]") -> None:
+                left[0] -= 1
+                if not left[0] and not all_done.done():
+                    all_done.set_result(None)
+
+            def timed_out() -> None:
+                if not all_done.done():
+                    all_done.set_result(None)
+
+            for w in pending:
+                w.add_done_callback(one_done)
+            timer = loop.call_later(max(timeout_ms, 1) / 1000, timed_out)
+            try:
+                await all_done
+            finally:
+                timer.cancel()
+                cancelled = not all_done.done()      # the request itself was cancelled (shutdown)
+                for w in pending:
+                    w.remove_done_callback(one_done)
+                    if cancelled:
+                        w.cancel()
+        for topic, index, result, waiter in waiting:
+            if waiter.done():
+                result.error = waiter.result()
+            else:
+                waiter.cancel()
+                result.error = Errors.REQUEST_TIMED_OUT
+            if result.error != Errors.NONE:
+                self.events.emit(self.broker_id, "produce_error", topic=topic, partition=index,
+                                 error=result.error.name, base_offset=result.base_offset)
 
     # --- fetch --------------------------------------------------------------------------
     def read(self, topic: str, index: int, offset: int, max_bytes: int, isolation: int,

@@ -125,23 +125,31 @@ async def create_topics(apis: "KafkaApis", header: RequestHeader, req: Any) -> d
 
 
 async def produce(apis: "KafkaApis", header: RequestHeader, req: Any) -> EncodedBody | None:
-    """Produce: append each partition's batches with the request's acks; no response at all for acks=0."""
+    """Produce: append each partition's batches with the request's acks; no response at all for acks=0.
+
+    Every partition is appended first, in request order; acks=all then waits once for all of
+    them to reach the ISR (Kafka's one DelayedProduce per request), up to the request's timeout."""
     rm = apis.broker.replica_manager
     acks = req.acks
-    jobs = []
     keys = []
+    results: list[AppendResult] = []
+    waiting: list[tuple[str, int, AppendResult, asyncio.Future[Errors]]] = []
     for td in req.topic_data:
         for pd in td.partition_data:
             keys.append((td.name, pd.index))
             if acks not in (0, 1, -1):
-                jobs.append(_failed(Errors.INVALID_REQUIRED_ACKS))
+                result = AppendResult(Errors.INVALID_REQUIRED_ACKS)
             elif pd.records is None:
-                jobs.append(_failed(Errors.CORRUPT_MESSAGE))
+                result = AppendResult(Errors.CORRUPT_MESSAGE)
             elif (refused := _keyless_in_compacted(apis, td.name, pd.index, pd.records)) is not None:
-                jobs.append(_refused(refused))
+                result = refused
             else:
-                jobs.append(rm.append_records(td.name, pd.index, pd.records, acks, req.timeout_ms))
-    results = await asyncio.gather(*jobs)
+                result, waiter = rm.append_to_leader(td.name, pd.index, pd.records, acks)
+                if waiter is not None:
+                    waiting.append((td.name, pd.index, result, waiter))
+            results.append(result)
+    if waiting:
+        await rm.wait_for_isr(waiting, req.timeout_ms)
     if acks == 0:
         return None     # acks=0: the producer never reads a response
     by_topic: dict[str, list[ProducePartition]] = {}
@@ -152,19 +160,11 @@ async def produce(apis: "KafkaApis", header: RequestHeader, req: Any) -> Encoded
     return produce_response(header.api_version, list(by_topic.items()))
 
 
-async def _failed(error: Errors) -> AppendResult:
-    return AppendResult(error)
-
-
 @dataclass
 class _RefusedRecords(AppendResult):
     """A produce refused for some of its records: which ones (index in their batch) and why."""
 
     record_errors: list[tuple[int, str]] = field(default_factory=list)
-
-
-async def _refused(result: AppendResult) -> AppendResult:
-    return result
 
 
 def _keyless_in_compacted(apis: "KafkaApis", topic_name: str, index: int, records: bytes) -> AppendResult | None:
