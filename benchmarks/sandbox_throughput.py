@@ -8,6 +8,10 @@ the median and range over --runs are printed (the target is >= 1.0). Real Apache
 (`course kafka`, the pinned release, 3 brokers behind the course's proxies, same topics) is a
 third column, measured after those runs, when a JDK and Maven are installed; --no-kafka leaves it out.
 
+The sandbox's own CPU per message (its whole process, user and kernel time, from Linux's
+/proc/<pid>/task/*/schedstat) is printed for each phase: unlike the ratios, it hardly depends
+on how busy the machine is. The load average is printed last.
+
 The sandbox runs as `course sandbox` in its own process and its own session, as a learner
 runs it (in another terminal): in this process the client's Python loop would hold the GIL the
 broker thread needs, and in this session Linux's autogroup scheduler would charge the broker's
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import statistics
 import subprocess
 import sys
@@ -93,21 +98,42 @@ def consume(conf: dict[str, Any], topic: str, n: int, name: str = "") -> float:
     return got / elapsed
 
 
-def one_run(conf: dict[str, Any], topic: str, n: int, name: str) -> tuple[float, float]:
-    """Produce n messages to a new topic, then consume them: (produce msg/s, consume msg/s)."""
+def cpu_seconds(pid: int | None) -> float | None:
+    """CPU time a process has used so far, all its threads, user and kernel (Linux's
+    /proc/<pid>/task/*/schedstat, in nanoseconds); None where that is not available."""
+    if pid is None:
+        return None
+    total = 0
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            total += int((task / "schedstat").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return total / 1e9
+
+
+def one_run(conf: dict[str, Any], topic: str, n: int, name: str,
+            pid: int | None = None) -> tuple[float, float, float | None, float | None]:
+    """Produce n messages to a new topic, then consume them: (produce msg/s, consume msg/s) and,
+    for a cluster in process `pid`, its CPU microseconds per message in each phase."""
+    before = cpu_seconds(pid)
     produced = produce(conf, topic, n)
+    middle = cpu_seconds(pid)
     try:
         consumed = consume(conf, topic, n, name)
     except ShortRead as exc:      # seen once with the mock cluster; say so and read again
         print(f"  {name:16s} {topic}: {exc}; reading again", flush=True)
         consumed = consume(conf, topic, n, name)
-    return produced, consumed
+    after = cpu_seconds(pid)
+    if before is None or middle is None or after is None:
+        return produced, consumed, None, None
+    return produced, consumed, (middle - before) * 1e6 / n, (after - middle) * 1e6 / n
 
 
 @contextlib.contextmanager
-def cluster_process(command_name: str, partitions: int, runs: int) -> Iterator[dict[str, Any]]:
+def cluster_process(command_name: str, partitions: int, runs: int) -> Iterator[tuple[dict[str, Any], int]]:
     """`course sandbox` or `course kafka` (3 brokers, the runs' topics) in its own process and its
-    own session; yields the client config for it and stops it after."""
+    own session; yields the client config for it and the process id, and stops it after."""
     command = [sys.executable, "-m", "course", command_name, "--brokers", "3", "--events", "none",
                "--min-insync-replicas", "2", *[f"--topic=bench-{r}:{partitions}" for r in range(1, runs + 1)]]
     cluster = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True)
@@ -120,7 +146,7 @@ def cluster_process(command_name: str, partitions: int, runs: int) -> Iterator[d
         time.sleep(0.5)     # let it create the topics it was given
         if command_name == "kafka":
             wait_for_topics(bootstrap, runs)
-        yield {"bootstrap.servers": bootstrap}
+        yield {"bootstrap.servers": bootstrap}, cluster.pid
     finally:
         cluster.terminate()
         cluster.wait(60)
@@ -165,19 +191,24 @@ def main() -> int:
     partitions = len(mock_owner.list_topics("bench-probe", timeout=10).topics["bench-probe"].partitions)
 
     rows: list[tuple[float, float, float, float]] = []      # sandbox p, c, mock p, c
+    sandbox_cpu: list[tuple[float, float]] = []             # sandbox process CPU us/msg: produce, consume
     try:
-        with cluster_process("sandbox", partitions, runs) as local:
+        with cluster_process("sandbox", partitions, runs) as (local, pid):
             for run in range(1, runs + 1):
                 # Both sides in the same minute, the order alternating, so a busy spell on this
                 # shared machine hits both rather than one.
-                sides = [("librdkafka mock", mock), ("sandbox", local)]
+                sides = [("librdkafka mock", mock, None), ("sandbox", local, pid)]
                 if run % 2 == 0:
                     sides.reverse()
-                got = {name: one_run(conf, f"bench-{run}", n, name) for name, conf in sides}
-                (sp, sc), (mp, mc) = got["sandbox"], got["librdkafka mock"]
+                got = {name: one_run(conf, f"bench-{run}", n, name, cpu_pid) for name, conf, cpu_pid in sides}
+                (sp, sc, spu, scu), (mp, mc, _, _) = got["sandbox"], got["librdkafka mock"]
                 rows.append((sp, sc, mp, mc))
+                cpu = ""
+                if spu is not None and scu is not None:
+                    sandbox_cpu.append((spu, scu))
+                    cpu = f" | sandbox CPU {spu:.2f}/{scu:.2f} us/msg"
                 print(f"  run {run}: sandbox produce {sp:>9,.0f} consume {sc:>9,.0f} | mock produce {mp:>9,.0f} "
-                      f"consume {mc:>9,.0f} | ratio produce {sp / mp:.2f} consume {sc / mc:.2f}", flush=True)
+                      f"consume {mc:>9,.0f} | ratio produce {sp / mp:.2f} consume {sc / mc:.2f}{cpu}", flush=True)
     finally:
         del mock_owner
 
@@ -187,9 +218,9 @@ def main() -> int:
 
         try:
             find_tools(need_mvn=True)
-            with cluster_process("kafka", partitions, runs) as real:
+            with cluster_process("kafka", partitions, runs) as (real, _):
                 for run in range(1, runs + 1):
-                    kafka.append(one_run(real, f"bench-{run}", n, "real Kafka"))
+                    kafka.append(one_run(real, f"bench-{run}", n, "real Kafka")[:2])
                     print(f"  run {run}: real Kafka produce {kafka[-1][0]:>9,.0f} consume {kafka[-1][1]:>9,.0f}",
                           flush=True)
         except MissingTool as exc:
@@ -205,6 +236,11 @@ def main() -> int:
               f"consume median {statistics.median(c):>10,.0f} msg/s")
     print(f"{'ratio':16s} produce {spread([r[0] / r[2] for r in rows])}   "
           f"consume {spread([r[1] / r[3] for r in rows])}   (median [range]; target >= 1.0)")
+    if sandbox_cpu:
+        # What the broker spends, whatever the machine's load: the part of the ratio the sandbox owns.
+        print(f"{'sandbox CPU':16s} produce {spread([p for p, _ in sandbox_cpu])} us/msg   "
+              f"consume {spread([c for _, c in sandbox_cpu])} us/msg   (whole process, user + kernel)")
+    print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     if kafka:
         kp = statistics.median(p for p, _ in kafka)
         kc = statistics.median(c for _, c in kafka)
