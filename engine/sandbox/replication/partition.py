@@ -35,7 +35,7 @@ class FollowerState:
     last_fetch_time: float = field(default_factory=time.monotonic)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FollowerFetch:
     """A leader's answer to a follower's fetch: batches, its high watermark and log start offset."""
 
@@ -86,7 +86,11 @@ class Partition:
         self.leader_epoch = -1
         self.followers: dict[int, FollowerState] = {}
         self._delayed: list[DelayedProduce] = []
-        self._changed = asyncio.Event()
+        # Long-polling fetches wait on an Event handed out by changed(); followers' fetchers on a
+        # future each (add_change_waiter). Both are woken by notify(), which counts the changes.
+        self._changed: asyncio.Event | None = None
+        self._change_waiters: list[asyncio.Future[None]] = []
+        self.changes = 0
 
     @property
     def log_config(self) -> LogConfig:
@@ -121,12 +125,32 @@ class Partition:
     # --- waking fetchers ------------------------------------------------------------
     def notify(self) -> None:
         """Wake long-polling fetches waiting on this partition (new data or a high-watermark move)."""
-        self._changed.set()
-        self._changed = asyncio.Event()
+        self.changes += 1
+        if self._changed is not None:       # an event nobody took needs neither setting nor replacing
+            self._changed.set()
+            self._changed = None
+        if self._change_waiters:
+            waiters, self._change_waiters = self._change_waiters, []
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
 
     def changed(self) -> asyncio.Event:
         """An event set at the next append or high-watermark move."""
+        if self._changed is None:
+            self._changed = asyncio.Event()
         return self._changed
+
+    def add_change_waiter(self, waiter: "asyncio.Future[None]", seen: int) -> None:
+        """Set `waiter` at the next append or high-watermark move after the `seen`-th change (at
+        once if there has been one since): a follower's fetcher waits without a task or an Event."""
+        if self.changes != seen:
+            waiter.set_result(None)
+            return
+        waiters = self._change_waiters
+        if len(waiters) >= 16:       # an idle partition: drop the waiters that timed out or were cancelled
+            waiters[:] = [w for w in waiters if not w.done()]
+        waiters.append(waiter)
 
     # --- leader: produce --------------------------------------------------------------
     def append_records_to_leader(self, records: bytes | memoryview, required_acks: int) -> AppendResult:
@@ -218,7 +242,9 @@ class Partition:
             return FollowerFetch(Errors.NOT_LEADER_OR_FOLLOWER, [])
         if fetch_offset < self.log.log_start_offset:
             return FollowerFetch(Errors.OFFSET_OUT_OF_RANGE, [], self.high_watermark, self.log.log_start_offset)
-        follower = self.followers.setdefault(replica_id, FollowerState())
+        follower = self.followers.get(replica_id)
+        if follower is None:
+            follower = self.followers[replica_id] = FollowerState()
         now = time.monotonic()
         leo = self.log.log_end_offset
         if fetch_offset >= leo:

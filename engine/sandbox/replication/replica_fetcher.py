@@ -22,6 +22,11 @@ IDLE_WAIT_S = 0.5
 LeaderLookup = Callable[[str, int, int], Partition | None]   # (topic, partition, leader id)
 
 
+def _wake(waiter: "asyncio.Future[None]") -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
 class ReplicaFetcher:
     """One follower replica's fetch loop from its leader (Kafka's ReplicaFetcherThread); see above."""
 
@@ -39,6 +44,7 @@ class ReplicaFetcher:
         self.task.cancel()
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
         replica = self.replica
         truncated = False
         while True:
@@ -54,9 +60,10 @@ class ReplicaFetcher:
                 truncated = True
             fetch_offset = replica.log.log_end_offset
             fetched = leader.fetch_for_follower(replica.broker_id, fetch_offset, FETCH_MAX_BYTES)
-            # Taken after the fetch (nothing runs in between): set by whatever comes after what
-            # this fetch saw, including a high watermark this very fetch moved (already in it).
-            changed = leader.changed()
+            # Counted after the fetch (nothing runs in between): the wait below ends at whatever
+            # comes after what this fetch saw, including a high watermark this very fetch moved
+            # (already in it).
+            seen = leader.changes
             if fetched.error == Errors.OFFSET_OUT_OF_RANGE:
                 # Retention deleted what we need next: start over at the leader's log start.
                 replica.truncate_fully_and_start_at(
@@ -72,11 +79,15 @@ class ReplicaFetcher:
                                  leader=self.leader_id, fetch_offset=fetch_offset,
                                  log_end_offset=replica.log.log_end_offset, high_watermark=replica.high_watermark)
                 continue          # fetch again at once: that is how the leader learns our new LEO
+            # A future of our own, set by the leader's next change or after IDLE_WAIT_S: no task,
+            # Event or timeout context per wait (a follower waits after every produce).
+            waiter = loop.create_future()
+            leader.add_change_waiter(waiter, seen)
+            timer = loop.call_later(IDLE_WAIT_S, _wake, waiter)
             try:
-                async with asyncio.timeout(IDLE_WAIT_S):    # no task per wait, unlike wait_for
-                    await changed.wait()
-            except TimeoutError:
-                pass
+                await waiter
+            finally:
+                timer.cancel()
 
     def _truncate_to_leader(self, leader: Partition) -> None:
         replica = self.replica
