@@ -8,9 +8,10 @@ the median and range over --runs are printed (the target is >= 1.0). Real Apache
 (`course kafka`, the pinned release, 3 brokers behind the course's proxies, same topics) is a
 third column, measured after those runs, when a JDK and Maven are installed; --no-kafka leaves it out.
 
-The sandbox's own CPU per message (its whole process, user and kernel time, from Linux's
-/proc/<pid>/task/*/schedstat) is printed for each phase: unlike the ratios, it hardly depends
-on how busy the machine is. The load average is printed last.
+Each cluster's own CPU per message over the same timed spans is printed too (user and kernel
+time, from Linux's /proc/<pid>/task/*/schedstat: the sandbox's whole process, the mock cluster's
+rdk:mock thread): unlike the rates, it hardly depends on how busy the machine is. The load average is
+printed last.
 
 The sandbox runs as `course sandbox` in its own process and its own session, as a learner
 runs it (in another terminal): in this process the client's Python loop would hold the GIL the
@@ -32,7 +33,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import confluent_kafka as ck
 import confluent_kafka.admin  # noqa: F401  (ck.admin)
@@ -43,7 +44,29 @@ ROOT = Path(__file__).resolve().parents[1]
 PAYLOAD = b"x" * 100
 
 
-def produce(conf: dict[str, Any], topic: str, n: int) -> float:
+def cpu_seconds(pid: int, thread: str | None = None) -> float | None:
+    """CPU time a process (or only its threads named `thread`) has used so far, user and kernel
+    (Linux's /proc/<pid>/task/*/schedstat, in nanoseconds); None where that is not available."""
+    total = 0
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            if thread is None or (task / "comm").read_text().strip() == thread:
+                total += int((task / "schedstat").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return total / 1e9
+
+
+CpuClock = Callable[[], "float | None"]
+
+
+def per_message(before: float | None, after: float | None, n: int) -> float | None:
+    """CPU microseconds per message between two readings of a cluster's CPU clock."""
+    return None if before is None or after is None or not n else (after - before) * 1e6 / n
+
+
+def produce(conf: dict[str, Any], topic: str, n: int, cpu: CpuClock = lambda: None) -> tuple[float, float | None]:
+    """n messages after a warm-up one: msg/s, and the cluster's CPU us/msg over the same span."""
     errors = [0]
 
     def report(err: Any, _msg: Any) -> None:
@@ -53,6 +76,7 @@ def produce(conf: dict[str, Any], topic: str, n: int) -> float:
     producer = ck.Producer({**conf, "acks": "all", "enable.idempotence": True, "linger.ms": 5})
     producer.produce(topic, b"warm-up", on_delivery=report)
     producer.flush(30)
+    cpu_before = cpu()
     started = time.perf_counter()
     for _ in range(n):
         while True:
@@ -64,17 +88,20 @@ def produce(conf: dict[str, Any], topic: str, n: int) -> float:
         producer.poll(0)
     left = producer.flush(120)
     elapsed = time.perf_counter() - started
+    cpu_used = per_message(cpu_before, cpu(), n)
     if left or errors[0]:
         raise SystemExit(f"produce failed: {left} undelivered, {errors[0]} errors")
-    return n / elapsed
+    return n / elapsed, cpu_used
 
 
 class ShortRead(Exception):
     pass
 
 
-def consume(conf: dict[str, Any], topic: str, n: int, name: str = "") -> float:
-    """From assigning to the last message: everything the partitions hold.
+def consume(conf: dict[str, Any], topic: str, n: int, name: str = "",
+            cpu: CpuClock = lambda: None) -> tuple[float, float | None]:
+    """From assigning to the last message: everything the partitions hold (msg/s, and the
+    cluster's CPU us/msg over the same span).
 
     librdkafka's mock cluster trims old log segments on its own, so its partitions may start
     past offset 0: each partition is read from its low watermark, and what it holds counts.
@@ -84,6 +111,7 @@ def consume(conf: dict[str, Any], topic: str, n: int, name: str = "") -> float:
     partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
     bounds = {p: consumer.get_watermark_offsets(ck.TopicPartition(topic, p), timeout=10) for p in partitions}
     expected = sum(high - low for low, high in bounds.values())
+    cpu_before = cpu()
     started = time.perf_counter()
     consumer.assign([ck.TopicPartition(topic, p, low) for p, (low, _) in bounds.items()])
     got = 0
@@ -91,43 +119,25 @@ def consume(conf: dict[str, Any], topic: str, n: int, name: str = "") -> float:
     while got < expected and time.time() < deadline:
         got += sum(1 for m in consumer.consume(10_000, 0.5) if m.error() is None)
     elapsed = time.perf_counter() - started
+    cpu_used = per_message(cpu_before, cpu(), got)
     consumer.close()
     if got != expected or expected < n // 2:
         raise ShortRead(f"{name} consume from {conf['bootstrap.servers']} got {got} of {expected} "
                         f"({n + 1} produced) in {elapsed:.0f}s")
-    return got / elapsed
-
-
-def cpu_seconds(pid: int | None) -> float | None:
-    """CPU time a process has used so far, all its threads, user and kernel (Linux's
-    /proc/<pid>/task/*/schedstat, in nanoseconds); None where that is not available."""
-    if pid is None:
-        return None
-    total = 0
-    try:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            total += int((task / "schedstat").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return None
-    return total / 1e9
+    return got / elapsed, cpu_used
 
 
 def one_run(conf: dict[str, Any], topic: str, n: int, name: str,
-            pid: int | None = None) -> tuple[float, float, float | None, float | None]:
-    """Produce n messages to a new topic, then consume them: (produce msg/s, consume msg/s) and,
-    for a cluster in process `pid`, its CPU microseconds per message in each phase."""
-    before = cpu_seconds(pid)
-    produced = produce(conf, topic, n)
-    middle = cpu_seconds(pid)
+            cpu: CpuClock = lambda: None) -> tuple[float, float, float | None, float | None]:
+    """Produce n messages to a new topic, then consume them: (produce msg/s, consume msg/s) and
+    the cluster's CPU microseconds per message in each (None without a `cpu` clock)."""
+    produced, produce_cpu = produce(conf, topic, n, cpu)
     try:
-        consumed = consume(conf, topic, n, name)
+        consumed, consume_cpu = consume(conf, topic, n, name, cpu)
     except ShortRead as exc:      # seen once with the mock cluster; say so and read again
         print(f"  {name:16s} {topic}: {exc}; reading again", flush=True)
-        consumed = consume(conf, topic, n, name)
-    after = cpu_seconds(pid)
-    if before is None or middle is None or after is None:
-        return produced, consumed, None, None
-    return produced, consumed, (middle - before) * 1e6 / n, (after - middle) * 1e6 / n
+        consumed, consume_cpu = consume(conf, topic, n, name, cpu)
+    return produced, consumed, produce_cpu, consume_cpu
 
 
 @contextlib.contextmanager
@@ -191,22 +201,25 @@ def main() -> int:
     partitions = len(mock_owner.list_topics("bench-probe", timeout=10).topics["bench-probe"].partitions)
 
     rows: list[tuple[float, float, float, float]] = []      # sandbox p, c, mock p, c
-    sandbox_cpu: list[tuple[float, float]] = []             # sandbox process CPU us/msg: produce, consume
+    cpu_rows: list[tuple[float, float, float, float]] = []  # CPU us/msg: sandbox p, c, mock p, c
     try:
         with cluster_process("sandbox", partitions, runs) as (local, pid):
             for run in range(1, runs + 1):
                 # Both sides in the same minute, the order alternating, so a busy spell on this
-                # shared machine hits both rather than one.
-                sides = [("librdkafka mock", mock, None), ("sandbox", local, pid)]
+                # shared machine hits both rather than one. The mock cluster's CPU is its own
+                # thread's (rdk:mock, in this process); the sandbox's its whole process.
+                sides: list[tuple[str, dict[str, Any], CpuClock]] = [
+                    ("librdkafka mock", mock, lambda: cpu_seconds(os.getpid(), "rdk:mock")),
+                    ("sandbox", local, lambda: cpu_seconds(pid))]
                 if run % 2 == 0:
                     sides.reverse()
-                got = {name: one_run(conf, f"bench-{run}", n, name, cpu_pid) for name, conf, cpu_pid in sides}
-                (sp, sc, spu, scu), (mp, mc, _, _) = got["sandbox"], got["librdkafka mock"]
+                got = {name: one_run(conf, f"bench-{run}", n, name, clock) for name, conf, clock in sides}
+                (sp, sc, spu, scu), (mp, mc, mpu, mcu) = got["sandbox"], got["librdkafka mock"]
                 rows.append((sp, sc, mp, mc))
                 cpu = ""
-                if spu is not None and scu is not None:
-                    sandbox_cpu.append((spu, scu))
-                    cpu = f" | sandbox CPU {spu:.2f}/{scu:.2f} us/msg"
+                if None not in (spu, scu, mpu, mcu):
+                    cpu_rows.append((spu, scu, mpu, mcu))  # type: ignore[arg-type]
+                    cpu = f" | CPU us/msg sandbox {spu:.2f}/{scu:.2f} mock {mpu:.2f}/{mcu:.2f}"
                 print(f"  run {run}: sandbox produce {sp:>9,.0f} consume {sc:>9,.0f} | mock produce {mp:>9,.0f} "
                       f"consume {mc:>9,.0f} | ratio produce {sp / mp:.2f} consume {sc / mc:.2f}{cpu}", flush=True)
     finally:
@@ -220,7 +233,8 @@ def main() -> int:
             find_tools(need_mvn=True)
             with cluster_process("kafka", partitions, runs) as (real, _):
                 for run in range(1, runs + 1):
-                    kafka.append(one_run(real, f"bench-{run}", n, "real Kafka")[:2])
+                    produced, consumed, _, _ = one_run(real, f"bench-{run}", n, "real Kafka")
+                    kafka.append((produced, consumed))
                     print(f"  run {run}: real Kafka produce {kafka[-1][0]:>9,.0f} consume {kafka[-1][1]:>9,.0f}",
                           flush=True)
         except MissingTool as exc:
@@ -236,10 +250,11 @@ def main() -> int:
               f"consume median {statistics.median(c):>10,.0f} msg/s")
     print(f"{'ratio':16s} produce {spread([r[0] / r[2] for r in rows])}   "
           f"consume {spread([r[1] / r[3] for r in rows])}   (median [range]; target >= 1.0)")
-    if sandbox_cpu:
-        # What the broker spends, whatever the machine's load: the part of the ratio the sandbox owns.
-        print(f"{'sandbox CPU':16s} produce {spread([p for p, _ in sandbox_cpu])} us/msg   "
-              f"consume {spread([c for _, c in sandbox_cpu])} us/msg   (whole process, user + kernel)")
+    if cpu_rows:
+        # What each cluster spends, which a busy machine changes far less than the rates.
+        for label, index in (("sandbox CPU", 0), ("mock CPU", 2)):
+            print(f"{label:16s} produce {spread([r[index] for r in cpu_rows])} us/msg   "
+                  f"consume {spread([r[index + 1] for r in cpu_rows])} us/msg   (user + kernel)")
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     if kafka:
         kp = statistics.median(p for p, _ in kafka)
