@@ -280,7 +280,7 @@ async def test_a_real_cluster_gets_the_run_and_no_faults() -> None:
             assert result.target == cluster.bootstrap_servers and result.faults == []
             assert result.outcome.acknowledged == 200 and result.outcome.lost == 0
             assert any(r.startswith("· on a real cluster the scenario's faults are not injected") for r in picture_text(panel))
-            assert "sandbox runs only" in str(panel.query_one("#run-log-note").render())
+            assert "for sandbox and Apache Kafka runs only" in str(panel.query_one("#run-log-note").render())
 
 
 @needs_course
@@ -621,21 +621,22 @@ async def test_the_java_twin_is_edited_broken_shown_by_line_fixed_and_run() -> N
         lines = editor.text.split("\n")
         row = next(i for i, line in enumerate(lines) if "static void main" in line) + 1
         editor.insert("        int broken = ;\n", (row, 0))
-        statuses: list[str] = []
+        statuses: list[str] = []  # every status the panel shows, however briefly (polling could miss one)
+        set_status = panel.set_status
 
-        def ended() -> bool:
-            text = str(panel.query_one("#run-status").render())
-            if not statuses or statuses[-1] != text:
-                statuses.append(text)
-            return panel.finished_runs == 1
+        def recording(text: str, tone: str = "") -> None:
+            statuses.append(text)
+            set_status(text, tone)
+        panel.set_status = recording  # type: ignore[method-assign]
 
         await pilot.press("ctrl+r")
-        await until(pilot, ended, "the broken copy's run to end")
+        await until(pilot, lambda: panel.finished_runs == 1, "the broken copy's run to end")
         assert any("compiling your Java copy" in text for text in statuses), statuses  # progress meanwhile
         status = str(panel.query_one("#run-status").render())
         assert "does not compile" in status and f"line {row + 1}" in status, status
         assert any(line.startswith(f"line {row + 1}:") for line in panel.query_one("#run-output", Log).lines)
-        assert editor.cursor_location[0] == row and app.focused is editor
+        assert editor.cursor_location[0] == row
+        await wait_for(pilot, lambda: app.focused is editor, "the editor focused on the line")  # focus() is deferred
         copy = copy_path(LESSON5, panel.example, "java")
         assert copy.suffix == ".java" and "int broken = ;" in copy.read_text()
         editor.delete((row, 0), (row + 1, 0))  # the fix
