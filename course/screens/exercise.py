@@ -238,9 +238,9 @@ class ExerciseScreen(Screen):
 
     async def _checked(self, result: CheckResult) -> None:
         self.checking = False
-        self.result = result
         self.post_message(self.Checked(self.exercise.name, result.passed))  # recorded even if we leave now
         if not self.is_attached:
+            self.result = result
             return
         o = result.run.outcome
         verdict = "PASSED ✓" if result.passed else "NOT YET ✗"
@@ -263,6 +263,8 @@ class ExerciseScreen(Screen):
                 await mount_into(self.query_one("#task-body"), NextSteps(self.steps))
         self._sync()
         self.query_one("#verdict").scroll_visible(animate=False)
+        # Published last: whoever waits on `result` (a test, the next step) finds the screen showing it.
+        self.result = result
         if self._recheck and self.is_attached:
             self._start_check()
 
