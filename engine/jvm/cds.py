@@ -10,6 +10,13 @@ a prefix of the one it runs with).
 
 The archive is keyed by the jar list and the `java` binary, kept under $XDG_CACHE_HOME, and
 optional: when it cannot be made (no javac, an unusual JVM), twins start without it.
+
+A JVM that cannot use an archive says nothing and starts slowly (-Xshare:auto), so a new archive is
+proved before it is kept: a JVM started with -Xshare:on (which refuses to start without it) and
+the twins' flags must map it. The same check decides whether the archive may be mapped where it
+was dumped: JDK 17 updates relocate it to a random address by default (ArchiveRelocationMode=1),
+which rewrites every pointer in its 20 MB on each start and costs a warm run about a fifth of its
+time to the first report line (benchmarks/jvm_startup.py).
 """
 
 from __future__ import annotations
@@ -26,10 +33,24 @@ from engine.jvm.maven import Tools, cache_root, file_lock
 WARMUP = Path(__file__).with_name("warmup") / "CdsWarmup.java"
 
 
+# Map the archive at the address it was dumped for (relocating only if that address is taken).
+AT_BASE = ("-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0")
+# Bump when the way archives are made or checked changes: older archives are then made again.
+FORMAT = "2"
+
+
 def archive_flags(archive: Path | None) -> list[str]:
     """The `java` flags that use `archive`; none without one. Unified logging for cds is off so a
     JVM that declines the archive (it never fails for that: -Xshare:auto) says nothing on stdout."""
-    return [f"-XX:SharedArchiveFile={archive}", "-Xshare:auto", "-Xlog:cds=off,cds+dynamic=off"] if archive else []
+    if archive is None:
+        return []
+    at_base = list(AT_BASE) if _at_base_marker(archive).is_file() else []
+    return [*at_base, f"-XX:SharedArchiveFile={archive}", "-Xshare:auto", "-Xlog:cds=off,cds+dynamic=off"]
+
+
+def _at_base_marker(archive: Path) -> Path:
+    """Present when this JVM accepted AT_BASE with the archive (the check in _dump)."""
+    return archive.with_suffix(".at-base")
 
 
 def shared_archive(tools: Tools, clients_classpath: str) -> Path | None:
@@ -37,7 +58,8 @@ def shared_archive(tools: Tools, clients_classpath: str) -> Path | None:
     cannot be made."""
     if tools.java is None or tools.javac is None:
         return None
-    key = hashlib.sha256(f"{clients_classpath}\0{Path(tools.java).resolve()}\0{WARMUP.read_text()}".encode()).hexdigest()[:16]
+    key = hashlib.sha256(f"{FORMAT}\0{clients_classpath}\0{Path(tools.java).resolve()}\0{WARMUP.read_text()}"
+                         .encode()).hexdigest()[:16]
     archive = cache_root() / "jvm" / "cds" / f"clients-{key}.jsa"
     if archive.is_file():
         return archive
@@ -75,5 +97,20 @@ def _dump(tools: Tools, clients_classpath: str, scratch: Path, archive: Path) ->
             return None
     if not made.is_file():
         return None
-    made.replace(archive)
-    return archive
+    # Proved before it is kept, with the flags a twin uses (engine.jvm.compiler.JVM_FLAGS): first
+    # mapped at its own address, else wherever the JVM likes; neither -> no archive.
+    from engine.jvm.compiler import JVM_FLAGS  # the compiler imports this module
+
+    check = [tools.java, *JVM_FLAGS, "-Xshare:on", f"-XX:SharedArchiveFile={made}", "-Xlog:cds=off",
+             "-cp", clients_classpath, "-version"]
+    for at_base in (list(AT_BASE), []):
+        try:
+            proc = subprocess.run([check[0], *at_base, *check[1:]], **run)  # type: ignore[call-overload]
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        if proc.returncode == 0:
+            if at_base:
+                _at_base_marker(archive).write_text(" ".join(AT_BASE) + "\n", encoding="utf-8")
+            made.replace(archive)  # last: an archive on disk has been checked
+            return archive
+    return None

@@ -27,8 +27,9 @@ from engine.jvm.maven import Tools, cache_root, file_lock, find_tools, jars, pom
 # Flags for every JVM we start, the compilers included: these are short programs on a shared
 # machine, so one GC thread (serial), class-data sharing for the JDK's own classes, and only the
 # quick C1 JIT (C2's optimising compiler threads cost more than they win in a few seconds: the
-# Kotlin compiler finishes in about half the time with C1 alone).
-JVM_FLAGS = ("-XX:+UseSerialGC", "-Xshare:auto", "-XX:TieredStopAtLevel=1")
+# Kotlin compiler finishes in about half the time with C1 alone). No hsperfdata file either: it is
+# for jstat/jcmd attaching to long-lived JVMs, and creating it is part of every start.
+JVM_FLAGS = ("-XX:+UseSerialGC", "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData")
 COMPILER_FLAGS = JVM_FLAGS
 
 
