@@ -9,9 +9,10 @@ comes first (the run is then cancelled). Measured:
          compile + JVM start + client start
   warm   the same source again: its classes come from the cache
 
-Two clocks per run: "from Run" (what the learner waits: the sandbox's start included) and "from
+Three clocks per run: "from Run" (what the learner waits: the sandbox's start included), "from
 spawn" (the example's own process, from its start to its first sign of life: the JVM's or
-Python's start and the client's). Warm runs go round robin, Python then each language, so every
+Python's start and the client's) and "CPU" (the CPU seconds that process had used by then, all
+its threads, read from /proc: on a busy machine the one of the three that the load hardly moves). Warm runs go round robin, Python then each language, so every
 language meets the same load as the Python runs it is compared with; the machine's load average
 is printed before and after. Maven's classpath resolution is not counted (it happens once per
 pinned pom, then is cached): it is warmed up before the first measurement. Prints the median and
@@ -45,26 +46,40 @@ SCENARIO = Scenario(title="start-up", brokers=1, timeout=120,
 COMMENT = {".java": "//", ".kt": "//", ".scala": "//", ".clj": ";;", ".py": "#"}
 
 
-def time_to_first_event(script: Path) -> tuple[float, float]:
-    """Seconds from calling run() (compile included) to the example's first report or request,
-    and from the example's process start (the runner's "started" event) to the same moment."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process `pid` so far (all its threads); NaN without /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def time_to_first_event(script: Path) -> tuple[float, float, float]:
+    """Seconds from calling run() (compile included) to the example's first report or request;
+    from the example's process start (the runner's "started" event) to the same moment; and the
+    CPU seconds the example's process had used by then."""
     cancel = threading.Event()
     first: list[float] = []
     spawned: list[float] = []
+    pid: list[int] = []
+    cpu: list[float] = []
 
     def listener(event: RunEvent) -> None:
         if event.kind == "started" and not spawned:
             spawned.append(time.perf_counter())
+            pid.append(int(event.data["pid"]))
         request = event.kind == "sandbox" and event.data.get("event") == "request"
         if (event.kind == "report" or request) and not first:
             first.append(time.perf_counter())
+            cpu.append(cpu_seconds(pid[0]) if pid else float("nan"))
             cancel.set()  # seen enough: the runner ends the example
 
     start = time.perf_counter()
     ExampleRun(script, SCENARIO, listener=listener, cancel=cancel).run()
     if not first or not spawned:
         raise RuntimeError(f"{script.name} ended without a report line or a request")
-    return first[0] - start, first[0] - spawned[0]
+    return first[0] - start, first[0] - spawned[0], cpu[0]
 
 
 def fresh_copy(source: Path, folder: Path) -> Path:
@@ -76,10 +91,10 @@ def fresh_copy(source: Path, folder: Path) -> Path:
     return copy
 
 
-def summary(name: str, runs: list[tuple[float, float]], base: list[tuple[float, float]] | None) -> str:
+def summary(name: str, runs: list[tuple[float, ...]], base: list[tuple[float, ...]] | None) -> str:
     """One line: per clock, the median [min-max] and its ratio to Python's median."""
     cells = []
-    for clock in (0, 1):
+    for clock in (0, 1, 2):
         times = [run[clock] for run in runs]
         median = statistics.median(times)
         ratio = f"{median / statistics.median(r[clock] for r in base):4.1f}x" if base else "    -"
@@ -111,9 +126,10 @@ def main() -> int:
     for source in sources.values():
         time_to_first_event(source)  # each JVM's first start reads the jars from disk: not a warm run
     print(f"time to the first report line or request ({EXAMPLE.stem}, one-broker sandbox); {load()}")
-    print(f"{'':14s} {'from Run: median [range] vs Python':36s}   {'from spawn: median [range] vs Python':36s}")
+    print(f"{'':14s} {'from Run: median [range] vs Python':36s}   {'from spawn: median [range] vs Python':36s}   "
+          f"{'CPU: median [range] vs Python':36s}")
     # Warm: round robin, so that Python and every language share the load of each round.
-    warm: dict[str, list[tuple[float, float]]] = {"python": [], **{name: [] for name in sources}}
+    warm: dict[str, list[tuple[float, ...]]] = {"python": [], **{name: [] for name in sources}}
     for _ in range(args.warm):
         warm["python"].append(time_to_first_event(EXAMPLE))
         for name, source in sources.items():
