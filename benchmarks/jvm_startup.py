@@ -9,9 +9,14 @@ comes first (the run is then cancelled). Measured:
          compile + JVM start + client start
   warm   the same source again: its classes come from the cache
 
-Maven's classpath resolution is not counted (it happens once per pinned pom, then is cached):
-it is warmed up before the first measurement. Prints median and range per language and the
-ratio of each median to Python's.
+Three clocks per run: "from Run" (what the learner waits: the sandbox's start included), "from
+spawn" (the example's own process, from its start to its first sign of life: the JVM's or
+Python's start and the client's) and "CPU" (the CPU seconds that process had used by then, all
+its threads, read from /proc: on a busy machine the one of the three that the load hardly moves). Warm runs go round robin, Python then each language, so every
+language meets the same load as the Python runs it is compared with; the machine's load average
+is printed before and after. Maven's classpath resolution is not counted (it happens once per
+pinned pom, then is cached): it is warmed up before the first measurement. Prints the median and
+range per language and the ratio of each median to Python's.
 
     .venv/bin/python benchmarks/jvm_startup.py [--cold N] [--warm N] [--lang java ...]
 """
@@ -19,6 +24,7 @@ ratio of each median to Python's.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -40,22 +46,40 @@ SCENARIO = Scenario(title="start-up", brokers=1, timeout=120,
 COMMENT = {".java": "//", ".kt": "//", ".scala": "//", ".clj": ";;", ".py": "#"}
 
 
-def time_to_first_event(script: Path) -> float:
-    """Seconds from calling run() (compile included) to the example's first report or request."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process `pid` so far (all its threads); NaN without /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def time_to_first_event(script: Path) -> tuple[float, float, float]:
+    """Seconds from calling run() (compile included) to the example's first report or request;
+    from the example's process start (the runner's "started" event) to the same moment; and the
+    CPU seconds the example's process had used by then."""
     cancel = threading.Event()
     first: list[float] = []
+    spawned: list[float] = []
+    pid: list[int] = []
+    cpu: list[float] = []
 
     def listener(event: RunEvent) -> None:
+        if event.kind == "started" and not spawned:
+            spawned.append(time.perf_counter())
+            pid.append(int(event.data["pid"]))
         request = event.kind == "sandbox" and event.data.get("event") == "request"
         if (event.kind == "report" or request) and not first:
             first.append(time.perf_counter())
+            cpu.append(cpu_seconds(pid[0]) if pid else float("nan"))
             cancel.set()  # seen enough: the runner ends the example
 
     start = time.perf_counter()
     ExampleRun(script, SCENARIO, listener=listener, cancel=cancel).run()
-    if not first:
+    if not first or not spawned:
         raise RuntimeError(f"{script.name} ended without a report line or a request")
-    return first[0] - start
+    return first[0] - start, first[0] - spawned[0], cpu[0]
 
 
 def fresh_copy(source: Path, folder: Path) -> Path:
@@ -67,11 +91,19 @@ def fresh_copy(source: Path, folder: Path) -> Path:
     return copy
 
 
-def summary(name: str, times: list[float], base: float | None) -> str:
-    median = statistics.median(times)
-    ratio = f"{median / base:6.1f}x" if base else "     -"
-    return (f"{name:16s} {median:7.2f} s  (range {min(times):.2f} - {max(times):.2f}, n={len(times)})  "
-            f"{ratio}")
+def summary(name: str, runs: list[tuple[float, ...]], base: list[tuple[float, ...]] | None) -> str:
+    """One line: per clock, the median [min-max] and its ratio to Python's median."""
+    cells = []
+    for clock in (0, 1, 2):
+        times = [run[clock] for run in runs]
+        median = statistics.median(times)
+        ratio = f"{median / statistics.median(r[clock] for r in base):4.1f}x" if base else "    -"
+        cells.append(f"{median:5.2f} s [{min(times):.2f}-{max(times):.2f}] {ratio}")
+    return f"{name:14s} " + "   ".join(cells) + f"   n={len(runs)}"
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg()) + f" on {os.cpu_count()} cores"
 
 
 def main() -> int:
@@ -91,18 +123,26 @@ def main() -> int:
         compile_source(source)  # resolves every pinned pom once (not measured) and warms the cache
 
     time_to_first_event(EXAMPLE)  # the sandbox's own imports, once, outside the measurements
-    python = [time_to_first_event(EXAMPLE) for _ in range(args.warm)]
-    base = statistics.median(python)
-    print(f"time from Run to the first report line or request ({EXAMPLE.stem}, one-broker sandbox)")
-    print(f"{'':16s} {'median':>9s}{'':34s}{'vs Python':>9s}")
-    print(summary("python", python, None))
+    for source in sources.values():
+        time_to_first_event(source)  # each JVM's first start reads the jars from disk: not a warm run
+    print(f"time to the first report line or request ({EXAMPLE.stem}, one-broker sandbox); {load()}")
+    print(f"{'':14s} {'from Run: median [range] vs Python':36s}   {'from spawn: median [range] vs Python':36s}   "
+          f"{'CPU: median [range] vs Python':36s}")
+    # Warm: round robin, so that Python and every language share the load of each round.
+    warm: dict[str, list[tuple[float, ...]]] = {"python": [], **{name: [] for name in sources}}
+    for _ in range(args.warm):
+        warm["python"].append(time_to_first_event(EXAMPLE))
+        for name, source in sources.items():
+            warm[name].append(time_to_first_event(source))
+    print(summary("python", warm["python"], None))
+    for name in sources:
+        print(summary(f"{name} warm", warm[name], warm["python"]), flush=True)
     with tempfile.TemporaryDirectory() as scratch:
         for lang in langs:
             source = sources[lang.name]
             cold = [time_to_first_event(fresh_copy(source, Path(scratch))) for _ in range(args.cold)]
-            warm = [time_to_first_event(source) for _ in range(args.warm)]
-            print(summary(f"{lang.name} cold", cold, base))
-            print(summary(f"{lang.name} warm", warm, base), flush=True)
+            print(summary(f"{lang.name} cold", cold, warm["python"]), flush=True)
+    print(load())
     return 0
 
 

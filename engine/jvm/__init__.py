@@ -6,7 +6,8 @@ the Python examples, compiled once per source and started by the runner in place
 - poms/: the pinned kafka-clients (with SLF4J's no-op provider) and the Kotlin, Scala, Clojure toolchains
 - languages.py: the four languages, their extensions and how each names its main class
 - compiler.py: compile_source() -> Compiled (cached by source hash); CompileError with (line, message)
-- cds.py: one class-data-sharing archive of kafka-clients (faster JVM start for every twin)
+- cds.py: class-data-sharing archives of kafka-clients and each language runtime (faster JVM starts),
+  proved with -Xshare:on before use; warmup/: the programs their class lists come from
 - example.py: JvmExample, the command line the runner spawns
 """
 

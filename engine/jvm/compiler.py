@@ -27,8 +27,9 @@ from engine.jvm.maven import Tools, cache_root, file_lock, find_tools, jars, pom
 # Flags for every JVM we start, the compilers included: these are short programs on a shared
 # machine, so one GC thread (serial), class-data sharing for the JDK's own classes, and only the
 # quick C1 JIT (C2's optimising compiler threads cost more than they win in a few seconds: the
-# Kotlin compiler finishes in about half the time with C1 alone).
-JVM_FLAGS = ("-XX:+UseSerialGC", "-Xshare:auto", "-XX:TieredStopAtLevel=1")
+# Kotlin compiler finishes in about half the time with C1 alone). No hsperfdata file either: it is
+# for jstat/jcmd attaching to long-lived JVMs, and creating it is part of every start.
+JVM_FLAGS = ("-XX:+UseSerialGC", "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData")
 COMPILER_FLAGS = JVM_FLAGS
 
 
@@ -63,15 +64,16 @@ class Compiled:
     classpath: tuple[str, ...]  # kafka-clients first (the CDS archive's prefix), the language's runtime, the classes
     java: str
     fresh: bool  # True: compiled by this call; False: found in the cache
-    archive: Path | None = None  # the kafka-clients class-data-sharing archive (engine.jvm.cds), if any
+    archive: Path | None = None  # the class-data-sharing archive of kafka-clients and the runtime (engine.jvm.cds), if any
 
     def command(self) -> list[str]:
         return [self.java, *JVM_FLAGS, *archive_flags(self.archive), "-cp", os.pathsep.join(self.classpath),
                 self.main_class]
 
 
-def compile_source(source: Path, tools: Tools | None = None) -> Compiled:
-    """The compiled twin of `source`, from the cache when this exact source was compiled before."""
+def compile_source(source: Path, tools: Tools | None = None, *, archive: bool = True) -> Compiled:
+    """The compiled twin of `source`, from the cache when this exact source was compiled before;
+    with its class-data-sharing archive (engine.jvm.cds) unless `archive` is False."""
     source = source.resolve()
     lang = language_for(source)
     if lang is None:
@@ -96,7 +98,8 @@ def compile_source(source: Path, tools: Tools | None = None) -> Compiled:
                 fresh = True
     classpath = (*(str(j) for j in jars(clients)), *runtime, str(target))
     assert tools.java is not None
-    return Compiled(source, lang, target, entry, classpath, tools.java, fresh, shared_archive(tools, clients))
+    shared = shared_archive(tools, clients, lang.name, runtime) if archive else None
+    return Compiled(source, lang, target, entry, classpath, tools.java, fresh, shared)
 
 
 def _compile(lang: Language, source: Path, text: str, tools: Tools, clients: str, toolchain: str,

@@ -680,7 +680,7 @@ def prepare(block: SnippetBlock) -> PreparedSnippet:
                 done.write_text("ok", encoding="utf-8")
     java = str(chain.tools.java)
     cp = run_classpath(chain, target)
-    flags = [*JVM_FLAGS, *archive_flags(shared_archive(chain.tools, chain.clients))]
+    flags = [*JVM_FLAGS, *archive_flags(shared_archive(chain.tools, chain.clients, chain.language.name, chain.runtime))]
     if block.language == "clojure":
         command = [java, *flags, "-Dclojure.main.report=stderr", "-cp", os.pathsep.join(cp), "clojure.main",
                    "-m", h.name]

@@ -143,6 +143,8 @@ def test_the_poms_ship_with_the_package() -> None:
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())
     shipped = data["tool"]["setuptools"]["package-data"]["engine.jvm"]
     assert "poms/*.xml" in shipped and "warmup/*.java" in shipped
+    from engine.jvm.cds import LANGUAGE_WARMUPS
+    assert all(f"warmup/*{w.suffix}" in shipped for w in LANGUAGE_WARMUPS.values())
     for lang in LANGUAGES.values():
         assert lang.pom is None or lang.pom.is_file()
 
@@ -162,3 +164,30 @@ def test_twins_load_kafka_clients_from_the_shared_archive(tools: Tools, tmp_path
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
     assert "sent t" in proc.stdout
     assert "org.apache.kafka.clients.producer.ProducerRecord source: shared objects file" in proc.stdout
+
+
+# A class of each language's runtime that its warm-up loads (and so every twin in it does too).
+RUNTIME_CLASS = {"kotlin": "kotlin.ranges.IntRange", "scala": "scala.collection.IterableOnce",
+                 "clojure": "clojure.lang.RT"}
+
+
+@pytest.mark.parametrize("lang", list(RUNTIME_CLASS))
+def test_each_language_maps_its_runtime_from_its_own_archive(lang: str, tools: Tools) -> None:
+    import dataclasses
+    import subprocess
+
+    from engine.jvm.cds import LANGUAGE_WARMUPS
+    from tests.paths import ROOT
+
+    twin = ROOT / "lessons" / "02-at-most-once" / "examples" / f"fire-and-forget{LANGUAGES[lang].extension}"
+    compiled = compile_source(twin, tools)  # cached after the first session; makes the archive if missing
+    assert compiled.archive is not None and compiled.archive.name.startswith(f"{lang}-")
+    # The warm-up the archive was made from, compiled (cached) as a twin is, started as a twin is:
+    # -Xshare:on refuses to start unless the archive maps for this classpath.
+    warmup = dataclasses.replace(compile_source(LANGUAGE_WARMUPS[lang], tools, archive=False), archive=compiled.archive)
+    cmd = ["-Xshare:on" if arg == "-Xshare:auto" else arg for arg in warmup.command()]
+    cmd.insert(1, "-Xlog:class+load=info")
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
+    assert f"{RUNTIME_CLASS[lang]} source: shared objects file" in proc.stdout
+    assert "org.apache.kafka.clients.producer.KafkaProducer source: shared objects file" in proc.stdout
