@@ -43,6 +43,12 @@ class ExerciseScreen(Screen):
         Binding("ctrl+t", "hint", "Hint", priority=True),
         Binding("ctrl+g", "solution", "Solution", priority=True),
         Binding("ctrl+f", "watch", "Watch", priority=True),
+        # The task, the verdict and the next steps can be taller than a small terminal: scroll the
+        # Task pane from wherever the focus is (the editor, when focused, keeps these keys).
+        Binding("down", "scroll_task('down')", "Scroll down", show=False),
+        Binding("up", "scroll_task('up')", "Scroll up", show=False),
+        Binding("pagedown", "scroll_task('page_down')", "Page down", show=False),
+        Binding("pageup", "scroll_task('page_up')", "Page up", show=False),
     ]
 
     class Checked(Message):
@@ -260,13 +266,33 @@ class ExerciseScreen(Screen):
             if getattr(self, "_solution", None) is not None:
                 self.query_one("#solution-code", TextArea).load_text(self._solution)
             if self.steps and not self.query("#next-steps"):
-                await mount_into(self.query_one("#task-body"), NextSteps(self.steps))
+                # Right under the verdict, above the run's log: seen without scrolling, and focused
+                # so that enter takes the learner on.
+                steps = NextSteps(self.steps)
+                if await mount_into(self.query_one("#task-body"), steps, before=self.query_one("#check-log")):
+                    self.set_focus(self.query_one("#step-0"), scroll_visible=False)
         self._sync()
-        self.query_one("#verdict").scroll_visible(animate=False)
+        self.call_after_refresh(self._show_verdict)
         # Published last: whoever waits on `result` (a test, the next step) finds the screen showing it.
         self.result = result
         if self._recheck and self.is_attached:
             self._start_check()
+
+    def _show_verdict(self) -> None:
+        """Scroll the Task pane to the verdict and, after a pass, the next steps under it."""
+        if not self.is_attached:
+            return
+        verdict = self.query_one("#verdict")
+        steps = self.query("#next-steps")
+        region = verdict.virtual_region_with_margin
+        if steps:
+            region = region.union(steps.first().virtual_region_with_margin)
+        body = self.query_one("#task-body", VerticalScroll)
+        body.scroll_to_region(region, animate=False, top=True)
+
+    def action_scroll_task(self, how: str) -> None:
+        if self.query_one("#exercise-tabs", TabbedContent).active == "task":
+            getattr(self.query_one("#task-body", VerticalScroll), f"scroll_{how}")(animate=False)
 
     # ------------------------------------------------------------ watch mode
 

@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Markdown, Static
 
 from course.widgets.answers import AnswerWidget, answer_widget
-from course.widgets.feedback import question_feedback, quiz_summary
+from course.widgets.feedback import question_feedback, quiz_score, quiz_table
 from course.widgets.mounting import mount_into
 from course.widgets.next_step import NextSteps, Step
 from engine.learner.attempt import plan_attempt
@@ -86,6 +86,12 @@ class QuizScreen(Screen):
         Binding("n", "next", "Next"),
         Binding("r", "retry", "Retry"),
         Binding("m", "retry_missed", "Retry missed"),
+        # The question, its feedback or the score can be taller than a small terminal: these keys
+        # scroll it whatever has the focus (Next, a frozen answer); a focused answer list keeps up/down.
+        Binding("down", "scroll_body('down')", "Scroll down", show=False),
+        Binding("up", "scroll_body('up')", "Scroll up", show=False),
+        Binding("pagedown", "scroll_body('page_down')", "Page down", show=False),
+        Binding("pageup", "scroll_body('page_up')", "Page up", show=False),
     ]
 
     class Finished(Message):
@@ -299,18 +305,22 @@ class QuizScreen(Screen):
         body = self.query_one("#quiz-body", VerticalScroll)
         await body.remove_children()
         graded = [self.quiz.question(g.id) for g in grade.questions]
-        widgets: list[Any] = [Markdown(quiz_summary(self.quiz.title, grade, graded), id="summary")]
+        # The score, then where to go next, then the table: on a small terminal the focused next
+        # step and the score share the first screenful (the table, below, scrolls).
+        widgets: list[Any] = [Markdown(quiz_score(self.quiz.title, grade), id="summary")]
         steps = list(self.steps)
         if not grade.passed and self.quiz.options.enable_retry and self.missed():
             steps = [Step("quiz", self.quiz.id, f"Retry the {len(self.missed())} missed")] + steps
         if steps:
             widgets.append(NextSteps(steps))
+        widgets.append(Markdown(quiz_table(grade, graded), id="summary-table"))
         if not await mount_into(body, *widgets):
             return
         body.set_class(grade.passed, "-passed")
         self._sync_buttons()
         focus = "#step-0" if steps else ("#retry-button" if self.quiz.options.enable_retry else "#leave-button")
-        self.set_focus(self.query_one(focus))
+        self.set_focus(self.query_one(focus), scroll_visible=False)
+        body.scroll_home(animate=False)
 
     @on(Button.Pressed, "#retry-button")
     async def action_retry(self) -> None:
@@ -337,6 +347,10 @@ class QuizScreen(Screen):
         if getattr(message, "quiz_id", None) == self.quiz.id and self.finished:
             message.stop()
             self.run_worker(self.action_retry_missed(), exclusive=True, group="retry")
+
+    def action_scroll_body(self, how: str) -> None:
+        body = self.query_one("#quiz-body", VerticalScroll)
+        getattr(body, f"scroll_{how}")(animate=False)
 
     @on(Button.Pressed, "#leave-button")
     def action_leave(self) -> None:

@@ -87,6 +87,13 @@ class SingleAnswer(RadioSet):
     def freeze(self) -> None:
         self.disabled = True
 
+    def watch__selected(self) -> None:
+        """The highlight moved (up/down): bring that option into view on the screen, for a question
+        taller than the screen leaves its last options below the fold (RadioSet scrolls only itself)."""
+        super().watch__selected()
+        if self._selected is not None and self.is_mounted:
+            self.call_after_refresh(self._nodes[self._selected].scroll_visible, animate=False)
+
 
 class MultipleAnswer(Vertical):
     """One checkbox per option; up/down move between them, space ticks. Nothing tells the count."""

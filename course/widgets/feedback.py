@@ -53,12 +53,22 @@ def question_feedback(question: Question, grade: QuestionGrade, shown: list[int]
 
 def quiz_summary(title: str, grade: QuizGrade, questions: list[Question]) -> str:
     """Markdown: score against the passing grade, then one line per question."""
+    return quiz_score(title, grade) + "\n\n" + quiz_table(grade, questions)
+
+
+def quiz_score(title: str, grade: QuizGrade) -> str:
+    """Markdown: the score against the passing grade (what the screen shows first, with the next steps)."""
     verdict = "**Passed** ✓" if grade.passed else "**Not passed yet** ✗"
-    lines = [
+    return "\n".join([
         f"## {title}: {grade.score:g} / {grade.max} ({grade.percent:g}%)",
         "",
         f"{verdict} — the passing grade is {grade.passing_grade}%.",
-        "",
+    ])
+
+
+def quiz_table(grade: QuizGrade, questions: list[Question]) -> str:
+    """Markdown: one line per question, right or not."""
+    lines = [
         "| # | Question | Result |",
         "|---|---|---|",
     ]

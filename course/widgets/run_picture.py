@@ -321,7 +321,7 @@ def draw_row(row: Row, lanes: list[str], width: int, tones: dict[str, Style]) ->
             put(left_end - len(cut), cut, style)
 
     label = row.text()
-    if row.kind == "note":
+    if row.kind == "note":  # one line of it: `draw_rows` wraps a longer note onto lines of its own
         put(0, label if len(label) <= width else label[: max(0, width - 1)] + "…", tone)
     elif row.kind == "mark":
         x = centres[lanes.index(row.dst)] if row.dst in lanes else 0
@@ -348,6 +348,44 @@ def draw_row(row: Row, lanes: list[str], width: int, tones: dict[str, Style]) ->
     for ch, style in zip(chars, styles):
         text.append(ch, style)
     return text
+
+
+NOTE_INDENT = 2  # a wrapped note's next lines, indented under its first
+
+
+def note_lines(text: str, width: int) -> list[str]:
+    """A note (a fault, the run's verdict) cut into lines of at most `width` cells, at spaces
+    where it can: the verdict is the line the learner came for, so it is never cut short."""
+    if len(text) <= width or width <= NOTE_INDENT * 4:
+        return [text]
+    lines: list[str] = []
+    rest, room = text, width
+    while len(rest) > room:
+        cut = rest.rfind(" ", 0, room + 1)
+        if cut <= 0:
+            cut = room
+        lines.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+        room = width - NOTE_INDENT
+    if rest:
+        lines.append(rest)
+    return [lines[0]] + [" " * NOTE_INDENT + line for line in lines[1:]]
+
+
+def row_height(row: Row, width: int) -> int:
+    return len(note_lines(row.text(), width)) if row.kind == "note" else 1
+
+
+def draw_rows(rows: list[Row], lanes: list[str], width: int, tones: dict[str, Style]) -> list[Text]:
+    """Every row drawn, a long note on as many lines as it needs (the others are one line each)."""
+    lines: list[Text] = []
+    for row in rows:
+        if row.kind == "note" and len(row.text()) > width:
+            tone = tones.get(row.tone or "plain", tones["plain"])
+            lines.extend(Text(line, style=tone, end="") for line in note_lines(row.text(), width))
+        else:
+            lines.append(draw_row(row, lanes, width, tones))
+    return lines
 
 
 TONES = {"accent": "accent", "success": "success", "warning": "warning", "error": "error",
@@ -382,6 +420,9 @@ class PictureHeader(Widget):
         return draw_header(self.picture.model.lanes, self.size.width, self.rich_style)
 
 
+IDLE = "Press Run (ctrl+r): the requests, faults and answers appear here."
+
+
 class PictureBody(Widget):
     """The rows, as tall as there are rows (the scroll around it scrolls)."""
 
@@ -392,16 +433,18 @@ class PictureBody(Widget):
         self.picture = picture
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return max(1, len(self.picture.model.rows))
+        rows = self.picture.model.rows
+        if not rows:
+            return len(note_lines(IDLE, width))
+        return max(1, sum(row_height(row, width) for row in rows))
 
     def render(self) -> Text:
         model = self.picture.model
         width = self.size.width
         if not model.rows:
-            return Text("Press Run (ctrl+r): the requests, faults and answers appear here.", style="dim")
+            return Text("\n".join(note_lines(IDLE, width)), style="dim")
         tones = theme_tones(self.app.theme_variables)
-        lines = [draw_row(row, model.lanes, width, tones) for row in model.rows]
-        return Text("\n", end="").join(lines)
+        return Text("\n", end="").join(draw_rows(model.rows, model.lanes, width, tones))
 
 
 class RunPicture(Vertical):

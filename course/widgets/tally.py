@@ -17,6 +17,14 @@ from engine.runs.scenario import Expectation
 CELLS = [("sent", "sent"), ("acknowledged", "acked"), ("failed", "failed"), ("in_log", "in log"),
          ("lost", "lost"), ("duplicates", "duplicated")]
 BAD_WHEN_ABOVE_ZERO = {"lost", "duplicates"}
+# A cell must hold its longest reading, "duplicated 1000 ✓" (16) plus its padding: narrower than
+# three such cells and their gutters, the cells go two to a row rather than cut their names.
+CELL_WIDTH = 18
+
+
+def columns_for(width: int) -> int:
+    """How many cells fit side by side in `width` columns without cutting any (1 to 3)."""
+    return max(1, min(3, (width + 1) // (CELL_WIDTH + 1)))
 
 
 def met_metrics(checks: list[tuple[Expectation, int, bool]]) -> frozenset[str]:
@@ -48,13 +56,19 @@ class TallyCell(Static):
 
 
 class Tally(Vertical):
-    """The counts of the current (or last) run."""
+    """The counts of the current (or last) run: three cells a row, or two when that would cut them."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="tally-cells"):
             for name, label in CELLS:
                 yield TallyCell(name, label)
         yield Static("", classes="tally-checks", markup=False)
+
+    def on_resize(self) -> None:
+        grid = self.query_one(".tally-cells", Horizontal)
+        columns = columns_for(self.content_region.width or self.size.width)
+        if grid.styles.grid_size_columns != columns:
+            grid.styles.grid_size_columns = columns
 
     def cells(self) -> dict[str, TallyCell]:
         return {cell.metric: cell for cell in self.query(TallyCell)}

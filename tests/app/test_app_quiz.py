@@ -6,13 +6,17 @@ from pathlib import Path
 
 from tests.app.apphelpers import loaded, run_async, saved, wait_for, showing
 from textual import events
-from textual.widgets import Button, Markdown, RadioSet, Static
+from textual.app import App
+from textual.widgets import Button, Markdown, RadioButton, RadioSet, Static
+
+import course
 
 from course.app import CourseApp
 from course.screens.lesson import LessonScreen
 from course.screens.quiz import QuestionView, QuizScreen, plan_attempt
 from course.widgets.answers import MultipleAnswer, OrderList
 from course.widgets.messages import OpenLesson
+from course.widgets.next_step import Step
 from engine.model import Option, Question, Quiz, QuizOptions
 from engine.learner.progress import ProgressStore
 
@@ -340,3 +344,87 @@ async def test_a_finished_quiz_points_to_the_next_lesson(course_root: Path) -> N
         assert screen.focused is not None and screen.focused.id == "step-0"
         await pilot.press("enter")
         await wait_for(pilot, lambda: showing(app, "04-after"), "the next lesson")
+
+
+# ---------------------------------------------------------------- small terminals (the 60x20 / 80x24 walkthrough)
+
+LONG_PROMPT = "\n\n".join(["```properties\nreplication.factor=3\nmin.insync.replicas=1\nacks=all\n```"]
+                          + [f"Paragraph {i} of a long scenario that a learner reads before answering." for i in range(6)])
+
+
+def tall_quiz() -> Quiz:
+    """One question taller than a 60x20 terminal, with a long explanation; a second one to go on to."""
+    return Quiz(id="tall", title="Tall", questions=[
+        Question(id="t1", kind="single", prompt=LONG_PROMPT,
+                 options=[Option(f"Option {n}: an answer long enough to wrap at sixty columns wide", n == 4)
+                          for n in range(1, 5)],
+                 explanation="\n\n".join(f"Explanation paragraph {i}, which a learner should be able to read "
+                                         "to its end with the keyboard." for i in range(8))),
+        Question(id="t2", kind="single", prompt="p", options=[Option("x", True), Option("y")]),
+    ])
+
+
+class QuizOnly(App[None]):
+    """The quiz screen alone, with the course's stylesheet and the next steps the app would give it."""
+
+    CSS_PATH = Path(course.__file__).parent / "course.tcss"
+
+    def __init__(self, quiz: Quiz, steps=()) -> None:
+        super().__init__()
+        self.quiz, self.steps = quiz, steps
+
+    def on_mount(self) -> None:
+        self.push_screen(QuizScreen(self.quiz, steps=self.steps))
+
+
+def on_screen(widget) -> bool:
+    """The widget is drawn inside its screen's visible area (not scrolled out, not cut to nothing)."""
+    region = widget.region
+    return bool(region.height) and widget.screen.region.contains_region(region)
+
+
+@run_async
+async def test_moving_to_an_option_below_the_fold_brings_it_into_view_60x20() -> None:
+    app = QuizOnly(tall_quiz())
+    async with app.run_test(size=(60, 20)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, QuizScreen) and app.screen.query(QuestionView), "the quiz")
+        screen = app.screen
+        buttons = list(screen.query(RadioButton))
+        assert not on_screen(buttons[-1])  # the prompt fills the screen: the last option starts out of sight
+        await pilot.press("down", "down", "down")
+        await wait_for(pilot, lambda: on_screen(buttons[-1]), "the last option scrolled into view")
+        await pilot.press("space", "s")
+        await wait_for(pilot, lambda: screen.submitted, "the feedback")
+        assert app.focused is screen.query_one("#next-button")
+        body = screen.query_one("#quiz-body")
+        await wait_for(pilot, lambda: body.max_scroll_y > body.scroll_y, "feedback longer than the screen")
+        before = body.scroll_y
+        await pilot.press("pagedown", "down")  # the explanation's end: reachable with the Next button focused
+        await wait_for(pilot, lambda: body.scroll_y > before, "the body to scroll")
+        while body.scroll_y < body.max_scroll_y:
+            await pilot.press("pagedown")
+        assert on_screen(list(screen.query_one("#feedback").query("*"))[-1])
+
+
+@run_async
+async def test_the_score_and_the_next_step_share_the_first_screenful_80x24() -> None:
+    questions = [Question(id=f"q{i}", kind="single", prompt=f"Question {i} asks something rather long to fill a "
+                          "row of the summary table", options=[Option("right", True), Option("wrong")])
+                 for i in range(12)]
+    quiz = Quiz(id="many", title="Many", questions=questions)
+    app = QuizOnly(quiz, steps=[Step("lesson", "next", "Next lesson: 2. The next one")])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, QuizScreen) and app.screen.query(QuestionView), "the quiz")
+        screen = app.screen
+        while not screen.finished:
+            await wait_for(pilot, lambda: screen.query(QuestionView) and not screen.submitted, "a question")
+            await pilot.press("space", "s")
+            await wait_for(pilot, lambda: screen.submitted, "its feedback")
+            await pilot.press("n")
+            await wait_for(pilot, lambda: screen.finished or not screen.submitted, "the next one")
+        await wait_for(pilot, lambda: screen.query("#step-0") and screen.query("#summary-table"), "the summary")
+        await pilot.pause()
+        assert app.focused is screen.query_one("#step-0")
+        assert on_screen(screen.query_one("#summary")) and on_screen(screen.query_one("#step-0"))
+        assert "12 / 12 (100%)" in screen.query_one("#summary", Markdown).source
+        assert "| 12 |" in screen.query_one("#summary-table", Markdown).source
