@@ -48,6 +48,11 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return ws
 
 
+def on_screen(widget) -> bool:
+    region = widget.region
+    return bool(region.height) and widget.screen.region.contains_region(region)
+
+
 async def open_exercise(pilot, app: CourseApp) -> ExerciseScreen:
     await loaded(pilot)
     await wait_for(pilot, lambda: app.exercises, "the exercises")
@@ -61,9 +66,10 @@ async def open_exercise(pilot, app: CourseApp) -> ExerciseScreen:
 
 @run_async
 async def test_an_exercise_from_its_lesson_to_a_pass(course_root: Path, workspace: Path) -> None:
+    """At 80x24, where the task, the verdict and the run's log do not fit on one screen."""
     add_exercise(course_root)
     app = CourseApp(course_root)
-    async with app.run_test(size=(100, 32)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_exercise(pilot, app)
         editor = screen.query_one("#editor", TextArea)
         assert editor.text == START and (workspace / "say-acked.py").read_text() == START
@@ -93,6 +99,11 @@ async def test_an_exercise_from_its_lesson_to_a_pass(course_root: Path, workspac
         assert not screen.query_one("#solution").disabled
         await wait_for(pilot, lambda: screen.query(NextSteps), "the next step")
         assert screen.query_one(NextSteps).steps[0].kind == "lesson"  # on to the next lesson
+        # The pass and where to go next are in sight, and enter takes the learner there.
+        await wait_for(pilot, lambda: on_screen(screen.query_one("#step-0")), "the next step scrolled into view")
+        assert app.focused is screen.query_one("#step-0")
+        assert screen.query_one("#verdict").region.y < screen.query_one(NextSteps).region.y
+        assert screen.query_one(NextSteps).region.y < screen.query_one("#check-log").region.y
         await pilot.press("ctrl+g")
         assert screen.query_one("#exercise-tabs", TabbedContent).active == "solution"
         assert screen.query_one("#solution-code", TextArea).text == SOLUTION

@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
+from textual.app import App, ComposeResult
+from textual.containers import Vertical
+
+import course
+from course.widgets.run_picture import PictureBody, PictureModel, RunPicture
+from course.widgets.tally import Tally, TallyCell, columns_for, met_metrics
+from engine.runs.outcome import Outcome
+from engine.runs.scenario import Expectation
 from tests.app.apphelpers import FIXTURE_COURSE, loaded, wait_for, showing
 
 from course.app import CourseApp
@@ -49,3 +60,56 @@ def test_lesson_with_code_tabs_and_diagram_100x32(snap_compare) -> None:
 
 def test_quiz_feedback_100x32(snap_compare) -> None:
     assert snap_compare(CourseApp(FIXTURE_COURSE), terminal_size=(100, 32), run_before=quiz_feedback)
+
+
+# ---------------------------------------------------------------- a run's results in a narrow column
+
+class ResultsColumn(App[None]):
+    """The tally and the picture as the run panel's right column has them at 80x24 (about 38 wide),
+    after lesson 4's acks=1 run: 49 acknowledged orders lost, as the lesson expects."""
+
+    CSS_PATH = Path(course.__file__).parent / "course.tcss"
+    CSS = "Screen { layout: horizontal; } #run-right { width: 38; min-width: 0; }"
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="run-right"):
+            yield Tally(id="run-tally")
+            yield RunPicture(id="run-picture")
+
+    def on_mount(self) -> None:
+        lost = Expectation("lost", ">", 0)
+        counts = dict(sent=200, acknowledged=200, failed=0, in_log=151, lost=49, duplicates=0, log_duplicates=0,
+                      reordered=0, processed=0, unprocessed=0)
+        result = Outcome(**counts, lost_ids=[f"order-{i}" for i in range(49)])
+        checks = [(lost, 49, True), (Expectation("failed", "==", 0), 0, True)]
+        self.query_one(Tally).final(result, checks)
+        picture = self.query_one(RunPicture)
+        model = PictureModel.for_brokers(3)
+        model.finish(result, 0, expected=met_metrics(checks))
+        picture.show(model)
+
+
+async def results_ready(pilot) -> None:
+    await pilot.pause()
+    await pilot.pause()
+
+
+def test_tally_cells_are_never_cut_in_a_narrow_column() -> None:
+    assert columns_for(38) == 2 and columns_for(60) == 3 and columns_for(10) == 1
+
+    async def body() -> None:
+        app = ResultsColumn()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await results_ready(pilot)
+            for cell in app.query(TallyCell):
+                shown = str(cell.render()).rstrip()
+                assert "…" not in shown and len(shown) <= cell.content_region.width, (cell.metric, shown)
+            verdict = [line.strip() for line in str(app.query_one(PictureBody).render()).splitlines()]
+            assert " ".join(verdict).startswith("● lost 49, as the lesson expects: acknowledged, not in the log")
+            assert all(len(line) <= 38 for line in verdict)
+
+    asyncio.run(body())
+
+
+def test_run_results_in_a_narrow_column_80x24(snap_compare) -> None:
+    assert snap_compare(ResultsColumn(), terminal_size=(80, 24), run_before=results_ready)
