@@ -50,6 +50,16 @@ class NextSteps(Horizontal):
                             variant="success" if i == 0 else "default")
             yield button
 
+    def on_resize(self) -> None:
+        """Side by side when they fit; else one under the other, compact, so none is cut off at the edge."""
+        buttons = list(self.query(Button))
+        needed = sum(len(str(b.label)) + 5 for b in buttons) + 7  # each label, its border and gap; "Next:"
+        stacked = needed > (self.content_region.width or self.size.width)
+        if stacked != self.has_class("-stacked"):
+            self.set_class(stacked, "-stacked")
+            for button in buttons:
+                button.compact = stacked
+
     @on(Button.Pressed, ".step")
     def go(self, event: Button.Pressed) -> None:
         event.stop()

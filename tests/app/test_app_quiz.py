@@ -412,7 +412,9 @@ async def test_the_score_and_the_next_step_share_the_first_screenful_80x24() -> 
                           "row of the summary table", options=[Option("right", True), Option("wrong")])
                  for i in range(12)]
     quiz = Quiz(id="many", title="Many", questions=questions)
-    app = QuizOnly(quiz, steps=[Step("lesson", "next", "Next lesson: 2. The next one")])
+    steps = [Step("exercise", "ex", "Exercise: Lose nothing when the leader fails"),
+             Step("lesson", "next", "Next lesson: 5. Idempotent producer"), Step("quiz", "other", "Quiz: Another one")]
+    app = QuizOnly(quiz, steps=steps)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, QuizScreen) and app.screen.query(QuestionView), "the quiz")
         screen = app.screen
@@ -426,5 +428,8 @@ async def test_the_score_and_the_next_step_share_the_first_screenful_80x24() -> 
         await pilot.pause()
         assert app.focused is screen.query_one("#step-0")
         assert on_screen(screen.query_one("#summary")) and on_screen(screen.query_one("#step-0"))
+        # Three long steps do not fit one row of 80 columns: one a line, none cut off at the edge.
+        for i in range(3):
+            assert on_screen(screen.query_one(f"#step-{i}")), i
         assert "12 / 12 (100%)" in screen.query_one("#summary", Markdown).source
         assert "| 12 |" in screen.query_one("#summary-table", Markdown).source
