@@ -31,6 +31,13 @@ class OutlineScreen(Screen):
         Binding("c", "resume", "Continue"),
     ]
 
+    # Narrower than this the About panel leaves the tree too little room for a lesson's title and
+    # its "quiz  exercise" badges: the tree takes the whole width (the footer still names the keys).
+    NARROW = 72
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < self.NARROW, "-narrow")
+
     def __init__(self) -> None:
         super().__init__()
         self.course: Course | None = None

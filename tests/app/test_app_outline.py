@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
+import pytest
 from textual.widgets import ProgressBar, Static
 
 from course.app import CourseApp
@@ -12,6 +14,7 @@ from course.screens.outline import OutlineScreen
 from course.widgets.outline import CourseOutline, LessonRef
 from course.widgets.problems import ProblemsPanel
 from engine.learner.grading import grade_quiz
+from engine import paths
 from engine.learner.progress import ProgressStore
 from tests.app.apphelpers import loaded, run_async, saved, wait_for, showing
 
@@ -154,3 +157,25 @@ async def test_the_introduction_is_not_counted_as_a_lesson(course_root: Path) ->
         bar = app.screen.query_one(ProgressBar)
         assert bar.total == 3
         assert "0 of 3 lessons done" in str(app.screen.query_one("#progress-label", Static).content)
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24)])
+def test_every_lesson_title_and_its_badges_fit_on_a_small_terminal(size: tuple[int, int]) -> None:
+    """The course's own lessons ("7. Exactly-once pipelines  quiz  exercise"): at 80 columns beside
+    the About panel, at 60 columns with the tree alone (the panel hides there)."""
+
+    async def body() -> None:
+        app = CourseApp(paths.course_dir())
+        async with app.run_test(size=size) as pilot:
+            await loaded(pilot)
+            await wait_for(pilot, lambda: app.exercises and "exercise" in " ".join(labels(app).values()),
+                           "the exercise badges")
+            await pilot.pause()
+            screen = app.screen_stack[0]
+            assert screen.query_one("#lesson-details").display == (size[0] >= OutlineScreen.NARROW)
+            tree = screen.query_one(CourseOutline)
+            rows = [tree.render_line(y).text for y in range(tree.content_region.height)]
+            for label in labels(app).values():
+                assert any(label in row for row in rows), (label, rows)
+
+    asyncio.run(body())
