@@ -216,8 +216,10 @@ class QuizScreen(Screen):
             return  # the learner left the quiz (or quit) while the question was being mounted
         self.submitted = False
         body.scroll_home(animate=False)
-        # Focus moves now (Screen.set_focus is immediate), before the focused Next button hides.
-        self.set_focus(view.answer.focus_widget)
+        # Focus moves now (Screen.set_focus is immediate), before the focused Next button hides; without
+        # scrolling to the answer, which on a small terminal would push the question out of sight
+        # (the highlighted option scrolls into view as it moves: course.widgets.answers).
+        self.set_focus(view.answer.focus_widget, scroll_visible=False)
         self._sync_buttons()
 
     @property

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, ScrollableContainer, Vertical
 from textual.content import Content
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, OptionList, RadioButton, RadioSet
@@ -91,7 +91,8 @@ class SingleAnswer(RadioSet):
         """The highlight moved (up/down): bring that option into view on the screen, for a question
         taller than the screen leaves its last options below the fold (RadioSet scrolls only itself)."""
         super().watch__selected()
-        if self._selected is not None and self.is_mounted:
+        # Only a move by the learner: the first option selected on mount must not scroll the question away.
+        if self._selected is not None and self.is_mounted and self.has_focus:
             self.call_after_refresh(self._nodes[self._selected].scroll_visible, animate=False)
 
 
@@ -158,6 +159,26 @@ class OrderList(OptionList):
 
     def on_mount(self) -> None:
         self.highlighted = 0
+
+    def watch_highlighted(self, highlighted: int | None) -> None:
+        """OptionList scrolls the highlight into view inside itself; the list can be taller than the
+        screen's quiz body too, so bring the highlighted option into that view as well."""
+        super().watch_highlighted(highlighted)
+        if highlighted is not None and self.is_mounted and self.has_focus:  # a move, not the mount
+            self.call_after_refresh(self._reveal_highlight)
+
+    def _reveal_highlight(self) -> None:
+        body = next((a for a in self.ancestors if isinstance(a, ScrollableContainer)), None)
+        highlighted = self.highlighted
+        if body is None or highlighted is None or not self.is_mounted:
+            return
+        try:
+            line, height = self._index_to_line[highlighted], self._heights[highlighted]
+        except (KeyError, IndexError):
+            return
+        on_screen = self.content_region.y + line - int(self.scroll_offset.y)
+        in_body = on_screen - body.content_region.y + int(body.scroll_offset.y)
+        body.scroll_to_region(Region(0, in_body, 1, height), animate=False)
 
     def action_move(self, step: int) -> None:
         here = self.highlighted

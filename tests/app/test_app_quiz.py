@@ -433,3 +433,24 @@ async def test_the_score_and_the_next_step_share_the_first_screenful_80x24() -> 
             assert on_screen(screen.query_one(f"#step-{i}")), i
         assert "12 / 12 (100%)" in screen.query_one("#summary", Markdown).source
         assert "| 12 |" in screen.query_one("#summary-table", Markdown).source
+
+
+@run_async
+async def test_a_question_opens_at_its_prompt_and_a_long_order_list_follows_the_highlight_60x20() -> None:
+    options = [Option(f"Step {n}: something that happens during a failover, told at some length") for n in range(1, 9)]
+    quiz = Quiz(id="long-order", title="Long order", questions=[
+        Question(id="o", kind="order", prompt="Put these in order.", options=options)])
+    app = QuizOnly(quiz)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, QuizScreen) and app.screen.query(QuestionView), "the quiz")
+        await pilot.pause()
+        screen = app.screen
+        order_list = screen.query_one(OrderList)
+        assert app.focused is order_list
+        assert on_screen(screen.query_one("#question-counter")) and on_screen(screen.query_one("#prompt"))
+        body = screen.query_one("#quiz-body")
+        await pilot.press(*["down"] * 7)
+        await wait_for(pilot, lambda: order_list.highlighted == 7 and body.scroll_y > 0, "the list to follow")
+        await pilot.pause()
+        last_line = order_list.content_region.y + order_list._index_to_line[7] - int(order_list.scroll_offset.y)
+        assert body.content_region.y <= last_line < body.content_region.bottom
