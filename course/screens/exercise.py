@@ -43,6 +43,8 @@ class ExerciseScreen(Screen):
         Binding("ctrl+t", "hint", "Hint", priority=True),
         Binding("ctrl+g", "solution", "Solution", priority=True),
         Binding("ctrl+f", "watch", "Watch", priority=True),
+        # `?` types a question mark in the editor: f1 opens the keys from there (select all is f7...).
+        Binding("f1", "app.help", "Help (also while typing)", show=False, priority=True),
         # The task, the verdict and the next steps can be taller than a small terminal: scroll the
         # Task pane from wherever the focus is (the editor, when focused, keeps these keys).
         Binding("down", "scroll_task('down')", "Scroll down", show=False),
@@ -107,6 +109,15 @@ class ExerciseScreen(Screen):
             yield Button("Hint", id="hint-button")
             yield Button("Watch: off", id="watch-button")
         yield Footer()
+
+    # Smaller than this (columns, rows), the buttons drop their borders: one row instead of three for the
+    # task, and all four fit across (their keys are in the footer either way).
+    COMPACT = (72, 26)
+
+    def on_resize(self) -> None:
+        compact = self.size.width < self.COMPACT[0] or self.size.height < self.COMPACT[1]
+        for button in self.query("#exercise-buttons Button").results(Button):
+            button.compact = compact
 
     def task_markdown(self) -> str:
         ex = self.exercise

@@ -141,6 +141,14 @@ class QuizScreen(Screen):
             yield Button("Back", id="leave-button")
         yield Footer()
 
+    # Smaller than this (columns, rows), the buttons drop their borders: two more rows for the question.
+    COMPACT = (72, 26)
+
+    def on_resize(self) -> None:
+        compact = self.size.width < self.COMPACT[0] or self.size.height < self.COMPACT[1]
+        for button in self.query("#quiz-buttons Button").results(Button):
+            button.compact = compact
+
     async def on_mount(self) -> None:
         if self.draft is not None and self._resume(self.draft):
             self.draft = None

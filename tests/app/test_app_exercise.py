@@ -96,7 +96,8 @@ async def test_an_exercise_from_its_lesson_to_a_pass(course_root: Path, workspac
         await wait_for(pilot, lambda: screen.result is not first, "the second check", timeout=300)
         assert screen.result.passed, screen.result.feedback
         assert 'print("acked e-1 0 0"' in (workspace / "say-acked.py").read_text()
-        assert not screen.query_one("#solution").disabled
+        # `result` is set before the verdict is drawn: the tab opens a moment later.
+        await wait_for(pilot, lambda: not screen.query_one("#solution").disabled, "the solution tab to open")
         await wait_for(pilot, lambda: screen.query(NextSteps), "the next step")
         assert screen.query_one(NextSteps).steps[0].kind == "lesson"  # on to the next lesson
         # The pass and where to go next are in sight, and enter takes the learner there.
@@ -169,3 +170,26 @@ async def test_help_lists_the_exercise_keys_from_its_bindings(course_root: Path,
         text = app.screen.query_one("Markdown").source
         for row in ("| `^r` | Check |", "| `^t` | Hint |", "| `^f` | Watch |", "| `?` | Help |"):
             assert row in text, text
+
+
+@run_async
+async def test_f1_opens_the_keys_from_inside_the_editor_60x20(course_root: Path, workspace: Path) -> None:
+    """`?` types a question mark while editing; f1 still lists the keys, the editor's own among them."""
+    add_exercise(course_root)
+    app = CourseApp(course_root)
+    async with app.run_test(size=(60, 20)) as pilot:
+        screen = await open_exercise(pilot, app)
+        screen.query_one("#exercise-tabs", TabbedContent).active = "code"
+        editor = screen.query_one("#editor", TextArea)
+        editor.focus()
+        await pilot.pause()
+        # At 60x20 the buttons are one row high and all four are on screen.
+        for button in screen.query("#exercise-buttons Button"):
+            assert button.region.height == 1 and screen.region.contains_region(button.region), button.id
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: "?" in editor.text, "the question mark typed")
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+        text = app.screen.query_one("Markdown").source
+        assert "| `f7` | Select all |" in text.replace("F7", "f7"), text

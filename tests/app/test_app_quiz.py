@@ -448,6 +448,7 @@ async def test_a_question_opens_at_its_prompt_and_a_long_order_list_follows_the_
         order_list = screen.query_one(OrderList)
         assert app.focused is order_list
         assert on_screen(screen.query_one("#question-counter")) and on_screen(screen.query_one("#prompt"))
+        assert screen.query_one("#submit-button").region.height == 1  # borderless at 60x20: rows for the question
         body = screen.query_one("#quiz-body")
         await pilot.press(*["down"] * 7)
         await wait_for(pilot, lambda: order_list.highlighted == 7 and body.scroll_y > 0, "the list to follow")
