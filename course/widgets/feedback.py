@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 from engine.learner.grading import QuestionGrade, QuizGrade
 from engine.model import Question
 
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def _first_words(prompt: str) -> str:
+    """The prompt's first paragraph of prose: a code block first (a config to read) is not a title."""
+    prose = [p for p in re.sub(r"^```.*?^```[ \t]*$", "", prompt, flags=re.S | re.M).split("\n\n") if p.strip()]
+    return prose[0] if prose else prompt
 
 
 def question_feedback(question: Question, grade: QuestionGrade, shown: list[int]) -> str:
@@ -73,7 +81,7 @@ def quiz_table(grade: QuizGrade, questions: list[Question]) -> str:
         "|---|---|---|",
     ]
     for i, (question, qgrade) in enumerate(zip(questions, grade.questions), 1):
-        prompt = _one_line(question.prompt.split("\n\n")[0]).replace("|", "\\|")
+        prompt = _one_line(_first_words(question.prompt)).replace("|", "\\|")
         if len(prompt) > 60:
             prompt = prompt[:59] + "…"
         result = "✓" if qgrade.correct else (f"◐ {qgrade.credit:.0%}" if qgrade.credit > 0 else "✗")

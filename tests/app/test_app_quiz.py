@@ -455,3 +455,14 @@ async def test_a_question_opens_at_its_prompt_and_a_long_order_list_follows_the_
         await pilot.pause()
         last_line = order_list.content_region.y + order_list._index_to_line[7] - int(order_list.scroll_offset.y)
         assert body.content_region.y <= last_line < body.content_region.bottom
+
+
+def test_the_score_table_names_a_question_by_its_prose_not_its_code_block() -> None:
+    from course.widgets.feedback import quiz_table
+    from engine.learner.grading import grade_quiz
+
+    question = Question(id="c", kind="single", prompt="```properties\nacks=all\n\nmin.insync.replicas=1\n```\n\n"
+                        "What happens to the messages?", options=[Option("x", True), Option("y")])
+    quiz = Quiz(id="code", title="Code", questions=[question])
+    table = quiz_table(grade_quiz(quiz, {"c": [1]}), [question])
+    assert "| 1 | What happens to the messages? | ✓ |" in table and "```" not in table
