@@ -34,6 +34,12 @@ def met_metrics(checks: list[tuple[Expectation, int, bool]]) -> frozenset[str]:
     return frozenset(m for m in named if all(ok for e, _, ok in checks if e.metric == m))
 
 
+def unbroken(expectation: str) -> str:
+    """`failed == 0 ✓` kept on one line when the checks wrap (no-break spaces): a narrow column
+    must not leave `failed ==` on one line and `0 ✓` on the next."""
+    return expectation.replace(" ", "\u00a0")
+
+
 class TallyCell(Static):
     """One number and its name; `-bad` when a lost or duplicated count is above zero, `-expected`
     instead when the lesson says that count is what the run should show."""
@@ -82,7 +88,7 @@ class Tally(Vertical):
             cell.show(None)
         checks = self.query_one(".tally-checks", Static)
         checks.set_classes("tally-checks")
-        checks.update("the lesson says: " + "; ".join(str(e) for e in expectations) if expectations else "")
+        checks.update("the lesson says: " + "; ".join(unbroken(str(e)) for e in expectations) if expectations else "")
 
     def reset(self, expectations: list[Expectation] | None = None) -> None:
         """A run starts: counts at zero (live ones) or unknown (the ones the end decides)."""
@@ -91,7 +97,7 @@ class Tally(Vertical):
         checks = self.query_one(".tally-checks", Static)
         checks.set_classes("tally-checks")
         if expectations:
-            checks.update("the lesson says: " + "; ".join(str(e) for e in expectations))
+            checks.update("the lesson says: " + "; ".join(unbroken(str(e)) for e in expectations))
         else:
             checks.update("")
 
@@ -111,5 +117,5 @@ class Tally(Vertical):
             box.update("")
             return
         marks = [f"{e} {'✓' if ok else f'✗ (got {actual})'}" for e, actual, ok in checks]
-        box.update("the lesson says: " + "; ".join(marks))
+        box.update("the lesson says: " + "; ".join(unbroken(mark) for mark in marks))
         box.add_class("-met" if all(ok for _, _, ok in checks) else "-unmet")
