@@ -53,7 +53,8 @@ class NextSteps(Horizontal):
     def on_resize(self) -> None:
         """Side by side when they fit; else one under the other, compact, so none is cut off at the edge."""
         buttons = list(self.query(Button))
-        needed = sum(len(str(b.label)) + 5 for b in buttons) + 7  # each label, its border and gap; "Next:"
+        # Each button: its label and padding (16 at least, Textual's min-width) and a gap; then "Next: ".
+        needed = sum(max(16, len(str(b.label)) + 2) + 1 for b in buttons) + 7
         stacked = needed > (self.content_region.width or self.size.width)
         if stacked != self.has_class("-stacked"):
             self.set_class(stacked, "-stacked")
