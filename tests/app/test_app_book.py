@@ -43,7 +43,9 @@ async def test_book_pages_with_code_diagrams_and_quizzes_open() -> None:
         app.post_message(OpenLesson(with_code.id))
         await wait_for(pilot, lambda: app.screen.lesson is with_code and app.screen.query(CodeGroupTabs), "code tabs")
         tabs = app.screen.query(CodeGroupTabs).first()
-        assert len(tabs.query("TabPane")) == len(tabs.group.samples) > 1
+        # the tabs' panes are mounted after the tabs themselves (the reader builds code lazily)
+        await wait_for(pilot, lambda: len(tabs.query("TabPane")) == len(tabs.group.samples), "the code tab panes")
+        assert len(tabs.group.samples) > 1
         app.post_message(OpenLesson(with_diagram.id))
         await wait_for(pilot, lambda: app.screen.lesson is with_diagram and app.screen.query(DiagramView), "a diagram")
         app.post_message(TakeQuiz(with_quiz.quiz.id))
