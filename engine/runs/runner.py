@@ -23,6 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Literal
 
+try:
+    import fcntl
+except ImportError:  # Windows: pipes keep their size
+    fcntl = None  # type: ignore[assignment]
+
 from engine.runs.backend import ClusterBackend
 from engine.runs.outcome import ClientReport, Outcome, compute_outcome, parse_report_line
 from engine.runs.scenario import Expectation, Fault, Scenario
@@ -226,11 +231,14 @@ class ExampleRun:
 
     def _spawn(self, bootstrap: str) -> subprocess.Popen:
         env = dict(os.environ, BOOTSTRAP_SERVERS=bootstrap, PYTHONUNBUFFERED="1")
-        return subprocess.Popen(
+        proc = subprocess.Popen(
             self._command, cwd=str(self.script.resolve().parent),
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             encoding="utf-8", errors="replace", start_new_session=True,  # its own group: killed whole
         )
+        for stream in (proc.stdout, proc.stderr):
+            widen_pipe(stream)
+        return proc
 
     def _supervise(self, proc: subprocess.Popen, sandbox: Any) -> tuple[int | None, bool]:
         # The example's own time, from its start: starting the sandbox (a child process) is not counted.
@@ -350,6 +358,26 @@ def terminate_on_sigterm() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+PIPE_BYTES = 1 << 20  # Linux's default ceiling for an unprivileged process (/proc/sys/fs/pipe-max-size)
+
+
+def widen_pipe(stream: Any, size: int = PIPE_BYTES) -> int | None:
+    """Give the pipe behind `stream` room for `size` bytes (Linux; elsewhere it keeps its size).
+
+    The example prints a report line per record, timed as part of its work (a delivery report
+    prints inside flush()). With the default 64 KiB, a reader that falls behind for a moment
+    (the app's UI thread holding the GIL, a loaded machine) fills the pipe, the example's next
+    print blocks, and the block is counted as the cluster's latency. Returns the new size, or
+    None where it cannot be set."""
+    setpipe = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
+    if setpipe is None or stream is None:
+        return None
+    try:
+        return fcntl.fcntl(stream.fileno(), setpipe, size)
+    except OSError:  # above the system's ceiling: the default size still works, only smaller
+        return None
 
 
 def _kill_group(proc: subprocess.Popen, grace: float = 2.0) -> None:
