@@ -387,9 +387,14 @@ class RunPanel(Vertical):
         return session
 
     def set_status(self, text: str, tone: str = "") -> None:
+        classes = f"-{tone}" if tone else ""
         for status in self.query("#run-status").results(Static):
-            status.update(text)
-            status.set_classes(f"-{tone}" if tone else "")
+            # The run's ticker says the same ten times a second: an unchanged line is left alone
+            # (an update lays the screen out again, new classes restyle it).
+            if str(status.content) != text:
+                status.update(text)
+            if set(status.classes) != set(classes.split()):
+                status.set_classes(classes)
 
     # ------------------------------------------------------------ choosing an example
 
