@@ -15,7 +15,7 @@ Prints, for each number of the lesson's table, the median [min-max] over the rou
 side, the app/cli ratio of the medians and a verdict (target: within 20 %), with how much the CLI's
 own runs vary (on a loaded machine a p99 of 100 samples moves a lot from run to run).
 
-    .venv/bin/python benchmarks/app_vs_cli.py [--rounds 5] [--sandbox both|process|thread]
+    .venv/bin/python benchmarks/app_vs_cli.py [--rounds 5] [--sandbox both|process|thread] [--baseline]
 """
 
 from __future__ import annotations
@@ -150,6 +150,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--sandbox", choices=("both", "process", "thread"), default="both")
+    parser.add_argument("--baseline", action="store_true",
+                        help="compare the CLI with itself (two sets of CLI runs): how close two sets of "
+                             "runs come on this machine at best")
     parser.add_argument("--one", choices=("cli", "app"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -164,8 +167,10 @@ def main() -> None:
         runs: dict[str, list[dict[str, list[float]]]] = {"cli": [], "app": []}
         for _ in range(args.rounds):
             for path in ("cli", "app"):
-                runs[path].append(measure(path, kind))
+                runs[path].append(measure("cli" if args.baseline else path, kind))
         label = "before: sandbox in the caller's process" if kind == "thread" else "after: sandbox in a child process"
+        if args.baseline:
+            label += "; BASELINE: the 'app' column is a second set of CLI runs"
         print(f"\n== {label} (--sandbox {kind}): median [min-max] of {args.rounds} runs")
         report(runs)
 
