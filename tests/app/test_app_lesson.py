@@ -311,3 +311,30 @@ async def test_code_tabs_are_mounted_after_the_first_heading(course_root: Path) 
             assert screen.query(CodeGroupTabs)
     finally:
         LessonView.block_widget = original
+
+
+@run_async
+async def test_the_lessons_links_are_parsed_once_however_often_the_footer_asks(course_root: Path, monkeypatch) -> None:
+    import course.screens.lesson as lesson_screen
+
+    calls: list[str] = []
+    original = lesson_screen.lesson_links
+
+    def counting(lesson):
+        calls.append(lesson.id)
+        return original(lesson)
+
+    monkeypatch.setattr(lesson_screen, "lesson_links", counting)
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_lesson(pilot, "01-first-steps")
+        for _ in range(3):  # each switch refreshes the footer's bindings (check_action "links")
+            await pilot.press("e")
+            await pilot.pause()
+        screen.refresh_bindings()
+        await pilot.pause()
+        assert calls == ["01-first-steps"]
+        await pilot.press("n")  # another lesson: its own links
+        await wait_for(pilot, lambda: showing(app, "02-acks"), "the next lesson")
+        await pilot.pause()
+        assert calls == ["01-first-steps", "02-acks"]
