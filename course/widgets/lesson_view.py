@@ -84,13 +84,13 @@ def reader_parts(blocks: Iterable[Block]) -> list[str | Block]:
 
 
 def first_screenful(parts: list[str | Block]) -> list[str | Block]:
-    """Take from `parts` what is composed before the first paint: Markdown up to about FIRST_CHARS,
-    at least one piece. A code group or diagram met after the first piece waits for the batches
+    """Take from `parts` what is composed before the first paint: the first piece, then Markdown
+    pieces while they fit in FIRST_CHARS (each widget mounted before the paint delays it). A code group or diagram met after the first piece waits for the batches
     that follow the paint (a code group is a tab per language, each a highlighted Markdown fence:
     building them before the first paint made the text wait for code below the fold)."""
     first: list[str | Block] = []
     shown = 0
-    while parts and shown < FIRST_CHARS and (not first or isinstance(parts[0], str)):
+    while parts and (not first or (isinstance(parts[0], str) and shown + len(parts[0]) <= FIRST_CHARS)):
         part = parts.pop(0)
         shown += len(part) if isinstance(part, str) else FIRST_CHARS
         first.append(part)

@@ -280,6 +280,10 @@ def test_the_first_screenful_is_text_and_code_tabs_wait_for_the_batches_after_th
     long_text = ["y" * (FIRST_CHARS // 2), "z" * (FIRST_CHARS // 2), "w" * 10]
     assert first_screenful(long_text) == ["y" * (FIRST_CHARS // 2), "z" * (FIRST_CHARS // 2)]
     assert long_text == ["w" * 10]
+    overflowing = ["y" * (FIRST_CHARS // 2), "z" * FIRST_CHARS]  # the second piece waits for the paint
+    assert first_screenful(overflowing) == ["y" * (FIRST_CHARS // 2)]
+    huge = ["x" * (3 * FIRST_CHARS), "w"]  # one piece is always shown, however long
+    assert first_screenful(huge) == ["x" * (3 * FIRST_CHARS)]
 
     opens_with_code = [group, short]  # a lesson that opens with code still shows something at once
     assert first_screenful(opens_with_code) == [group]
