@@ -82,3 +82,21 @@ async def test_an_empty_picture_says_how_to_start_and_scrolled_up_stays_put() ->
         await pilot.pause()
         assert body.scroll_y == 0  # the learner scrolled up to read: the picture does not jump away
         assert "Produce 0 " in screen_text(app)
+
+
+@run_async
+async def test_a_long_note_takes_several_lines_and_the_rows_below_follow() -> None:
+    app = PictureApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        picture = app.query_one(RunPicture)
+        model = PictureModel.for_brokers(3)
+        model.note("✓ nothing lost, nothing duplicated, and every one of the records the example sent "
+                   "was acknowledged by the leader and read back", "success")
+        model._add(Row("arrow", "Produce after", src="producer", dst="broker 1"))  # noqa: SLF001
+        picture.show(model)
+        body = app.query_one(PictureBody)
+        await wait_for(pilot, lambda: "Produce after" in screen_text(app), "the row below the note")
+        assert body.virtual_size.height == 1 + len([line for line in screen_text(app).splitlines()
+                                                    if "nothing lost" in line or "acknowledged" in line
+                                                    or "read back" in line])
+        assert "read back" in screen_text(app)  # the verdict is never cut short
