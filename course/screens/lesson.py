@@ -85,6 +85,7 @@ class LessonScreen(Screen):
         # there (the app opens the lessons asked for one after the other), so none is dropped.
         self.heading_to: str | None = None
         self.sub_title = lesson.title  # before mounting: the Header reads it when it mounts
+        self._links: tuple[Lesson, list[tuple[str, str]]] | None = None  # (lesson, its links), see links()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -217,7 +218,7 @@ class LessonScreen(Screen):
         if action == "examples":
             return bool(self.lesson.examples)
         if action == "links":
-            return bool(lesson_links(self.lesson))
+            return bool(self.links())
         if action == "previous":
             return self._neighbour(-1) is not None or None
         if action == "next":
@@ -345,8 +346,16 @@ class LessonScreen(Screen):
         self.app.copy_to_clipboard(sample.code)
         self.notify(f"Copied the {tab_label(sample)} sample ({len(sample.code.splitlines())} lines).", timeout=3)
 
+    def links(self) -> list[tuple[str, str]]:
+        """The lesson's links, parsed once per lesson: the footer asks (check_action) at every
+        change of focus or bindings, and parsing a whole lesson's Markdown took a good part of a
+        second each time, on the switch to the Examples tab among others."""
+        if self._links is None or self._links[0] is not self.lesson:
+            self._links = (self.lesson, lesson_links(self.lesson))
+        return self._links[1]
+
     def action_links(self) -> None:
-        links = lesson_links(self.lesson)
+        links = self.links()
         if links:
             self.app.push_screen(LinkPicker(links), self.follow_link)
 

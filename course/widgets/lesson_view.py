@@ -83,6 +83,20 @@ def reader_parts(blocks: Iterable[Block]) -> list[str | Block]:
     return parts
 
 
+def first_screenful(parts: list[str | Block]) -> list[str | Block]:
+    """Take from `parts` what is composed before the first paint: the first piece, then Markdown
+    pieces while they fit in FIRST_CHARS (each widget mounted before the paint delays it). A code group or diagram met after the first piece waits for the batches
+    that follow the paint (a code group is a tab per language, each a highlighted Markdown fence:
+    building them before the first paint made the text wait for code below the fold)."""
+    first: list[str | Block] = []
+    shown = 0
+    while parts and (not first or (isinstance(parts[0], str) and shown + len(parts[0]) <= FIRST_CHARS)):
+        part = parts.pop(0)
+        shown += len(part) if isinstance(part, str) else FIRST_CHARS
+        first.append(part)
+    return first
+
+
 class ShortcodeNote(Static):
     """A shortcode the content engine did not understand, left visible."""
 
@@ -116,10 +130,7 @@ class LessonView(VerticalScroll):
         if errors:
             yield ProblemsPanel(errors, title="This lesson did not load cleanly")
         parts = reader_parts(lesson.blocks)
-        shown = 0
-        while parts and (shown < FIRST_CHARS or not isinstance(parts[0], str)) and shown < 3 * FIRST_CHARS:
-            part = parts.pop(0)
-            shown += len(part) if isinstance(part, str) else FIRST_CHARS // 2
+        for part in first_screenful(parts):
             yield self.block_widget(part)
         self._later = parts
 

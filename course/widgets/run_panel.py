@@ -217,6 +217,7 @@ class RunPanel(Vertical):
             self.missing_tool = missing_tool
 
     can_focus = True  # so the lesson screen can move the keyboard here before the body is built
+    REDRAW = 0.3  # seconds between redraws of the picture and tally while a run goes on
 
     def __init__(self, lesson: Lesson, *, bootstrap_servers: str | None = None, id: str | None = None) -> None:
         super().__init__(id=id, classes="run-panel")
@@ -236,6 +237,8 @@ class RunPanel(Vertical):
         self._cancel: threading.Event | None = None
         self._events: collections.deque[tuple[int, RunEvent]] = collections.deque()
         self._ticker: Timer | None = None
+        self._redrawn = 0.0  # when the picture, tally and status were last redrawn
+        self._ids_shown: tuple[int, int, int] = (0, 0, 0)  # the counts the tally shows
         self._started_at = 0.0
         self._ids: dict[str, set[str]] = {}
         self.model = PictureModel.for_brokers(3)
@@ -387,9 +390,14 @@ class RunPanel(Vertical):
         return session
 
     def set_status(self, text: str, tone: str = "") -> None:
+        classes = f"-{tone}" if tone else ""
         for status in self.query("#run-status").results(Static):
-            status.update(text)
-            status.set_classes(f"-{tone}" if tone else "")
+            # The run's ticker says the same ten times a second: an unchanged line is left alone
+            # (an update lays the screen out again, new classes restyle it).
+            if str(status.content) != text:
+                status.update(text)
+            if set(status.classes) != set(classes.split()):
+                status.set_classes(classes)
 
     # ------------------------------------------------------------ choosing an example
 
@@ -607,6 +615,7 @@ class RunPanel(Vertical):
         self._cancel = threading.Event()
         self._events.clear()
         self._ids = {"sent": set(), "acked": set(), "failed": set()}
+        self._ids_shown, self._redrawn = (0, 0, 0), 0.0
         self.model = PictureModel.for_brokers(scenario.brokers)
         kafka = self.kafka_session() if self.backend == "kafka" and not self.bootstrap_servers else None
         if kafka is not None:
@@ -709,13 +718,15 @@ class RunPanel(Vertical):
             self._preparing = message.text if message.text != "running…" else ""
             self.set_status(message.text, "running")
 
-    def _drain(self) -> None:
-        """Move what the run reported so far onto the screen (UI thread, every 0.1 s)."""
+    def _drain(self, final: bool = False) -> None:
+        """Move what the run reported so far onto the screen (UI thread, every 0.1 s). The output
+        goes out at each tick; the picture, the tally and the status, whose redraw lays the panel
+        out again, at most every REDRAW seconds while the run goes on (`final`: now), so that the
+        app's own work takes as little as it can from the run it is showing."""
         if not self.is_attached:
             return
         output = self.query_one("#run-output", Log)
         lines: list[str] = []
-        live = False
         while self._events:
             run_id, event = self._events.popleft()
             if run_id != self._run_id:
@@ -726,7 +737,6 @@ class RunPanel(Vertical):
                 verb = event.data.get("verb")
                 if verb in self._ids:
                     self._ids[verb].add(str(event.data.get("id")))
-                    live = True
             elif event.kind == "output":
                 lines.append(event.text)
             elif event.kind in ("fault", "note", "timeout"):
@@ -734,18 +744,28 @@ class RunPanel(Vertical):
             self.model.add(event)
         if lines:
             output.write_lines(lines)
-        if live:
-            self.query_one(Tally).live(len(self._ids["sent"]), len(self._ids["acked"]), len(self._ids["failed"]))
+        now = time.monotonic()
+        if not final and now - self._redrawn < self.REDRAW:
+            return
+        self._redrawn = now
+        counts = self._id_counts()
+        if counts != self._ids_shown:  # (a run with no report lines leaves the tally as it was)
+            self._ids_shown = counts
+            self.query_one(Tally).live(*counts)
         self.query_one(RunPicture).refresh_picture()
         if self.running and not (self._cancel and self._cancel.is_set()):
             elapsed = f"{time.monotonic() - self._started_at:.0f} s"
             self.set_status(f"{self._preparing} {elapsed}" if self._preparing else f"running… {elapsed}", "running")
 
+    def _id_counts(self) -> tuple[int, int, int]:
+        ids = self._ids
+        return len(ids.get("sent", ())), len(ids.get("acked", ())), len(ids.get("failed", ()))
+
     def on_run_panel_finished(self, message: RunPanel.Finished) -> None:
         if message.run_id != self._run_id or not self.is_attached:
             message.stop()  # a run replaced by a newer one, or a panel gone: nobody needs to hear of it
             return
-        self._drain()
+        self._drain(final=True)
         self.running = False
         self.finished_runs += 1
         if self._ticker is not None:

@@ -21,8 +21,11 @@ from typing import Any
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical, VerticalScroll
+from textual.cache import LRUCache
+from textual.containers import Vertical
 from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 from textual.widget import Widget
 
 from engine.runs.runner import RunEvent
@@ -344,9 +347,14 @@ def draw_row(row: Row, lanes: list[str], width: int, tones: dict[str, Style]) ->
             put(lo + 2 + (span - len(label)) // 2, f" {label} "[: span + 2], tone)
         else:  # beside it
             beside(lo - 1, hi + 2, label, tone)
+    # One span per run of equal style, not one per cell: rendering costs per span, and a long
+    # run's picture is hundreds of rows redrawn while the run goes on.
     text = Text(end="")
-    for ch, style in zip(chars, styles):
-        text.append(ch, style)
+    start = 0
+    for x in range(1, width + 1):
+        if x == width or styles[x] is not styles[start]:
+            text.append("".join(chars[start:x]), styles[start])
+            start = x
     return text
 
 
@@ -423,28 +431,61 @@ class PictureHeader(Widget):
 IDLE = "Press Run (ctrl+r): the requests, faults and answers appear here."
 
 
-class PictureBody(Widget):
-    """The rows, as tall as there are rows (the scroll around it scrolls)."""
+class PictureBody(ScrollView):
+    """The rows, scrolled. A Line API widget: each frame draws only the lines in view (a Produce
+    row is a few styled runs; drawing all of a long run's rows at every refresh kept the UI
+    thread busy, and on two cores that time came out of the brokers' and the example's, so the
+    lesson's latencies came out worse in the app than on the command line). A drawn line is kept
+    until its row's text, the width or the lanes change; a long note takes several lines."""
 
-    DEFAULT_CSS = "PictureBody { height: auto; text-wrap: nowrap; text-overflow: clip; }"
+    DEFAULT_CSS = "PictureBody { height: 1fr; overflow-x: hidden; }"  # rows are cut to the width, never scrolled sideways
 
     def __init__(self, picture: "RunPicture") -> None:
-        super().__init__(classes="picture-body")
+        super().__init__(classes="picture-body picture-scroll")
         self.picture = picture
+        self._strips: LRUCache[tuple[Any, ...], Strip] = LRUCache(1024)
+        self._lines: list[tuple[int, int]] = []  # each line of the picture: (row index, line of that row)
 
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+    def sync(self) -> None:
+        """The model changed: its lines counted for this width, redrawn (lines in view only)."""
+        width = self.scrollable_content_region.width
         rows = self.picture.model.rows
-        if not rows:
-            return len(note_lines(IDLE, width))
-        return max(1, sum(row_height(row, width) for row in rows))
+        self._lines = [(i, k) for i, row in enumerate(rows) for k in range(row_height(row, width))]
+        height = len(self._lines) if rows else len(note_lines(IDLE, width))
+        self.virtual_size = Size(width, max(1, height))
+        self.refresh()
 
-    def render(self) -> Text:
+    def on_resize(self) -> None:
+        self.sync()  # the rows are drawn as wide as the view
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()  # another theme: the tones change
+
+    def render_line(self, y: int) -> Strip:
         model = self.picture.model
-        width = self.size.width
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        index = self.scroll_offset.y + y
         if not model.rows:
-            return Text("\n".join(note_lines(IDLE, width)), style="dim")
-        tones = theme_tones(self.app.theme_variables)
-        return Text("\n", end="").join(draw_rows(model.rows, model.lanes, width, tones))
+            idle = note_lines(IDLE, width)
+            if index >= len(idle):
+                return Strip.blank(width, base)
+            text = Text(idle[index], style=base + Style(dim=True), end="")
+            return Strip(text.render(self.app.console), text.cell_len).crop_extend(0, width, base)
+        if index >= len(self._lines) or self._lines[index][0] >= len(model.rows):
+            return Strip.blank(width, base)
+        at, line = self._lines[index]
+        row = model.rows[at]
+        key = (row.kind, row.text(), row.src, row.dst, row.tone, row.cut, width, tuple(model.lanes), line)
+        strip = self._strips.get(key)
+        if strip is None:
+            drawn = draw_rows([row], model.lanes, width, theme_tones(self.app.theme_variables))
+            text = drawn[min(line, len(drawn) - 1)]
+            text.style = base + text.style if isinstance(text.style, Style) else base
+            strip = Strip(text.render(self.app.console), text.cell_len).crop_extend(0, width, base)
+            self._strips[key] = strip
+        return strip.apply_offsets(0, index)
 
 
 class RunPicture(Vertical):
@@ -457,8 +498,7 @@ class RunPicture(Vertical):
 
     def compose(self) -> ComposeResult:
         yield PictureHeader(self)
-        with VerticalScroll(classes="picture-scroll"):
-            yield PictureBody(self)
+        yield PictureBody(self)
 
     def show(self, model: PictureModel) -> None:
         self.model = model
@@ -470,9 +510,9 @@ class RunPicture(Vertical):
         if self.model.version == self._drawn or not self.is_mounted:
             return
         self._drawn = self.model.version
-        scroll = self.query_one(".picture-scroll", VerticalScroll)
-        at_end = scroll.scroll_y >= scroll.max_scroll_y - 1
+        body = self.query_one(PictureBody)
+        at_end = body.scroll_y >= body.max_scroll_y - 1
         self.query_one(PictureHeader).refresh()
-        self.query_one(PictureBody).refresh(layout=True)
-        if at_end:
-            scroll.call_after_refresh(scroll.scroll_end, animate=False)
+        body.sync()
+        if at_end:  # at once (forced: the scrollbar appears only at the next layout), so the rows above are never drawn
+            body.scroll_end(animate=False, immediate=True, x_axis=False, force=True)

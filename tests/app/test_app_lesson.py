@@ -265,3 +265,80 @@ async def test_slash_searches_the_lesson_text_highlights_and_jumps(course_root: 
         await pilot.pause()
         assert isinstance(app.screen, LessonScreen) and not search.has_class("-open")
         assert not any(m.has_class("-search-match") or m.has_class("-search-current") for m in matches)
+
+
+def test_the_first_screenful_is_text_and_code_tabs_wait_for_the_batches_after_the_paint() -> None:
+    from course.widgets.lesson_view import FIRST_CHARS, first_screenful
+    from engine.model import CodeGroup, CodeSample
+
+    group = CodeGroup([CodeSample("python", "print(1)"), CodeSample("java", "System.out.println(1);")])
+    short = "## Why\n\nA short opening paragraph."
+    parts = [short, group, "x" * 100]
+    assert first_screenful(parts) == [short]  # the heading first; the tabs are built later
+    assert parts == [group, "x" * 100]
+
+    long_text = ["y" * (FIRST_CHARS // 2), "z" * (FIRST_CHARS // 2), "w" * 10]
+    assert first_screenful(long_text) == ["y" * (FIRST_CHARS // 2), "z" * (FIRST_CHARS // 2)]
+    assert long_text == ["w" * 10]
+    overflowing = ["y" * (FIRST_CHARS // 2), "z" * FIRST_CHARS]  # the second piece waits for the paint
+    assert first_screenful(overflowing) == ["y" * (FIRST_CHARS // 2)]
+    huge = ["x" * (3 * FIRST_CHARS), "w"]  # one piece is always shown, however long
+    assert first_screenful(huge) == ["x" * (3 * FIRST_CHARS)]
+
+    opens_with_code = [group, short]  # a lesson that opens with code still shows something at once
+    assert first_screenful(opens_with_code) == [group]
+
+
+@run_async
+async def test_code_tabs_are_mounted_after_the_first_heading(course_root: Path) -> None:
+    """The reader's first compose holds no code group after the first piece of text; the tabs come
+    with the later batches, and by the time the lesson is complete they are all there."""
+    from course.widgets.lesson_view import LessonView
+
+    built: list[str] = []
+    original = LessonView.block_widget
+
+    def recording(self, part):
+        widget = original(self, part)
+        # Composed (before the first paint) while the reader is not mounted yet; the later
+        # batches are built by the reader itself, mounted and painted.
+        built.append((type(widget).__name__, "later" if self.is_mounted else "first"))
+        return widget
+
+    LessonView.block_widget = recording
+    try:
+        app = CourseApp(course_root)
+        async with app.run_test(size=(100, 32)) as pilot:
+            screen = await open_lesson(pilot, "01-first-steps")
+            assert built[0] == ("Markdown", "first")
+            assert ("CodeGroupTabs", "later") in built and ("CodeGroupTabs", "first") not in built
+            assert screen.query(CodeGroupTabs)
+    finally:
+        LessonView.block_widget = original
+
+
+@run_async
+async def test_the_lessons_links_are_parsed_once_however_often_the_footer_asks(course_root: Path, monkeypatch) -> None:
+    import course.screens.lesson as lesson_screen
+
+    calls: list[str] = []
+    original = lesson_screen.lesson_links
+
+    def counting(lesson):
+        calls.append(lesson.id)
+        return original(lesson)
+
+    monkeypatch.setattr(lesson_screen, "lesson_links", counting)
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_lesson(pilot, "01-first-steps")
+        for _ in range(3):  # each switch refreshes the footer's bindings (check_action "links")
+            await pilot.press("e")
+            await pilot.pause()
+        screen.refresh_bindings()
+        await pilot.pause()
+        assert calls == ["01-first-steps"]
+        await pilot.press("n")  # another lesson: its own links
+        await wait_for(pilot, lambda: showing(app, "02-acks"), "the next lesson")
+        await pilot.pause()
+        assert calls == ["01-first-steps", "02-acks"]

@@ -1,0 +1,101 @@
+"""What a run asks of the process that starts it, so that the app and the CLI measure alike:
+- the example's output pipes have room for a burst of report lines (engine.runs.runner.widen_pipe):
+  a reader that falls behind for a moment must not block the example's print, which the example
+  would count as the cluster's latency;
+- the caller's objects are frozen out of garbage collection while runs go on (frozen_heap)."""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from engine.runs.runner import PIPE_BYTES, ExampleRun, frozen_heap, launch_command, widen_pipe
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+GETPIPE = getattr(fcntl, "F_GETPIPE_SZ", None) if fcntl is not None else None
+
+
+def pipe_ceiling() -> int:
+    try:
+        return int(Path("/proc/sys/fs/pipe-max-size").read_text())
+    except OSError:
+        return 0
+
+
+needs_pipe_sizes = pytest.mark.skipif(GETPIPE is None or pipe_ceiling() < PIPE_BYTES,
+                                      reason="pipe sizes are set with Linux's F_SETPIPE_SZ, up to pipe-max-size")
+
+
+def test_the_callers_objects_stay_out_of_collections_until_the_last_run_ends() -> None:
+    assert gc.get_freeze_count() == 0
+    before = [[] for _ in range(1000)]  # containers: tracked by the collector
+    with frozen_heap():
+        frozen = gc.get_freeze_count()
+        assert frozen > len(before)  # everything the process had, these among them
+        other_run_in = threading.Event()
+        other_run_may_end = threading.Event()
+
+        def another_run() -> None:  # the app may run a snippet while an example runs
+            with frozen_heap():
+                other_run_in.set()
+                other_run_may_end.wait(30)
+
+        thread = threading.Thread(target=another_run)
+        thread.start()
+        assert other_run_in.wait(30)
+        assert gc.get_freeze_count() == frozen  # a second run does not freeze again
+        other_run_may_end.set()
+        thread.join(30)
+        assert gc.get_freeze_count() == frozen  # one run still goes on
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_run_that_fails_still_unfreezes() -> None:
+    with pytest.raises(RuntimeError):
+        with frozen_heap():
+            raise RuntimeError("the sandbox did not start")
+    assert gc.get_freeze_count() == 0
+
+
+@needs_pipe_sizes
+def test_widen_pipe_gives_the_pipe_a_megabyte() -> None:
+    read, write = os.pipe()
+    try:
+        with os.fdopen(read, "rb", closefd=False) as stream:
+            before = fcntl.fcntl(read, GETPIPE)
+            assert widen_pipe(stream) == PIPE_BYTES
+            assert fcntl.fcntl(read, GETPIPE) == PIPE_BYTES > before
+    finally:
+        os.close(read)
+        os.close(write)
+
+
+@needs_pipe_sizes
+def test_widen_pipe_leaves_a_stream_without_a_pipe_alone(tmp_path: Path) -> None:
+    with open(tmp_path / "file.txt", "w") as regular:  # not a pipe: F_SETPIPE_SZ fails, the run goes on
+        assert widen_pipe(regular) is None
+    assert widen_pipe(None) is None
+
+
+@needs_pipe_sizes
+def test_the_example_writes_into_widened_pipes(tmp_path: Path) -> None:
+    """What the example itself sees: its stdout and stderr are pipes of PIPE_BYTES."""
+    script = tmp_path / "pipes.py"
+    script.write_text(
+        "import fcntl, sys\n"
+        f"print(fcntl.fcntl(1, {GETPIPE}), fcntl.fcntl(2, {GETPIPE}))\n", encoding="utf-8")
+    run = ExampleRun(script)
+    run._command = launch_command(script, sys.executable)  # noqa: SLF001 (set by run() before spawning)
+    proc = run._spawn("127.0.0.1:9")  # noqa: SLF001 (no cluster: the script never connects)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert out.split() == [str(PIPE_BYTES), str(PIPE_BYTES)]
