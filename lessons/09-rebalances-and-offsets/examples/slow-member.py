@@ -84,8 +84,23 @@ def instance(name, max_poll_ms, hangs_on=None, first_batch_done=None):
             consumer.commit(asynchronous=False)
         except KafkaException as exc:
             note(f"{name} cannot commit: {exc.args[0].name()} (it is no longer in the group)")
-    consumer.close()
+    leave_group(consumer)
     note(f"{name} stops")
+
+
+def leave_group(consumer):
+    """Give the partitions up in a poll, then close.
+
+    A rebalance reaches the application as a callback that runs in its next poll. A slept
+    through one: its on_revoke has been waiting since B joined. close() alone would run that
+    late callback while librdkafka is already shutting the group down, and confluent-kafka
+    can then wait forever for an answer from the stopped group, holding the GIL: every thread
+    of this process would stop with it. So: unsubscribe, let poll() run what is queued
+    (a record still queued is dropped: the partition is no longer ours), then close."""
+    consumer.unsubscribe()
+    while consumer.poll(0) is not None:
+        pass
+    consumer.close()
 
 
 write_shipments()
