@@ -88,6 +88,17 @@ def _watermarks(consumer: Any, tp: Any, timeout: float = 30.0) -> tuple[int, int
             time.sleep(0.2)
 
 
+_UNKNOWN_TOPIC_OR_PARTITION = 3
+_TOPIC_ALREADY_EXISTS = 36
+
+
+def _error_code(exc: BaseException) -> int | None:
+    """The Kafka error code a confluent-kafka admin future failed with (None: not a Kafka error)."""
+    error = exc.args[0] if exc.args else None
+    code = getattr(error, "code", None)
+    return code() if callable(code) else None
+
+
 class _QuietLogger:
     """librdkafka's own log lines (connection refused while a node starts) are expected: dropped.
     confluent-kafka's `logger` setting takes an object with logging.Logger's .log()."""
@@ -187,6 +198,8 @@ class KafkaCluster:
         self._admin: Any = None
         self._lock = threading.RLock()
         self._replication_paused = False
+        self._reset_deleted: set[str] = set()  # topics reset() deleted and no run has created since
+        self._isr_applied: dict[tuple[str, int], tuple[int, list[int]]] = {}  # (leader, ISR) the leader uses
         # PR_SET_PDEATHSIG fires when the *thread* that forked the JVM ends, not the process: every
         # JVM is started from this one thread, which lives until close(), whichever thread asks
         # (a proxy's connection thread applying a `records` trigger, an app worker).
@@ -443,11 +456,22 @@ class KafkaCluster:
 
         rf = replication_factor or self._replication_factor()
         config = {} if min_insync_replicas is None else {"min.insync.replicas": str(min_insync_replicas)}
-        future = self.admin().create_topics([NewTopic(name, partitions, rf, config=config)])[name]
-        try:
-            future.result(timeout=60)
-        except Exception as exc:
-            raise ValueError(f"{name}: {exc}") from None
+        deadline = time.monotonic() + 60
+        while True:
+            future = self.admin().create_topics([NewTopic(name, partitions, rf, config=config)])[name]
+            try:
+                future.result(timeout=60)
+                break
+            except Exception as exc:
+                # A topic reset() deleted can come back before this run creates it: a client of the
+                # previous run still asking for its metadata makes the broker auto-create it
+                # (auto.create.topics.enable), with default settings. Not this run's topic: deleted again.
+                if (_error_code(exc) != _TOPIC_ALREADY_EXISTS or name not in self._reset_deleted
+                        or time.monotonic() > deadline):
+                    raise ValueError(f"{name}: {exc}") from None
+                self._events.emit(None, "topic_recreated_by_client", topic=name)
+                self.delete_topics([name])
+        self._reset_deleted.discard(name)
         for node in self._nodes.values():
             if node.proxy is not None:
                 node.proxy.forget_offsets(name)
@@ -462,23 +486,66 @@ class KafkaCluster:
             time.sleep(0.2)
         raise ValueError(f"{name}: no leader for every partition after 60 s")
 
-    def delete_topics(self, names: list[str]) -> None:
-        """Delete topics and wait until metadata no longer lists them."""
+    def delete_topics(self, names: list[str], timeout: float = 90.0) -> None:
+        """Delete topics and wait until no running broker's metadata lists them.
+
+        A DeleteTopics request can fail (the broker forwarding it to the controller timed out, or had
+        just restarted) while the topic stays: such a deletion is asked again. A name still listed at
+        the deadline is an error, never a silent leftover that the next create_topic meets as
+        TOPIC_ALREADY_EXISTS."""
         if not names:
             return
-        for future in self.admin().delete_topics(names, operation_timeout=30).values():
-            try:
-                future.result(timeout=60)
-            except Exception:
-                pass
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if not set(names) & set(self.admin().list_topics(timeout=10).topics):
+        deadline = time.monotonic() + timeout
+        listed = set(names)
+        failures: dict[str, str] = {}
+        while True:
+            for name, future in self.admin().delete_topics(sorted(listed), operation_timeout=30).items():
+                try:
+                    future.result(timeout=60)
+                except Exception as exc:
+                    if _error_code(exc) != _UNKNOWN_TOPIC_OR_PARTITION:  # already gone: what we want
+                        failures[name] = str(exc)
+            # The controller answers once the deletion is committed; brokers apply it a moment later.
+            retry_at = min(deadline, time.monotonic() + 15)
+            while True:
+                listed = self._listed_anywhere(names)
+                if not listed or time.monotonic() > retry_at:
+                    break
+                time.sleep(0.3)
+            if not listed:
                 break
-            time.sleep(0.2)
+            if time.monotonic() > deadline:
+                detail = "; ".join(f"{n}: {failures[n]}" for n in sorted(listed) if n in failures)
+                raise RuntimeError(f"topics {sorted(listed)} still listed {timeout:g} s after deleting them"
+                                   + (f" ({detail})" if detail else ""))
+        for key in [k for k in self._isr_applied if k[0] in names]:
+            del self._isr_applied[key]
         for node in self._nodes.values():
             if node.proxy is not None:
                 node.proxy.forget_offsets()
+
+    def _listed_anywhere(self, names: list[str]) -> set[str]:
+        """Those of `names` that the metadata of at least one running broker lists (each asked
+        through its own proxy): a client of the next run may ask any of them. A broker that does
+        not answer is taken to list them all."""
+        listed: set[str] = set()
+        for node_id in self._running_ids():
+            try:
+                listed |= set(names) & set(self._node_metadata(node_id).topics)
+            except Exception:  # confluent_kafka.KafkaException: a slow answer, asked again
+                return set(names)
+        return listed
+
+    def _node_metadata(self, node_id: int, timeout: float = 10.0) -> Any:
+        """Metadata as broker `node_id` itself answers it, through a client bootstrapped on its
+        proxy alone (librdkafka asks the broker it is connected to; it connects to others only
+        when it has something for them)."""
+        from confluent_kafka.admin import AdminClient
+
+        node = self._nodes[node_id]
+        assert node.proxy is not None
+        admin = AdminClient({"bootstrap.servers": f"127.0.0.1:{node.proxy.port}", "logger": _quiet})
+        return admin.list_topics(timeout=timeout)
 
     def topics(self) -> list[str]:
         """Topics other than Kafka's internal ones."""
@@ -509,7 +576,69 @@ class KafkaCluster:
         return None if leader < 0 else leader
 
     def isr(self, topic: str, partition: int = 0) -> list[int]:
-        return list(self._partition(topic, partition).isrs)
+        """The partition's in-sync replicas, as its leader acts on them.
+
+        Metadata answers from a broker's metadata image, and a broker publishes each metadata change
+        to that image just before it hands the change to its partitions (BrokerMetadataPublisher:
+        the metadata cache, then ReplicaManager.applyDelta). A Produce that reaches the leader in
+        between still meets the old ISR: with acks=all it is appended and waits for followers that
+        are gone (since KIP-966 the high watermark does not move under min.insync.replicas), then
+        times out, where a moment later it would have been refused with NOT_ENOUGH_REPLICAS.
+        So a changed ISR is answered only once the leader has applied it (`_leader_applied`)."""
+        meta = self._partition(topic, partition)
+        isr = list(meta.isrs)
+        key = (topic, partition)
+        if meta.leader < 0 or self._isr_applied.get(key) == (meta.leader, sorted(isr)):
+            return isr
+        if self._leader_applied(topic, partition, meta.leader, sorted(isr)):
+            self._isr_applied[key] = (meta.leader, sorted(isr))
+            return isr
+        applied = self._isr_applied.get(key)
+        return list(applied[1]) if applied is not None and applied[0] == meta.leader else isr
+
+    def _leader_applied(self, topic: str, partition: int, leader: int, isr: list[int],
+                        timeout: float = 20.0) -> bool:
+        """Whether broker `leader` has handed this ISR to its partition: its own metadata lists the
+        ISR, then one later metadata change (a marker topic, created and deleted here) reaches it.
+        A broker publishes metadata changes one after the other, so when the later one is in its
+        image, the earlier one's partition update is done. False if that is not seen in `timeout`."""
+        from confluent_kafka.admin import NewTopic
+
+        if leader not in self._running_ids():
+            return False
+        deadline = time.monotonic() + timeout
+
+        def listed_at_leader() -> Any:
+            try:
+                return self._node_metadata(leader).topics
+            except Exception:  # confluent_kafka.KafkaException: a slow answer, asked again
+                return {}
+
+        while True:
+            meta = listed_at_leader().get(topic)
+            part = meta.partitions.get(partition) if meta is not None and meta.error is None else None
+            if part is not None and part.leader == leader and sorted(part.isrs) == isr:
+                break
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.2)
+        marker = f"course-metadata-marker-{uuid.uuid4().hex[:12]}"
+        try:
+            self.admin().create_topics([NewTopic(marker, 1, 1)])[marker].result(timeout=60)
+        except Exception:  # not created: no barrier this time, the caller asks again
+            return False
+        try:
+            while marker not in listed_at_leader():
+                if time.monotonic() > deadline:
+                    return False
+                time.sleep(0.1)
+            return True
+        finally:
+            for future in self.admin().delete_topics([marker], operation_timeout=30).values():
+                try:
+                    future.result(timeout=60)
+                except Exception:  # reset() deletes what is left, as every user topic
+                    pass
 
     def replicas(self, topic: str, partition: int = 0) -> list[int]:
         return list(self._partition(topic, partition).replicas)
@@ -577,7 +706,10 @@ class KafkaCluster:
         for node_id in list(self._nodes):
             if not self.broker_running(node_id):
                 self.start_broker(node_id)
-        self.delete_topics(self.topics())
+        names = self.topics()
+        self.delete_topics(names)
+        self._reset_deleted |= set(names)
+        self._isr_applied.clear()
         self._wait_internal_topics_settled()
 
     def _warm_up(self, timeout: float = 120.0) -> None:

@@ -174,6 +174,8 @@ def p6_not_enough_replicas(b: Any, client: str) -> RowOutcome:
     for broker in b.replicas(TOPIC, 0):
         if broker != leader:
             b.stop_broker(broker)
+    # The ISR as the leader acts on it (on real Kafka, the leader's partition has applied the
+    # shrink, not only its metadata): a send sooner would be appended and time out, not be refused.
     wait_for(lambda: b.isr(TOPIC, 0) == [leader], what="the ISR to shrink to the leader")
     p = producer(client, b.bootstrap_servers, acks=-1, retries=0)
     for i in range(3):
