@@ -482,7 +482,9 @@ class PictureBody(ScrollView):
         if strip is None:
             drawn = draw_rows([row], model.lanes, width, theme_tones(self.app.theme_variables))
             text = drawn[min(line, len(drawn) - 1)]
-            text.style = base + text.style if isinstance(text.style, Style) else base
+            style = base + text.style if isinstance(text.style, Style) else base
+            text.style = ""
+            text.stylize_before(style)  # Text.render draws the spans only, not the text's own style
             strip = Strip(text.render(self.app.console), text.cell_len).crop_extend(0, width, base)
             self._strips[key] = strip
         return strip.apply_offsets(0, index)
