@@ -123,6 +123,7 @@ async def test_without_java_choosing_kafka_says_what_to_install(monkeypatch, tmp
 @needs_course
 @run_async
 async def test_a_lesson_example_runs_on_kafka_like_course_run_against_kafka(kafka_cluster: KafkaCluster) -> None:
+    kafka_cluster.reset()  # every broker up, no faults, no topics: an earlier oracle test may have stopped one
     brokers_before = sorted(kafka_cluster.pids)
     app = CourseApp(COURSE)
     app.kafka_session = KafkaSession(cluster=kafka_cluster)  # the session's cluster: no second one starts

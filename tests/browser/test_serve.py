@@ -127,7 +127,7 @@ class Screen:
         """The screen once it shows every one of `texts`."""
         deadline = time.monotonic() + timeout
         while True:
-            screen = self.text()
+            screen = self.text().replace("\u00a0", " ")  # the tally keeps each expectation on one line with non-breaking spaces
             if all(t in screen for t in texts):
                 return screen
             if time.monotonic() > deadline:
