@@ -67,3 +67,24 @@ async def saved(pilot: Pilot) -> None:
     app = pilot.app
     await app.workers.wait_for_complete([w for w in app.workers if w.group == "save"])
     await pilot.pause()
+
+
+async def open_examples(pilot: Pilot, lesson_id: str) -> Any:
+    """Open `lesson_id`, then its Examples tab; the run panel once its first example is loaded."""
+    from textual.widgets import TabbedContent, TextArea
+
+    from course.widgets.messages import OpenLesson
+    from course.widgets.run_panel import RunPanel
+
+    app = await loaded(pilot)
+    app.post_message(OpenLesson(lesson_id))
+    await wait_for(pilot, lambda: showing(app, lesson_id), f"lesson {lesson_id}")
+    await pilot.pause()
+    await pilot.press("e")
+    screen = app.screen
+    await wait_for(pilot, lambda: screen.query_one("#lesson-tabs", TabbedContent).active == "run", "the Examples tab")
+    panel = screen.query_one(RunPanel)
+    await wait_for(pilot, lambda: panel.scenario is not None and panel.query_one("#run-editor", TextArea).text,
+                   "the example to load")
+    await pilot.pause()
+    return panel

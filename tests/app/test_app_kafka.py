@@ -16,12 +16,11 @@ from pathlib import Path
 
 import pytest
 from tests.apache_kafka.conftest import require_kafka_tools
-from tests.app.apphelpers import loaded, run_async, showing, wait_for
-from textual.widgets import Select, Static, TabbedContent, TextArea
+from tests.app.apphelpers import open_examples, run_async, wait_for
+from textual.widgets import Select, Static
 
 from course.app import CourseApp
 from course.widgets.log_table import LogTable
-from course.widgets.messages import OpenLesson
 from course.widgets.run_panel import KAFKA_PICTURE_NOTE, RunPanel
 from course.widgets.tally import Tally
 from engine import paths
@@ -36,21 +35,6 @@ EXAMPLE = COURSE / "lessons" / LESSON / "examples" / "lost-ack.py"
 needs_course = pytest.mark.skipif(not EXAMPLE.is_file(), reason="lesson 1's lost-ack example is not in this checkout")
 # Counts that do not depend on how the client batched the records around the lost acknowledgement.
 EXACT = ("sent", "acknowledged", "failed", "in_log", "lost")
-
-
-async def open_examples(pilot, lesson_id: str) -> RunPanel:
-    app = await loaded(pilot)
-    app.post_message(OpenLesson(lesson_id))
-    await wait_for(pilot, lambda: showing(app, lesson_id), f"lesson {lesson_id}")
-    await pilot.pause()
-    await pilot.press("e")
-    screen = app.screen
-    await wait_for(pilot, lambda: screen.query_one("#lesson-tabs", TabbedContent).active == "run", "the Examples tab")
-    panel = screen.query_one(RunPanel)
-    await wait_for(pilot, lambda: panel.scenario is not None and panel.query_one("#run-editor", TextArea).text,
-                   "the example to load")
-    await pilot.pause()
-    return panel
 
 
 async def choose(pilot, panel: RunPanel, select_id: str, value: str) -> None:

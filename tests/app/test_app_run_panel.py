@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.app.apphelpers import FIXTURE_COURSE, loaded, run_async, wait_for, showing
+from tests.app.apphelpers import FIXTURE_COURSE, loaded, open_examples, run_async, wait_for, showing
 from textual.app import App, ComposeResult
 from textual.widgets import Button, Footer, Log, Select, TabbedContent, TextArea
 
@@ -35,22 +35,6 @@ needs_course = pytest.mark.skipif(not (COURSE / "lessons" / LESSON4 / "examples"
 async def until(pilot, condition, what: str, timeout: float = 150.0) -> None:
     """Let the app run until `condition()` holds (real runs on a loaded machine: a generous bound)."""
     await wait_for(pilot, condition, what, timeout=timeout)
-
-
-async def open_examples(pilot, lesson_id: str) -> RunPanel:
-    app = await loaded(pilot)
-    app.post_message(OpenLesson(lesson_id))
-    await wait_for(pilot, lambda: showing(app, lesson_id),
-                   f"lesson {lesson_id}")
-    await pilot.pause()
-    await pilot.press("e")
-    screen = app.screen
-    await wait_for(pilot, lambda: screen.query_one("#lesson-tabs", TabbedContent).active == "run", "the Examples tab")
-    panel = screen.query_one(RunPanel)
-    await wait_for(pilot, lambda: panel.scenario is not None and panel.query_one("#run-editor", TextArea).text,
-                   "the example to load")
-    await pilot.pause()
-    return panel
 
 
 async def run_and_wait(pilot, panel: RunPanel, key: str | None = "ctrl+r") -> None:
