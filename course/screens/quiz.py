@@ -293,7 +293,8 @@ class QuizScreen(Screen):
         # Focus leaves the answer before it is frozen: keys sent to a disabled widget go nowhere.
         self.set_focus(self.query_one("#next-button"))
         await self.view.show_feedback(grade)
-        self.query_one("#feedback").scroll_visible(animate=False)
+        for feedback in self.query("#feedback"):  # none if the screen is already leaving
+            feedback.scroll_visible(animate=False)
 
     @on(Button.Pressed, "#next-button")
     async def action_next(self) -> None:
