@@ -11,12 +11,13 @@ import sys
 from typing import Sequence
 
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Input, Markdown, TabbedContent, TabPane
+from textual.widgets import Footer, Header, Input, Markdown, TabbedContent, TabPane, TextArea
 from textual.widgets.markdown import MarkdownBlock
 
 from course.screens.links import LinkPicker, lesson_links
@@ -55,10 +56,13 @@ class LessonScreen(Screen):
 
     BINDINGS = [
         Binding("escape", "outline", "Outline"),
-        Binding("left_square_bracket,p", "previous", "Prev"),
-        Binding("right_square_bracket,n", "next", "Next"),
+        # Priority: looked up as the key arrives, not once it has bubbled up from the focused widget,
+        # which a lesson swap may remove first (a quick `]` `e` would lose the `e`). Their actions
+        # step aside (SkipAction) while the keyboard is in a text field.
+        Binding("left_square_bracket,p", "previous", "Prev", priority=True),
+        Binding("right_square_bracket,n", "next", "Next", priority=True),
         Binding("t", "quiz", "Quiz"),
-        Binding("e", "examples", "Examples"),
+        Binding("e", "examples", "Examples", priority=True),
         Binding("d", "done", "Done"),
         Binding("l", "links", "Links"),
         Binding("y", "copy_code", "Copy code", show=False),
@@ -84,6 +88,7 @@ class LessonScreen(Screen):
         # Where next/previous last pointed: keys pressed while a lesson still mounts step on from
         # there (the app opens the lessons asked for one after the other), so none is dropped.
         self.heading_to: str | None = None
+        self.tab_ahead: str | None = None  # the tab `e` asked for meanwhile, for the lesson heading_to names
         self.sub_title = lesson.title  # before mounting: the Header reads it when it mounts
         self._links: tuple[Lesson, list[tuple[str, str]]] | None = None  # (lesson, its links), see links()
 
@@ -130,12 +135,14 @@ class LessonScreen(Screen):
             if worker.node in leaving:
                 worker.cancel()
         self.shown = None
+        self.tab = tab  # asked for; `e` pressed while the lesson mounts changes it (action_examples)
         await body.remove_children()
-        if not await mount_into(body, *self.body_widgets(lesson, tab)):
+        if not await mount_into(body, *self.body_widgets(lesson, self.tab)):
             return  # this screen is being closed (popped, or the app is quitting): nothing to show
-        self.lesson, self.anchor, self.tab = lesson, anchor, tab
+        self.lesson, self.anchor = lesson, anchor
         if self.heading_to == lesson.id:
             self.heading_to = None  # arrived: the next step starts from the lesson on screen
+            self.tab, self.tab_ahead = self.tab_ahead or self.tab, None
         self.sub_title = lesson.title
         self._arrive()
 
@@ -143,7 +150,9 @@ class LessonScreen(Screen):
         """Keyboard on the reader, footer for this lesson; the rest once the reader is complete."""
         if self.tab != "run" or not self.lesson.examples:  # (focus in the reader would switch to its tab)
             for reader in self.query("#reader"):
-                reader.focus()
+                # Focused now, not after the queue (Widget.focus): a key read meanwhile (`e`) would
+                # move the keyboard first, and the late focus would then take its tab back.
+                self.set_focus(reader)
         self.refresh_bindings()
         for reader in self.query("#reader").results(LessonView):
             if reader.complete:
@@ -161,6 +170,7 @@ class LessonScreen(Screen):
         if self.shown == self.lesson.id:
             return
         self.shown = self.lesson.id
+        self._show_tab(self.tab)  # the tab asked for while the lesson mounted
         if self.anchor:
             # The Markdown has its headings (mounting waited for them); scrolling to one needs
             # their positions, known after the next layout.
@@ -292,12 +302,21 @@ class LessonScreen(Screen):
         if self._matches:
             self._mark(self._matches, (self._match + 1) % len(self._matches))
 
+    def _typing(self) -> bool:
+        """The keyboard is in a text field (the search line, the example's editor): letters are text."""
+        focused = self.focused
+        return isinstance(focused, Input) or (isinstance(focused, TextArea) and not focused.read_only)
+
     def action_previous(self) -> None:
+        if self._typing():
+            raise SkipAction()
         if (lesson := self._neighbour(-1)) is not None:
             self.heading_to = lesson.id
             self.post_message(OpenLesson(lesson.id))
 
     def action_next(self) -> None:
+        if self._typing():
+            raise SkipAction()
         if (lesson := self._neighbour(1)) is not None:
             self.heading_to = lesson.id
             self.post_message(OpenLesson(lesson.id))
@@ -323,8 +342,40 @@ class LessonScreen(Screen):
             panel.request_run(name)
 
     def action_examples(self) -> None:
+        """`e`: the Examples tab, or back to the Lesson. Pressed while a lesson is on its way (next,
+        previous) or still mounting, it is remembered (`tab_ahead`, `tab`) and shown once the lesson
+        is complete; meanwhile the settling tabs keep to it (_tab_activated)."""
+        if self._typing():
+            raise SkipAction()
+        if self.heading_to is not None:  # next/previous pressed: `e` is for the lesson on its way
+            self.tab_ahead = "read" if self.tab_ahead == "run" else "run"
+            return
+        tabs = next(iter(self.query("#lesson-tabs").results(TabbedContent)), None)
+        settling = self.shown != self.lesson.id
+        current = self.tab if (settling or tabs is None) and self.tab else (tabs.active if tabs else "read")
+        self.tab = "read" if current == "run" else "run"
+        if not settling:
+            self._show_tab(self.tab)
+
+    def _show_tab(self, tab: str | None) -> None:
+        """Bring `tab` ("read" or "run") to the front, with the keyboard in it: focus left in the
+        other tab would bring that one back."""
+        if tab not in ("read", "run"):
+            return
         for tabs in self.query("#lesson-tabs").results(TabbedContent):
-            tabs.active = "read" if tabs.active == "run" else "run"
+            if tabs.active != tab:
+                tabs.active = tab
+            inside = self.focused is not None and tabs.get_pane(tab) in self.focused.ancestors_with_self
+            if not inside:
+                for widget in self.query("#examples" if tab == "run" else "#reader"):
+                    self.set_focus(widget)
+
+    @on(TabbedContent.TabActivated, "#lesson-tabs")
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """While the lesson mounts, the tab asked for stays in front: the tabs activate their first
+        tab as they mount, after a key that may already have asked for the other one."""
+        if self.shown != self.lesson.id and self.tab in ("read", "run") and event.pane.id != self.tab:
+            self.call_later(self._show_tab, self.tab)
 
     def action_copy_code(self) -> None:
         """Copy the code sample on screen (the first code group in view, its open tab) to the clipboard."""

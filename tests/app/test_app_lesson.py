@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import shutil
 from pathlib import Path
 
 from tests.app.apphelpers import loaded, run_async, saved, wait_for, showing
+from textual import events
 from textual.widgets import Markdown, Static, TabbedContent, TextArea
 
 from course.app import CourseApp
@@ -342,3 +345,65 @@ async def test_the_lessons_links_are_parsed_once_however_often_the_footer_asks(c
         await wait_for(pilot, lambda: showing(app, "02-acks"), "the next lesson")
         await pilot.pause()
         assert calls == ["01-first-steps", "02-acks"]
+
+
+async def _spin(turns: int) -> None:
+    """Let the event loop go round `turns` times: a key then lands at a different point of the work."""
+    for _ in range(turns):
+        await asyncio.sleep(0)
+
+
+@run_async
+async def test_e_pressed_while_a_lesson_opens_shows_the_examples(course_root: Path) -> None:
+    """`e` typed right behind Enter (a fast typist, a busy machine) must not be undone by the lesson
+    settling (the tabs activating their first tab, the reader taking the keyboard)."""
+    for turns in (0, 2, 8, 30):
+        app = CourseApp(course_root)
+        async with app.run_test(size=(100, 32)) as pilot:
+            await loaded(pilot)
+            await pilot.press("down")
+            app.post_message(events.Key("enter", "\r"))
+            while not isinstance(app.screen, LessonScreen):  # no pause: that would let the lesson settle
+                await asyncio.sleep(0)
+            await _spin(turns)
+            app.post_message(events.Key("e", "e"))
+            await wait_for(pilot, lambda: showing(app, "01-first-steps"), "the lesson")
+            await pilot.pause(0.3)
+            assert app.screen.query_one("#lesson-tabs", TabbedContent).active == "run", f"after {turns} turns"
+
+
+@run_async
+async def test_e_pressed_right_after_next_is_for_the_next_lesson(course_root: Path) -> None:
+    """`]` then `e` at once: the `e` is not lost with the widgets the swap removes, and it opens the
+    Examples of the lesson on its way."""
+    shutil.copytree(course_root / "lessons/01-first-steps/examples", course_root / "lessons/02-acks/examples")
+    page = course_root / "lessons/02-acks/index.md"
+    page.write_text(page.read_text().replace("nav_weight: 2\n", 'nav_weight: 2\nexamples: [{name: hello}]\n'))
+    for turns in (0, 2, 8, 30):
+        app = CourseApp(course_root)
+        async with app.run_test(size=(100, 32)) as pilot:
+            await open_lesson(pilot, "01-first-steps")
+            app.post_message(events.Key("right_square_bracket", "]"))
+            await _spin(turns)
+            app.post_message(events.Key("e", "e"))
+            await wait_for(pilot, lambda: showing(app, "02-acks"), "the next lesson")
+            await pilot.pause(0.3)
+            assert app.screen.query_one("#lesson-tabs", TabbedContent).active == "run", f"after {turns} turns"
+
+
+@run_async
+async def test_lesson_keys_are_text_in_the_examples_editor(course_root: Path) -> None:
+    """`e`, `n`, `p`, `[` and `]` are looked up before the focused widget sees them (so a swap cannot
+    lose them), yet typed into the example's editor they are text."""
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_lesson(pilot, "01-first-steps")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: screen.query("#run TextArea"), "the editor")
+        editor = next(e for e in screen.query("#run TextArea").results(TextArea) if not e.read_only)
+        editor.focus()
+        await pilot.pause()
+        editor.move_cursor((0, 0))
+        await pilot.press("e", "n", "p", "left_square_bracket", "right_square_bracket")
+        assert editor.text.startswith("enp[]")
+        assert showing(app, "01-first-steps") and screen.query_one("#lesson-tabs", TabbedContent).active == "run"
