@@ -65,6 +65,7 @@ from course.widgets.mounting import is_leaving, mount_into
 from course.widgets.run_picture import PictureModel, RunPicture
 from course.widgets.tally import Tally
 from course.widgets.tally import met_metrics
+from course.widgets.view_tabs import ViewTabs
 from engine import paths
 from engine.content.examples import EXTENSIONS
 from engine.jvm import LANGUAGES, CompileError, CompileProblem, MissingTool, ResolveError, find_tools
@@ -151,7 +152,7 @@ class RunBody(Vertical):
                 yield VerticalScroll(id="run-faults")
             with Vertical(id="run-right"):
                 yield Tally(id="run-tally")
-                with TabbedContent(id="run-views"):
+                with ViewTabs(id="run-views"):
                     with TabPane("Picture", id="run-picture-tab"):
                         yield RunPicture(id="run-picture")
                     with TabPane("Log", id="run-log-tab"):

@@ -7,6 +7,8 @@ The numbers are the engine's (engine.runs.outcome): the tally only shows them.
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
@@ -71,6 +73,20 @@ class Tally(Vertical):
         yield Static("", classes="tally-checks", markup=False)
 
     def on_resize(self) -> None:
+        self.fit()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Checked at each paint too: on a busy machine the tally has been laid out at its final
+        # width without a Resize reaching it, and kept three cells a row in too narrow a column.
+        if self.size.width and self._grid_columns() != columns_for(self.content_region.width or self.size.width):
+            self.call_later(self.fit)
+        return super().render_lines(crop)
+
+    def _grid_columns(self) -> int | None:
+        return self.query_one(".tally-cells", Horizontal).styles.grid_size_columns
+
+    def fit(self) -> None:
+        """Three cells a row, or two (or one) when three would cut them."""
         grid = self.query_one(".tally-cells", Horizontal)
         columns = columns_for(self.content_region.width or self.size.width)
         if grid.styles.grid_size_columns != columns:
