@@ -3,7 +3,19 @@
 (lessons/<lesson>/examples/<stem>.yaml): the third client of the oracle, after confluent-kafka
 (test_lessons.py) and the Java twins. Both runs must bear out the lesson's claims and agree on
 whether anything was lost, duplicated, failed or left unprocessed. The figures line of each test is
-one row of the table. Too long for `make test`: marked oracle_full, run by `make oracle`."""
+one row of the table. Too long for `make test`: marked oracle_full, run by `make oracle`.
+
+The ports are test input, never shown by the app. Each does what its original does, step for step,
+with kafka-python (pinned in pyproject.toml) and prints the same report lines (`sent ID`,
+`acked ID P O`, `failed ID ERR`, `processed ID`). Where the two clients differ, the port says so in
+a comment; the differences that recur:
+- kafka-python 3 ships with enable_idempotence=True (like the Java client since 3.0), confluent-kafka
+  with it off: a port of an example that relies on confluent-kafka's defaults turns it off.
+- Delivery callbacks run on kafka-python's I/O thread as soon as the answer arrives (confluent-kafka
+  runs them in poll()/flush() on the caller's thread): each report line is one write, so lines from
+  the two threads never interleave.
+- flush(timeout) raises KafkaTimeoutError instead of returning how many messages are left; a
+  `failed` line names the exception class (KafkaTimeoutError), not a librdkafka code."""
 
 from __future__ import annotations
 
