@@ -74,7 +74,7 @@ def test_port_on_sandbox_and_kafka(port: Path, kafka_cluster: KafkaCluster, reco
     scenario = load_scenario(original(port).with_suffix(".yaml"))
     c = Comparison(port, scenario, run_example(port, scenario),
                    run_on_kafka(port, scenario, cluster=kafka_cluster, sandbox_events=False))
-    record_property("figures", f"{port.stem:20s} kafka-python     sandbox: {outcome_summary(c.sandbox.outcome):45s}"
+    record_property("figures", f"{port.stem:22s} kafka-python  sandbox: {outcome_summary(c.sandbox.outcome):45s}"
                                f" kafka: {outcome_summary(c.kafka.outcome)}")
     for name, run in (("sandbox", c.sandbox), ("Kafka", c.kafka)):
         assert run.exit_code == 0 and not run.timed_out, f"on {name}: {run.output[-10:]}"
