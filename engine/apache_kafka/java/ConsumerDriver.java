@@ -29,14 +29,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  */
 public final class ConsumerDriver {
     public static void main(String[] args) throws Exception {
-        Properties props = new Properties();
-        for (String arg : args) {
-            int eq = arg.indexOf('=');
-            if (eq < 1) {
-                throw new IllegalArgumentException("expected key=value, got " + arg);
-            }
-            props.put(arg.substring(0, eq), arg.substring(eq + 1));
-        }
+        Properties props = DriverArgs.configs(args);
         props.putIfAbsent("key.deserializer", StringDeserializer.class.getName());
         props.putIfAbsent("value.deserializer", StringDeserializer.class.getName());
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);

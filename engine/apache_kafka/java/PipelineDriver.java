@@ -53,18 +53,7 @@ public final class PipelineDriver {
     private static final long PARENT = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> a = new HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            if (!args[i].startsWith("--")) {
-                throw new IllegalArgumentException("expected --name value, got " + args[i]);
-            }
-            a.put(args[i].substring(2), args[i + 1]);
-        }
-        for (String required : new String[] {"bootstrap", "input", "output", "group", "transactional-id"}) {
-            if (!a.containsKey(required)) {
-                throw new IllegalArgumentException("missing --" + required);
-            }
-        }
+        Map<String, String> a = DriverArgs.options(args, "bootstrap", "input", "output", "group", "transactional-id");
         int batch = Integer.parseInt(a.getOrDefault("batch", "200"));
         int pauseAt = Integer.parseInt(a.getOrDefault("pause-at", "0"));
         String pauseFile = a.getOrDefault("pause-file", "");
