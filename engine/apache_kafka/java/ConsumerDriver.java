@@ -1,9 +1,5 @@
 import java.io.BufferedReader;
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
@@ -32,8 +28,8 @@ public final class ConsumerDriver {
         Properties props = DriverArgs.configs(args);
         props.putIfAbsent("key.deserializer", StringDeserializer.class.getName());
         props.putIfAbsent("value.deserializer", StringDeserializer.class.getName());
-        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
-        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        PrintStream out = DriverIO.stdout();
+        BufferedReader in = DriverIO.stdin();
         KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props);
         out.println("ready");
         String line;
