@@ -24,7 +24,8 @@ from typing import Any, Callable
 import confluent_kafka as ck
 
 from tests.apache_kafka.conftest import wait_for
-from tests.sandbox.client_drivers import CLIENTS as PYTHON_CLIENTS, ConsumerUnderTest, ProducerUnderTest
+from tests.sandbox.client_drivers import (CLIENTS as PYTHON_CLIENTS, ConsumerUnderTest, ProducerUnderTest,
+                                         crash_and_take_over, produce_ten)
 from tests.sandbox.txn_tools import (ExactlyOnce, PipelineProcess, Reader, TxnProducer, pipeline_args,
                                      produce_inputs, read_all, wait_running_pipeline)
 
@@ -162,51 +163,14 @@ def _error_name(exc: BaseException) -> str:
 GROUP_TOPIC = "payments"
 
 
-def _produce_ten(b: Any) -> None:
-    b.create_topic(GROUP_TOPIC, partitions=1, replication_factor=3, min_insync_replicas=2)
-    wait_for(lambda: b.leader(GROUP_TOPIC, 0) is not None, what="a leader")
-    p = ProducerUnderTest("confluent-kafka", b.bootstrap_servers, acks=-1)
-    for i in range(10):
-        p.send(GROUP_TOPIC, f"m-{i}")
-    p.flush()
-    p.close()
-
-
-def _next_record(c: Any) -> tuple[int, int, str]:
-    got: list[tuple[int, int, str]] = []
-    # Polls of a second: a client joins the group inside its poll calls, and short ones make a
-    # slow join (a loaded machine, a real coordinator) slower still.
-    wait_for(lambda: got.append(r) or True if (r := c.poll_one(1.0)) else False, 120, what="a record")
-    return got[0]
-
-
 def _crash_and_take_over(b: Any, client: str, commit_first: bool) -> RowOutcome:
-    """Member A handles m-0..m-4 and crashes while handling m-4; member B takes over the group."""
-    _produce_ten(b)
-    processed: Counter[str] = Counter()
+    """Member A handles m-0..m-4 and crashes while handling m-4; member B takes over the group.
+    Polls of a second and two-minute waits: a slow join (a loaded machine, a real coordinator)
+    must not be made slower by short polls."""
+    produce_ten(b, GROUP_TOPIC)
     group = fresh("billing", client)
-    a = member(client, b.bootstrap_servers, group, GROUP_TOPIC)
-    for _ in range(5):
-        partition, offset, value = _next_record(a)
-        crash = value == "m-4"
-        if commit_first:
-            a.commit(GROUP_TOPIC, partition, offset + 1)
-            if crash:
-                break                           # crashed after the commit, before processing
-            processed[value] += 1
-        else:
-            processed[value] += 1
-            if crash:
-                break                           # crashed after processing, before the commit
-            a.commit(GROUP_TOPIC, partition, offset + 1)
-    a.close()
-    second = member(client, b.bootstrap_servers, group, GROUP_TOPIC)
-    deadline = time.monotonic() + 120
-    while "m-9" not in processed:
-        assert time.monotonic() < deadline, f"B never reached m-9: {processed}"
-        _, _, value = _next_record(second)
-        processed[value] += 1
-    second.close()
+    processed = crash_and_take_over(lambda: member(client, b.bootstrap_servers, group, GROUP_TOPIC), GROUP_TOPIC,
+                                    commit_first, timeout=120, poll_seconds=1.0)
     everything = [f"m-{i}" for i in range(10)]
     return _outcome(processed=sum(processed.values()),
                     never=[v for v in everything if v not in processed],

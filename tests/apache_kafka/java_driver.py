@@ -2,7 +2,8 @@
 oracle rows drive them unchanged: `JavaProducer` (client_drivers.ProducerUnderTest), `JavaTxnProducer`
 (txn_tools.TxnProducer), `JavaConsumer` (client_drivers.ConsumerUnderTest and txn_tools.Reader),
 `JavaPipelineProcess` (txn_tools.PipelineProcess: PipelineDriver.java, the transactional
-read-process-write loop, as its own killable process)."""
+read-process-write loop, as its own killable process). Each runs its driver as a `DriverJvm`: one
+JVM, its stderr kept for failure messages, killed when the test is done or has failed."""
 
 from __future__ import annotations
 
@@ -11,14 +12,96 @@ import subprocess
 import tempfile
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 from engine.apache_kafka.java_client import driver_command
 from tests.sandbox.txn_tools import PipelineProcess
 
 
+class DriverJvm:
+    """One driver JVM of engine/apache_kafka/java/ and the temporary file its stderr goes to (the
+    Java exception a failing test shows). A failed test must not leave a JVM behind: `reap` in a
+    close, and the garbage collector's `__del__` as the last resort, kill it."""
+
+    proc: subprocess.Popen[str]
+    _stderr: IO[bytes]
+
+    def _start(self, main: str, args: list[str], stdin: int) -> None:
+        self._stderr = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(driver_command(main=main) + args, stdin=stdin, stdout=subprocess.PIPE,
+                                     stderr=self._stderr, text=True, bufsize=1)
+
+    def stderr_tail(self) -> str:
+        self._stderr.seek(0)
+        return self._stderr.read()[-2000:].decode(errors="replace")
+
+    def reap(self) -> None:
+        """Kill the JVM if it still runs, wait for it, and drop its stderr file."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self._stderr.close()
+
+    def __del__(self) -> None:
+        proc: Any = getattr(self, "proc", None)
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+
+
+class JavaProcess(DriverJvm):
+    """A driver class run as its own JVM with key=value client configs, its stdout lines queued, so a
+    test says a command and waits for the line that answers it. Delivery callbacks ("acked VALUE ...",
+    "failed VALUE ExceptionName") come at any time: they go to `acked` and `failed`, not the queue."""
+
+    def __init__(self, main: str, configs: dict[str, str]) -> None:
+        self._start(main, [f"{k}={v}" for k, v in configs.items()], stdin=subprocess.PIPE)
+        self.lines: "queue.Queue[str]" = queue.Queue()
+        self.acked: list[str] = []
+        self.failed: list[tuple[str, str]] = []
+        threading.Thread(target=self._read, daemon=True).start()
+        self.expect("ready", timeout=120)
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            words = line.split()
+            if words and words[0] == "acked":
+                self.acked.append(words[1])
+            elif words and words[0] == "failed":
+                self.failed.append((words[1], words[2]))
+            elif words:
+                self.lines.put(line.rstrip("\n"))
+
+    def say(self, line: str) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def expect(self, *first_words: str, timeout: float = 90) -> str:
+        """The next answer line; AssertionError naming stderr if none starts with one of `first_words`."""
+        try:
+            line = self.lines.get(timeout=timeout)
+        except queue.Empty:
+            line = ""
+        if line.split(" ", 1)[0] not in first_words:
+            raise AssertionError(f"the Java driver said {line!r}, expected {first_words}; exit {self.proc.poll()}; "
+                                 f"stderr: {self.stderr_tail()!r}")
+        return line
+
+    def close(self) -> None:
+        try:
+            if self.proc.poll() is None:
+                self.say("close")
+                self.expect("closed", timeout=60)
+                self.proc.wait(timeout=30)
+        finally:
+            self.reap()
+
+
 @dataclass
 class JavaProducer:
+    """Kafka's Java producer with tests.sandbox.client_drivers.ProducerUnderTest's interface."""
+
     bootstrap: str
     acks: int
     idempotence: bool = False
@@ -26,8 +109,8 @@ class JavaProducer:
     timeout_ms: int = 30_000
     client: str = "java"
     sent: list[str] = field(default_factory=list)
-    acked: list[str] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)
+    acked: list[str] = field(init=False)                 # filled by the driver's delivery callbacks
+    failed: list[tuple[str, str]] = field(init=False)
 
     def __post_init__(self) -> None:
         request_timeout = min(self.timeout_ms, 10_000)
@@ -40,126 +123,19 @@ class JavaProducer:
         }
         if self.retries is not None:
             configs["retries"] = str(self.retries)
-        self._stderr = tempfile.TemporaryFile()
-        self._proc = subprocess.Popen(driver_command() + [f"{k}={v}" for k, v in configs.items()],
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
-                                      text=True, bufsize=1)
-        self._lock = threading.Lock()
-        self._marks: dict[str, threading.Event] = {"ready": threading.Event(), "flushed": threading.Event(),
-                                                    "closed": threading.Event()}
-        threading.Thread(target=self._read, daemon=True).start()
-        self._wait("ready", 120)
-
-    def _read(self) -> None:
-        assert self._proc.stdout is not None
-        for line in self._proc.stdout:
-            words = line.split()
-            if not words:
-                continue
-            with self._lock:
-                if words[0] == "acked":
-                    self.acked.append(words[1])
-                elif words[0] == "failed":
-                    self.failed.append((words[1], words[2]))
-            if words[0] in self._marks:
-                self._marks[words[0]].set()
-
-    def _wait(self, mark: str, timeout: float) -> None:
-        if not self._marks[mark].wait(timeout):
-            self._stderr.seek(0)
-            raise AssertionError(f"the Java producer did not say {mark!r} within {timeout}s; exit "
-                                 f"{self._proc.poll()}; stderr: {self._stderr.read()[-2000:]!r}")
-        self._marks[mark].clear()
-
-    def _say(self, line: str) -> None:
-        assert self._proc.stdin is not None
-        self._proc.stdin.write(line + "\n")
-        self._proc.stdin.flush()
+        self._p = JavaProcess("ProducerDriver", configs)
+        self.acked, self.failed = self._p.acked, self._p.failed
 
     def send(self, topic: str, value: str, partition: int = 0) -> None:
         self.sent.append(value)
-        self._say(f"send {topic} {partition} {value}")
+        self._p.say(f"send {topic} {partition} {value}")
 
     def flush(self, timeout: float = 60) -> None:
-        self._say("flush")
-        self._wait("flushed", timeout + 30)
+        self._p.say("flush")
+        self._p.expect("flushed", timeout=timeout + 30)
 
     def close(self) -> None:
-        try:
-            self._say("close")
-            self._wait("closed", 60)
-            self._proc.wait(timeout=30)
-        finally:
-            if self._proc.poll() is None:
-                self._proc.kill()
-                self._proc.wait()
-            self._stderr.close()
-
-    def __del__(self) -> None:  # a failed test must not leave a JVM behind
-        proc: Any = getattr(self, "_proc", None)
-        if proc is not None and proc.poll() is None:
-            proc.kill()
-
-
-class JavaProcess:
-    """A driver class of engine/apache_kafka/java/ run as its own JVM, its stdout lines queued, so a
-    test says a command and waits for the line that answers it."""
-
-    def __init__(self, main: str, configs: dict[str, str]) -> None:
-        self._stderr = tempfile.TemporaryFile()
-        self._proc = subprocess.Popen(driver_command(main=main) + [f"{k}={v}" for k, v in configs.items()],
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
-                                      text=True, bufsize=1)
-        self.lines: "queue.Queue[str]" = queue.Queue()
-        self.acked: list[str] = []
-        self.failed: list[tuple[str, str]] = []
-        threading.Thread(target=self._read, daemon=True).start()
-        self.expect("ready", 120)
-
-    def _read(self) -> None:
-        assert self._proc.stdout is not None
-        for line in self._proc.stdout:
-            words = line.split()
-            if words and words[0] == "acked":     # delivery callbacks come at any time
-                self.acked.append(words[1])
-            elif words and words[0] == "failed":
-                self.failed.append((words[1], words[2]))
-            elif words:
-                self.lines.put(line.rstrip("\n"))
-
-    def say(self, line: str) -> None:
-        assert self._proc.stdin is not None
-        self._proc.stdin.write(line + "\n")
-        self._proc.stdin.flush()
-
-    def expect(self, *first_words: str, timeout: float = 90) -> str:
-        """The next answer line; AssertionError naming stderr if none starts with one of `first_words`."""
-        try:
-            line = self.lines.get(timeout=timeout)
-        except queue.Empty:
-            line = ""
-        if line.split(" ", 1)[0] not in first_words:
-            self._stderr.seek(0)
-            raise AssertionError(f"the Java driver said {line!r}, expected {first_words}; exit {self._proc.poll()}; "
-                                 f"stderr: {self._stderr.read()[-2000:]!r}")
-        return line
-
-    def close(self) -> None:
-        try:
-            if self._proc.poll() is None:
-                self.say("close")
-                self.expect("closed", timeout=60)
-                self._proc.wait(timeout=30)
-        finally:
-            if self._proc.poll() is None:
-                self._proc.kill()
-                self._proc.wait()
-            self._stderr.close()
-
-    def __del__(self) -> None:  # a failed test must not leave a JVM behind
-        proc: Any = getattr(self, "_proc", None)
-        if proc is not None and proc.poll() is None:
-            proc.kill()
+        self._p.close()
 
 
 class JavaTxnError(Exception):
@@ -270,23 +246,12 @@ class JavaConsumer:
         self._c.close()
 
 
-class JavaPipelineProcess(PipelineProcess):
+class JavaPipelineProcess(PipelineProcess, DriverJvm):
     """PipelineDriver.java run with txn_pipeline.py's arguments (it ignores --client), so C3 kills and
     restarts Kafka's Java pipeline exactly as it does the Python one. Its stderr goes to a temporary
     file, shown when it says nothing."""
 
     def __post_init__(self) -> None:
-        self._stderr = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(driver_command(main="PipelineDriver") + self.args, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=self._stderr, text=True)
+        self._start("PipelineDriver", self.args, stdin=subprocess.DEVNULL)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
-
-    def stderr_tail(self) -> str:
-        self._stderr.seek(0)
-        return self._stderr.read()[-2000:].decode(errors="replace")
-
-    def __del__(self) -> None:  # a failed test must not leave a JVM behind
-        proc: Any = getattr(self, "proc", None)
-        if proc is not None and proc.poll() is None:
-            proc.kill()

@@ -1,15 +1,21 @@
-"""The two real clients under test behind one small interface, and outcome counting
-(the delivery matrix's terms: lost = acknowledged but not read back read_committed; duplicate = an
-id read more than once)."""
+"""The two real clients under test behind one small interface, outcome counting (the delivery
+matrix's terms: lost = acknowledged but not read back read_committed; duplicate = an id read more
+than once), and the consumer rows' crash-and-take-over steps (C1, C2) that the sandbox tests and the
+real-Kafka oracle both run."""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, Protocol
 
 import confluent_kafka as ck
+
+from engine.runs.backend import ClusterBackend
+
+from .conftest import wait_for
 
 CLIENTS = ["confluent-kafka", "kafka-python"]
 
@@ -148,3 +154,72 @@ class ConsumerUnderTest:
 
     def close(self) -> None:
         self._c.close()
+
+
+# --- consumer rows C1, C2: where a group member commits decides what a crash costs ---------------
+
+class GroupMember(Protocol):
+    """What C1/C2 need of a consumer: ConsumerUnderTest, or Kafka's Java consumer in the oracle."""
+
+    def poll_one(self, timeout: float = 0.2) -> tuple[int, int, str] | None: ...
+
+    def commit(self, topic: str, partition: int, next_offset: int) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def produce_ten(b: ClusterBackend, topic: str, partitions: int = 1) -> None:
+    """`topic` (replicated 3 times, min.insync.replicas 2) holding m-0..m-9, round-robin over its
+    partitions, written with acks=all. Waits for every partition's leader first: a real cluster
+    elects them after CreateTopics has answered."""
+    b.create_topic(topic, partitions=partitions, replication_factor=3, min_insync_replicas=2)
+    for p in range(partitions):
+        wait_for(lambda: b.leader(topic, p) is not None, 90, what=f"a leader for {topic}-{p}")
+    producer = ProducerUnderTest("confluent-kafka", b.bootstrap_servers, acks=-1)
+    for i in range(10):
+        producer.send(topic, f"m-{i}", partition=i % partitions)
+    producer.flush()
+    producer.close()
+
+
+def next_record(c: GroupMember, timeout: float = 60, poll_seconds: float = 0.2) -> tuple[int, int, str]:
+    """The member's next (partition, offset, value), polling for up to `timeout` seconds. A member
+    joins its group inside its poll calls: on a loaded machine or a real coordinator, longer
+    `poll_seconds` let a slow join finish rather than start over."""
+    got: list[tuple[int, int, str]] = []
+    wait_for(lambda: got.append(r) or True if (r := c.poll_one(poll_seconds)) else False, timeout, what="a record")
+    return got[0]
+
+
+def crash_and_take_over(join: Callable[[], GroupMember], topic: str, commit_first: bool,
+                        timeout: float = 60, poll_seconds: float = 0.2) -> Counter[str]:
+    """Member A handles m-0..m-4 one at a time and crashes while handling m-4; member B (a second
+    `join()`, same group) takes over from the group's committed offset and reads on to m-9.
+
+    commit_first: A commits each record's offset before processing it, so m-4 is committed but never
+    processed (C1, at-most-once); otherwise after, so B gets m-4 again (C2, at-least-once).
+    Returns how many times each value was processed; `timeout` bounds each wait and B's whole run."""
+    processed: Counter[str] = Counter()
+    a = join()
+    for _ in range(5):
+        partition, offset, value = next_record(a, timeout, poll_seconds)
+        crash = value == "m-4"
+        if commit_first:
+            a.commit(topic, partition, offset + 1)
+            if crash:
+                break                           # crashed after the commit, before processing
+            processed[value] += 1
+        else:
+            processed[value] += 1
+            if crash:
+                break                           # crashed after processing, before the commit
+            a.commit(topic, partition, offset + 1)
+    a.close()
+    b = join()
+    deadline = time.monotonic() + timeout
+    while "m-9" not in processed:
+        assert time.monotonic() < deadline, f"B never reached m-9: {processed}"
+        _, _, value = next_record(b, timeout, poll_seconds)
+        processed[value] += 1
+    b.close()
+    return processed

@@ -1,7 +1,4 @@
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.time.Duration;
@@ -53,18 +50,7 @@ public final class PipelineDriver {
     private static final long PARENT = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> a = new HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            if (!args[i].startsWith("--")) {
-                throw new IllegalArgumentException("expected --name value, got " + args[i]);
-            }
-            a.put(args[i].substring(2), args[i + 1]);
-        }
-        for (String required : new String[] {"bootstrap", "input", "output", "group", "transactional-id"}) {
-            if (!a.containsKey(required)) {
-                throw new IllegalArgumentException("missing --" + required);
-            }
-        }
+        Map<String, String> a = DriverArgs.options(args, "bootstrap", "input", "output", "group", "transactional-id");
         int batch = Integer.parseInt(a.getOrDefault("batch", "200"));
         int pauseAt = Integer.parseInt(a.getOrDefault("pause-at", "0"));
         String pauseFile = a.getOrDefault("pause-file", "");
@@ -103,7 +89,7 @@ public final class PipelineDriver {
         pp.put("key.serializer", StringSerializer.class.getName());
         pp.put("value.serializer", StringSerializer.class.getName());
 
-        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
+        PrintStream out = DriverIO.stdout();
         KafkaConsumer<String, String> consumer = new KafkaConsumer<>(cp);
         KafkaProducer<String, String> producer = new KafkaProducer<>(pp);
         int transactions = 0;

@@ -1,9 +1,5 @@
 import java.io.BufferedReader;
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Properties;
 
@@ -24,18 +20,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class ProducerDriver {
     public static void main(String[] args) throws Exception {
-        Properties props = new Properties();
-        for (String arg : args) {
-            int eq = arg.indexOf('=');
-            if (eq < 1) {
-                throw new IllegalArgumentException("expected key=value, got " + arg);
-            }
-            props.put(arg.substring(0, eq), arg.substring(eq + 1));
-        }
+        Properties props = DriverArgs.configs(args);
         props.putIfAbsent("key.serializer", StringSerializer.class.getName());
         props.putIfAbsent("value.serializer", StringSerializer.class.getName());
-        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
-        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        PrintStream out = DriverIO.stdout();
+        BufferedReader in = DriverIO.stdin();
         KafkaProducer<String, String> producer = new KafkaProducer<>(props);
         say(out, "ready");
         String line;
