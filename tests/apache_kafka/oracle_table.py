@@ -37,6 +37,7 @@ class OracleRow:
     kafka: str
     result: str  # passed, FAILED, xfail (a known difference), skipped
     note: str  # what differs, why it failed or skipped ("" when the two agree)
+    seconds: float = 0.0  # the test's own time (both backends), for the budget line, never compared
 
     @property
     def same(self) -> str:
@@ -71,7 +72,8 @@ def read_report(path: Path) -> list[OracleRow]:
         note = message if result != "passed" else ("" if verdict in ("", SAME_GUARANTEE) else verdict)
         if result == "passed" and verdict and verdict != SAME_GUARANTEE:
             result = "FAILED"  # a verdict of difference on a passing test: never shown as agreement
-        rows.append(OracleRow(SECTIONS[module], row, client, sandbox, kafka, result, note))
+        rows.append(OracleRow(SECTIONS[module], row, client, sandbox, kafka, result, note,
+                              float(case.get("time") or 0)))
     # Matrix and consumer rows by name (P1..P6, C1..C5), lesson examples in lesson order (the order
     # pytest ran them), each row's clients alphabetically.
     order = list(dict.fromkeys(SECTIONS.values()))
@@ -120,6 +122,11 @@ def render(rows: list[OracleRow]) -> str:
     counts = {k: sum(1 for r in rows if r.same == k) for k in ("same", SAME_GUARANTEE, "DIFFERENT", "-")}
     out.append(f"{len(rows)} rows: {counts['same']} same, {counts[SAME_GUARANTEE]} same guarantee, "
                f"{counts['DIFFERENT']} different, {counts['-']} skipped")
+    spent: dict[tuple[str, str], float] = {}
+    for r in rows:
+        spent[r.section, r.client] = spent.get((r.section, r.client), 0.0) + r.seconds
+    out.append("time: " + ", ".join(f"{section} {client or '?'} {secs:.0f} s"
+                                    for (section, client), secs in spent.items()))
     notes = [f"  {r.row} {r.client}: [{r.result}] {r.note}" for r in rows if r.note]
     if notes:
         out += ["notes:", *notes]
