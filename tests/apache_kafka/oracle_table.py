@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import sys
+import textwrap
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ FIGURES = re.compile(r"^\s*(?P<row>\S+)\s+(?P<client>\S+)\s+sandbox:\s*(?P<sandb
 SECTIONS = {"test_matrix": "producer matrix", "test_consumer_rows": "consumer rows",
             "test_lessons": "lesson examples", "test_lessons_kafka_python": "lesson examples"}
 SAME_GUARANTEE = "same guarantee"
+OUTCOME_WIDTH = 46  # an outcome longer than this wraps onto the next lines of its row
 
 
 @dataclass(frozen=True)
@@ -107,18 +109,22 @@ def render(rows: list[OracleRow]) -> str:
         return "The oracle report has no rows (did the oracle tests run?)."
     head = ("row", "client", "sandbox", "Kafka", "same?", "test")
     cells = [(r.row, r.client, r.sandbox, r.kafka, r.same, r.result) for r in rows]
-    widths = [max(len(str(c[i])) for c in [head, *cells]) for i in range(len(head))]
+    # Long outcomes (the consumer rows') wrap within their column, so the table stays readable.
+    wrapped = [tuple(textwrap.wrap(v, OUTCOME_WIDTH, break_on_hyphens=False) or [""] if i in (2, 3) else [v]
+                     for i, v in enumerate(c)) for c in cells]
+    widths = [max(len(line) for c in [tuple([h] for h in head), *wrapped] for line in c[i]) for i in range(len(head))]
 
     def line(values: tuple[str, ...]) -> str:
         return "  ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()
 
     out = [line(head), line(tuple("-" * w for w in widths))]
     section = None
-    for r, c in zip(rows, cells):
+    for r, c in zip(rows, wrapped):
         if r.section != section:
             section = r.section
             out.append(f"-- {section}")
-        out.append(line(c))
+        for i in range(max(len(lines) for lines in c)):
+            out.append(line(tuple(lines[i] if i < len(lines) else "" for lines in c)))
     counts = {k: sum(1 for r in rows if r.same == k) for k in ("same", SAME_GUARANTEE, "DIFFERENT", "-")}
     out.append(f"{len(rows)} rows: {counts['same']} same, {counts[SAME_GUARANTEE]} same guarantee, "
                f"{counts['DIFFERENT']} different, {counts['-']} skipped")
