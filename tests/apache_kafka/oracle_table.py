@@ -51,8 +51,9 @@ class OracleRow:
 
 
 def read_report(path: Path) -> list[OracleRow]:
-    """The oracle rows of one JUnit XML report: each test that recorded figures, and each
-    parametrized test of an oracle module that did not get that far (failed or skipped first)."""
+    """The oracle rows of one JUnit XML report, in the order they ran: each test that recorded
+    figures, and each parametrized test of an oracle module that did not get that far (failed or
+    skipped first)."""
     try:
         root = ET.parse(path).getroot()
     except (OSError, ET.ParseError) as exc:
@@ -76,8 +77,12 @@ def read_report(path: Path) -> list[OracleRow]:
             result = "FAILED"  # a verdict of difference on a passing test: never shown as agreement
         rows.append(OracleRow(SECTIONS[module], row, client, sandbox, kafka, result, note,
                               float(case.get("time") or 0)))
-    # Matrix and consumer rows by name (P1..P6, C1..C5), lesson examples in lesson order (the order
-    # pytest ran them), each row's clients alphabetically.
+    return rows
+
+
+def ordered(rows: list[OracleRow]) -> list[OracleRow]:
+    """Matrix and consumer rows by name (P1..P6, C1..C5), lesson examples in lesson order (the order
+    pytest first ran them in), each row's clients alphabetically."""
     order = list(dict.fromkeys(SECTIONS.values()))
     first_seen = {r.row: i for i, r in reversed(list(enumerate(rows)))}
     return sorted(rows, key=lambda r: (order.index(r.section),
@@ -107,6 +112,7 @@ def render(rows: list[OracleRow]) -> str:
     notes: what differed, failed or was skipped, and why."""
     if not rows:
         return "The oracle report has no rows (did the oracle tests run?)."
+    rows = ordered(rows)
     head = ("row", "client", "sandbox", "Kafka", "same?", "test")
     cells = [(r.row, r.client, r.sandbox, r.kafka, r.same, r.result) for r in rows]
     # Long outcomes (the consumer rows') wrap within their column, so the table stays readable.
@@ -131,8 +137,9 @@ def render(rows: list[OracleRow]) -> str:
     spent: dict[tuple[str, str], float] = {}
     for r in rows:
         spent[r.section, r.client] = spent.get((r.section, r.client), 0.0) + r.seconds
-    out.append("time: " + ", ".join(f"{section} {client or '?'} {secs:.0f} s"
-                                    for (section, client), secs in spent.items()))
+    for section in dict.fromkeys(r.section for r in rows):
+        out.append(f"time, {section}: " + ", ".join(f"{client or '?'} {secs:.0f} s"
+                                                    for (sec, client), secs in spent.items() if sec == section))
     notes = [f"  {r.row} {r.client}: [{r.result}] {r.note}" for r in rows if r.note]
     if notes:
         out += ["notes:", *notes]
