@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test bench clean chromium
+.PHONY: run test oracle bench clean chromium
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed")'
@@ -21,6 +21,17 @@ run: $(STAMP)
 # worker and one cluster (xdist group apache_kafka); --durations shows where the time goes.
 test: $(STAMP) chromium
 	$(PY) -m pytest -q -n 3 --dist loadgroup --durations=15
+
+# The whole real-Kafka oracle (needs a JDK and Maven; starts one 3-broker Kafka cluster): the producer
+# matrix, the consumer rows and every lesson example with each client that has a script for it
+# (confluent-kafka, Kafka's Java client, kafka-python), on the sandbox and on Kafka, then ONE table:
+# row, client, sandbox outcome, Kafka outcome, same or different (tests/apache_kafka/oracle_table.py).
+ORACLE_TESTS := tests/apache_kafka/test_matrix.py tests/apache_kafka/test_consumer_rows.py \
+	tests/apache_kafka/test_lessons.py $(wildcard tests/apache_kafka/test_lessons_kafka_python.py)
+oracle: $(STAMP)
+	@mkdir -p build
+	$(PY) -m pytest -q -p no:xdist -o junit_family=xunit1 $(ORACLE_TESTS) --junitxml=build/oracle.xml; \
+	  status=$$?; $(PY) -m tests.apache_kafka.oracle_table build/oracle.xml; exit $$status
 
 # tests/browser drives Debian's Chromium: installed here when missing and we are root. Elsewhere
 # those tests skip with the reason; under CI=true they may not skip, so this fails instead.
