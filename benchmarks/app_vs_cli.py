@@ -41,7 +41,7 @@ LESSON_PREFIX = "08-"
 SCRIPT = "measure-costs"
 METRICS = ("msg/s", "p50 ms", "p99 ms")
 TARGET = 0.20  # app and CLI agree within 20 %
-CPU = "caller-cpu"  # not a setup: CPU seconds the caller's process used during the run, and the run's seconds
+CPU = "caller-cpu"  # not a setup: the caller's CPU seconds during the run, the run's seconds, its main thread's CPU
 
 
 def parse_table(output: list[str]) -> dict[str, list[float]]:
@@ -89,15 +89,15 @@ def one_cli() -> dict[str, list[float]]:
 
     lesson_id, _ = lesson_example()
     printed = io.StringIO()
-    cpu, wall = time.process_time(), time.monotonic()
+    cpu, wall, main = time.process_time(), time.monotonic(), time.thread_time()
     with contextlib.redirect_stdout(printed):
         code = course_main(["run", lesson_id.split("/")[-1], "--example", SCRIPT])
-    cpu, wall = time.process_time() - cpu, time.monotonic() - wall
+    cpu, wall, main = time.process_time() - cpu, time.monotonic() - wall, time.thread_time() - main
     lines = printed.getvalue().splitlines()
     if code != 0:
         raise SystemExit(f"course run failed (exit {code}):\n" + "\n".join(lines[-20:]))
     output = [line[4:] for line in lines if line.startswith("  | ")]  # the example's own lines
-    return {**parse_table(output), CPU: [cpu, wall, 0.0]}
+    return {**parse_table(output), CPU: [cpu, wall, main]}
 
 
 async def one_app_async() -> dict[str, list[float]]:
@@ -138,14 +138,14 @@ async def one_app_async() -> dict[str, list[float]]:
                     and Path(panel.example.script).stem == SCRIPT, "the example to load")
         await pilot.pause()
         before = panel.finished_runs
-        cpu = time.process_time()
+        cpu, ui = time.process_time(), time.thread_time()
         await pilot.press("ctrl+r")
         await until(pilot, lambda: panel.finished_runs > before, "the run to finish", learner=True)
-        cpu = time.process_time() - cpu
+        cpu, ui = time.process_time() - cpu, time.thread_time() - ui
         result = panel.result
         if result is None or result.exit_code != 0:
             raise SystemExit("the example failed in the app:\n" + "\n".join((result.output if result else [])[-20:]))
-        return {**parse_table(result.output), CPU: [cpu, result.duration, 0.0]}
+        return {**parse_table(result.output), CPU: [cpu, result.duration, ui]}
 
 
 def measure(path: str, sandbox: str) -> dict[str, list[float]]:
@@ -196,7 +196,7 @@ def main() -> None:
         if args.baseline:
             label += "; BASELINE: the 'app' column is a second set of CLI runs"
         print(f"\n== {label} (--sandbox {kind}); {load()} at the end")
-        report(runs)
+        report(runs, args.baseline)
 
 
 def spread(values: list[float]) -> str:
@@ -215,7 +215,7 @@ def verdict(cli: list[float], app: list[float]) -> tuple[float, str]:
     return ratio, "differs"
 
 
-def report(runs: dict[str, list[dict[str, list[float]]]]) -> None:
+def report(runs: dict[str, list[dict[str, list[float]]]], baseline: bool = False) -> None:
     """One line per number the lesson's table reports: median of each side, their ratio, the
     CLI's own spread and the verdict; then a count of each verdict."""
     tally: dict[str, list[str]] = {}
@@ -234,7 +234,9 @@ def report(runs: dict[str, list[dict[str, list[float]]]]) -> None:
     for path in ("cli", "app"):
         cpu = statistics.median(r[CPU][0] for r in runs[path])
         wall = statistics.median(r[CPU][1] for r in runs[path])
-        print(f"  {path}: the caller's process used {cpu:.2f} s of CPU during a {wall:.1f} s run (medians)")
+        main = statistics.median(r[CPU][2] for r in runs[path])
+        print(f"  {path}: the caller's process used {cpu:.2f} s of CPU ({main:.2f} s on its main thread"
+              f"{': the UI' if path == 'app' and not baseline else ''}) during a {wall:.1f} s run (medians)")
     total = sum(len(v) for v in tally.values())
     within = len(tally.get(f"within {TARGET:.0%}", []))
     print(f"verdict: {within} of {total} numbers within {TARGET:.0%}; "
