@@ -53,11 +53,14 @@ class TallyCell(Static):
         self.value: int | None = None
         self.show(None)
 
-    def show(self, value: int | None, expected: bool = False) -> None:
+    def show(self, value: int | None, expected: bool = False, layout: bool = True) -> None:
+        """`layout=False` (the live counts): the cell's size does not follow its text (a 1fr column
+        of a one-row grid), so the screen is not laid out again; a lesson's screen holds hundreds
+        of widgets, and a layout a few times a second took CPU from the run being counted."""
         self.value = value
         watched = self.metric in BAD_WHEN_ABOVE_ZERO
         mark = " ✓" if watched and expected and value else ""
-        self.update(f"{self.label} {'–' if value is None else value}{mark}")
+        self.update(f"{self.label} {'–' if value is None else value}{mark}", layout=layout)
         self.set_class(watched and bool(value) and not expected, "-bad")
         self.set_class(watched and bool(value) and expected, "-expected")
         self.set_class(watched and value == 0, "-good")
@@ -119,9 +122,9 @@ class Tally(Vertical):
 
     def live(self, sent: int, acknowledged: int, failed: int) -> None:
         cells = self.cells()
-        cells["sent"].show(sent)
-        cells["acknowledged"].show(acknowledged)
-        cells["failed"].show(failed)
+        cells["sent"].show(sent, layout=False)
+        cells["acknowledged"].show(acknowledged, layout=False)
+        cells["failed"].show(failed, layout=False)
 
     def final(self, outcome: Outcome, checks: list[tuple[Expectation, int, bool]]) -> None:
         met = met_metrics(checks)

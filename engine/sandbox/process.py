@@ -23,8 +23,11 @@ How:
   before the broker handles the next request. Here the child's loop waits, at the append that
   brings the topic to `count` records, until the parent's subscribers have seen that event; calls
   they make meanwhile run on the waiting loop thread itself, as they would in-process;
-- the child dies with its parent: it ends when the pipe reaches end-of-file, and a watchdog
-  thread ends it if its parent process changes (the parent was killed). `close()` waits for it.
+- the child runs in a session of its own (its own scheduling autogroup on Linux, like the
+  example's), so the caller's own CPU use does not come out of the brokers' share; terminal
+  signals (Ctrl-C) do not reach it. It dies with its parent: it ends when the pipe reaches
+  end-of-file, and a watchdog thread ends it if its parent process changes (the parent was
+  killed). `close()` waits for it.
 Errors raised in the child are raised in the parent with the same type when it can be rebuilt
 (TopicError, ValueError, KeyError...), with the child's traceback as a note.
 """
@@ -125,7 +128,12 @@ class SandboxProcess:
             self._proc = subprocess.Popen(
                 [sys.executable, "-c", code, str(theirs.fileno()), str(os.getpid())],
                 pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=self._stderr, env=env)
+                stderr=self._stderr, env=env,
+                # A session of its own, as the runner gives the example: Linux's scheduler
+                # (autogroup) shares the CPU between sessions first, so in the caller's session
+                # the brokers would split one share with the caller, and a busy caller (the app
+                # drawing the run) would slow them down where a plain CLI does not.
+                start_new_session=True)
         finally:
             theirs.close()  # the child has its copy: its end-of-file is now only its own
         self._conn = Connection(mine.detach())

@@ -103,3 +103,24 @@ def test_the_example_writes_into_widened_pipes(tmp_path: Path) -> None:
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert out.split() == [str(PIPE_BYTES), str(PIPE_BYTES)]
+
+
+def test_report_lines_wake_the_supervisor_only_for_a_fault_that_counts_them(tmp_path: Path) -> None:
+    """A fault `when: {acked: N}` is applied as soon as the Nth line is read (the supervisor is
+    woken); without such a fault the lines wake nobody: lesson 8 prints tens of thousands."""
+    import io
+
+    from engine.runs.scenario import Scenario, load_scenario
+
+    script = tmp_path / "example.py"
+    scenario = tmp_path / "example.yaml"
+    scenario.write_text("title: t\ntopics: [{name: t}]\n"
+                        "faults:\n  - {when: {acked: 2}, do: pause_replication}\n", encoding="utf-8")
+    lines = "sent a\nacked a 0 0\nhello\n"
+    counting = ExampleRun(script, load_scenario(scenario))
+    counting._read(io.StringIO(lines), "stdout")  # noqa: SLF001 (the reader thread's body)
+    assert counting._wake.is_set()  # noqa: SLF001
+    plain = ExampleRun(script, Scenario(title="t"))
+    plain._read(io.StringIO(lines), "stdout")  # noqa: SLF001
+    assert not plain._wake.is_set()  # noqa: SLF001
+    assert len(plain.report.acked) == 1 and plain.output == ["hello"]

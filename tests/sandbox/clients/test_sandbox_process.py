@@ -274,6 +274,19 @@ def test_close_leaves_no_process_and_nothing_listening() -> None:
         sb.leader("t")
 
 
+def test_the_child_runs_in_a_session_of_its_own() -> None:
+    """Linux's scheduler shares the CPU between sessions (autogroups) first: in the caller's
+    session the brokers would split one share with the caller, and a busy caller (the app drawing
+    a run) would slow down what lesson 8 measures."""
+    with SandboxProcess(brokers=1) as sb:
+        pid = sb.pid
+        assert pid is not None
+        assert os.getsid(pid) == pid != os.getsid(0)
+        mine, its = Path("/proc/self/autogroup"), Path(f"/proc/{pid}/autogroup")
+        if mine.exists() and its.exists():  # CONFIG_SCHED_AUTOGROUP
+            assert its.read_text().split()[0] != mine.read_text().split()[0]
+
+
 def test_a_start_that_fails_in_the_child_raises_its_error_here() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
