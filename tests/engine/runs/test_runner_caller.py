@@ -124,3 +124,22 @@ def test_report_lines_wake_the_supervisor_only_for_a_fault_that_counts_them(tmp_
     plain._read(io.StringIO(lines), "stdout")  # noqa: SLF001
     assert not plain._wake.is_set()  # noqa: SLF001
     assert len(plain.report.acked) == 1 and plain.output == ["hello"]
+
+
+def test_the_pipe_is_read_in_chunks_and_every_line_comes_out_whole(tmp_path: Path) -> None:
+    """The reader takes what the pipe holds at once: lines split across reads, a character split
+    across reads, Windows line ends and a last line without one all come out as printed."""
+    read, write = os.pipe()
+    run = ExampleRun(tmp_path / "example.py")
+    thread = threading.Thread(target=run._read, args=(os.fdopen(read, "r"), "stdout"))  # noqa: SLF001
+    thread.start()
+    many = "".join(f"sent m-{i}\n" for i in range(5000)).encode()
+    pieces = [many[:7], many[7:40000], many[40000:], "café\r\n".encode()[:4], "café\r\n".encode()[4:],
+              b"acked m-1 0 1\n", b"last words"]
+    for piece in pieces:
+        os.write(write, piece)
+    os.close(write)
+    thread.join(30)
+    assert not thread.is_alive()
+    assert len(run.report.sent) == 5000 and len(run.report.acked) == 1
+    assert run.output == ["café", "last words"]
