@@ -1,16 +1,13 @@
 // What each guarantee costs: the same messages under five producer setups (the Java twin of measure-costs.py).
 //
 // For each setup the example measures two things:
-//   latency     500 messages one at a time: how long until each one counts as written (its
+//   latency     100 messages one at a time: how long until each one counts as written (its
 //               callback; for the transactional setup, its commit, because a read_committed reader
 //               cannot see a record before that)
-//   throughput  ten bursts of 500 messages, each as fast as the client takes them and timed until
-//               its last message is written (the transactional setup commits every 100); the
-//               table shows the median burst
+//   throughput  500 messages as fast as the client takes them, until the last one is written
+//               (the transactional setup commits every 100)
 // Each producer first sends one warm-up message, so that connecting, fetching metadata and getting
-// a producer id are not counted. Ten bursts and 500 samples, because one burst of a few hundred is
-// over in about one time slice of a busy machine's scheduler, and the 99th percentile of 100 samples
-// is only the second-slowest one: either would move from run to run.
+// a producer id are not counted.
 //
 // No faults are injected. The sandbox is one Python process on your machine, so read the numbers
 // as ratios between setups, not as what a real cluster would do.
@@ -28,9 +25,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 class MeasureCosts {
     static final String BOOTSTRAP = System.getenv("BOOTSTRAP_SERVERS");
-    static final int LATENCY_COUNT = 500;
-    static final int BURSTS = 10;
-    static final int BURST_SIZE = 500;   // a whole number of transactions: each burst ends with a commit
+    static final int LATENCY_COUNT = 100;
+    static final int BURST_COUNT = 500;
     static final int TXN_SIZE = 100;
 
     record Setup(String name, Map<String, Object> settings, String topic) {}
@@ -107,30 +103,23 @@ class MeasureCosts {
                 latencies.add((System.nanoTime() - start) / 1e6);
             }
 
-            // Throughput: bursts, each as fast as the client takes it; the median burst is
-            // reported, so one burst that the machine stalled does not decide the number.
-            List<Double> rates = new ArrayList<>();
-            for (int burst = 0; burst < BURSTS; burst++) {
-                long start = System.nanoTime();
-                for (int i = burst * BURST_SIZE + 1; i <= (burst + 1) * BURST_SIZE; i++) {
-                    if (transactional && i % TXN_SIZE == 1) {
-                        producer.beginTransaction();
-                    }
-                    send(producer, setup.topic(), name + "-burst-" + i);
-                    if (transactional && i % TXN_SIZE == 0) {
-                        producer.commitTransaction();
-                    }
+            // Throughput: a burst, as fast as the client takes it.
+            long start = System.nanoTime();
+            for (int i = 1; i <= BURST_COUNT; i++) {
+                if (transactional && i % TXN_SIZE == 1) {
+                    producer.beginTransaction();
                 }
-                producer.flush();
-                rates.add(BURST_SIZE / ((System.nanoTime() - start) / 1e9));
+                send(producer, setup.topic(), name + "-burst-" + i);
+                if (transactional && i % TXN_SIZE == 0) {
+                    producer.commitTransaction();
+                }
             }
-            Collections.sort(rates);
-            double rate = (rates.get(BURSTS / 2 - 1) + rates.get(BURSTS / 2)) / 2;
+            producer.flush();
+            double rate = BURST_COUNT / ((System.nanoTime() - start) / 1e9);
 
             Collections.sort(latencies);
             double p50 = (latencies.get(LATENCY_COUNT / 2 - 1) + latencies.get(LATENCY_COUNT / 2)) / 2;
-            // p99 by nearest rank: the sample that 99 % of the samples do not exceed (of 500, the 495th)
-            return new Result(name, rate, p50, latencies.get((int) Math.ceil(LATENCY_COUNT * 0.99) - 1));
+            return new Result(name, rate, p50, latencies.get((int) (LATENCY_COUNT * 0.99) - 1));
         }
     }
 }
