@@ -17,11 +17,12 @@ from textual.binding import Binding
 from textual.containers import Container
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Input, Markdown, TabbedContent, TabPane, TextArea
+from textual.widgets import Header, Input, Markdown, TabbedContent, TabPane, TextArea
 from textual.widgets.markdown import MarkdownBlock
 
 from course.screens.links import LinkPicker, lesson_links
 from course.widgets.code_group import CodeGroupTabs, ordered_samples, tab_label
+from course.widgets.footer import KeyFooter
 from course.widgets.lesson_view import LessonView
 from course.widgets.messages import MarkDone, OpenLesson, TakeQuiz
 from course.widgets.mounting import mount_into
@@ -96,7 +97,7 @@ class LessonScreen(Screen):
         yield Header()
         yield Container(*self.body_widgets(self.lesson, self.tab), id="lesson-body")
         yield Input(placeholder="search this lesson: enter for the next match, escape to close", id="lesson-search")
-        yield Footer()
+        yield KeyFooter()  # (rebuilt only when its keys change: focus moves often here)
 
     def body_widgets(self, lesson: Lesson, tab: str | None = None) -> list[Widget]:
         """The reader, or for a lesson with examples the reader and the Examples tab (`tab` open first)."""

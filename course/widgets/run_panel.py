@@ -23,10 +23,13 @@ The runner calls its listener from its own threads: the listener only appends to
 the UI thread drains ten times a second. The worker posts `RunPanel.Finished` (it bubbles: the
 screen or app may listen) and nothing blocks the UI thread.
 
-The panel's body is mounted (and awaited) the first time the tab is shown; the example's script is
-read in a worker that posts `RunPanel.Loaded` back to the panel, handled in the panel's own message
-queue after the body exists. Every later swap of widgets (the fault boxes) is awaited before the
-panel queries them, so nothing here depends on how fast the machine lays widgets out.
+The panel's body is built once: off-screen when the lesson's text is all mounted (`prepare`), or
+when the tab is first shown. The first example's script, saved copy and scenario are read off the UI
+thread first, and the body is composed with them (code, status and fault boxes in one mount: one
+layout and paint, not three). Later examples and languages are read in a worker that posts
+`RunPanel.Loaded` back to the panel, handled in the panel's own message queue. Every swap of
+widgets (the fault boxes) is awaited before the panel queries them, so nothing here depends on how
+fast the machine lays widgets out.
 
 With `course --bootstrap-servers S` the app hands the lesson screen, and it the panel,
 `bootstrap_servers=S`: runs go to that cluster and the faults are not injected; the panel says so.
@@ -46,6 +49,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import dataclasses
+import gc
 import threading
 import time
 from pathlib import Path
@@ -58,8 +62,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Log, Select, Static, TabbedContent, TabPane, TextArea
 
+from course.widgets.code_editor import CodeEditor
 from course.widgets.log_table import LogTable
 from course.widgets.mounting import is_leaving, mount_into
 from course.widgets.run_picture import PictureModel, RunPicture
@@ -104,6 +110,35 @@ def example_languages(example: Example) -> list[str]:
     return ["python"] + [lang for lang in LANGUAGES if source_path(example, lang).is_file()]
 
 
+def kafka_missing() -> str:
+    """Why runs on real Apache Kafka cannot start here, naming what to install ("" when java and
+    mvn are found). The check engine.apache_kafka.session.kafka_missing makes, without importing
+    that package: its cluster and proxy modules cost a quarter of a second of imports on the UI
+    thread when the first panel was built (tests keep the two answers the same)."""
+    try:
+        find_tools(("java", "mvn"), purpose="real Kafka")
+    except MissingTool as exc:
+        return str(exc)
+    return ""
+
+
+@dataclasses.dataclass
+class Shown:
+    """What the panel shows for a loaded example: the editor's code and highlighting, the status
+    line (text, tone) and the widgets of the faults column (an error, the fault boxes)."""
+
+    code: str
+    language: str | None
+    status: tuple[str, str]
+    faults: list[Widget]
+    scenario: Scenario
+
+
+def button_label(label: str, narrow: bool) -> str:
+    """A toolbar button's label: narrow, only its sign (its tooltip and the footer still name it)."""
+    return label.split()[0] if narrow else label
+
+
 class FaultBox(Checkbox):
     """One of the scenario's faults, on by default."""
 
@@ -117,12 +152,14 @@ class RunBody(Vertical):
 
     DEFAULT_CSS = "RunBody { height: 1fr; & #run-backend { width: 17; margin-right: 1; } }"
 
-    def __init__(self, panel: "RunPanel") -> None:
+    def __init__(self, panel: "RunPanel", shown: Shown | None = None) -> None:
         super().__init__(classes="run-body")
         self.panel = panel
+        self.shown = shown  # the first example, composed in place (None: an empty editor, loaded after)
 
     def compose(self) -> ComposeResult:
-        panel = self.panel
+        panel, shown = self.panel, self.shown
+        narrow = panel.has_class("-narrow")
         with Horizontal(id="run-toolbar"):
             if len(panel.examples) > 1:
                 chosen = panel.example.name if panel.example else panel.examples[0].name
@@ -132,9 +169,9 @@ class RunBody(Vertical):
                 title = (panel.example.title or panel.example.name) if panel.example else "no example"
                 yield Static(title, id="run-example-title", markup=False)
             yield Button("▶ Run", id="run-start", variant="success", compact=True, tooltip="Run the code (ctrl+r)")
-            yield Button("■ Stop", id="run-stop", variant="error", compact=True, disabled=True,
-                         tooltip="Stop the run (ctrl+t)")
-            yield Button("↺ Reset", id="run-reset", compact=True,
+            yield Button(button_label("■ Stop", narrow), id="run-stop", variant="error", compact=True,
+                         disabled=True, tooltip="Stop the run (ctrl+t)")
+            yield Button(button_label("↺ Reset", narrow), id="run-reset", compact=True,
                          tooltip="Put the lesson's code back in the editor (your saved copy is removed)")
             yield Button("Results ▸", id="run-flip", compact=True,
                          tooltip="Show the run's results (narrow terminals show the code or the results)")
@@ -145,11 +182,13 @@ class RunBody(Vertical):
             switch.display = any(len(example_languages(e)) > 1 for e in panel.examples)
             yield switch
             yield panel.backend_switch()
-            yield Static(panel.idle_status(), id="run-status", markup=False)
+            text, tone = shown.status if shown else (panel.idle_status(), "")
+            yield Static(text, id="run-status", markup=False, classes=f"-{tone}" if tone else "")
         with Horizontal(id="run-main"):
             with Vertical(id="run-left"):
-                yield TextArea.code_editor("", language="python", id="run-editor")
-                yield VerticalScroll(id="run-faults")
+                yield CodeEditor.code_editor(shown.code if shown else "", language=shown.language if shown else "python",
+                                             id="run-editor")
+                yield VerticalScroll(*(shown.faults if shown else ()), id="run-faults")
             with Vertical(id="run-right"):
                 yield Tally(id="run-tally")
                 with ViewTabs(id="run-views"):
@@ -275,10 +314,18 @@ class RunPanel(Vertical):
         """Build the body now, off-screen (the lesson's text is all on screen): the first switch to
         the Examples tab then only has to lay it out."""
         if not self._built and not self._building:
-            self.run_worker(self.build(), group="run-build")
+            self.run_worker(self._prepare(), group="run-build")
+
+    async def _prepare(self) -> None:
+        if await self.build() and not self.size.width:
+            # Still off-screen: collect the garbage now, while the learner reads. Mounting the
+            # lesson and this panel made many long-lived objects, so Python's next full collection
+            # (a walk of the whole heap: a tenth of a second of CPU, more on a loaded machine) was
+            # due, and the next burst of allocations, the switch to this tab, set it off.
+            gc.collect()
 
     async def build(self) -> bool:
-        """Mount the body once and load the example into it; True once built (False: leaving, or
+        """Mount the body once, with the first example in it; True once built (False: leaving, or
         a build already under way, which loads the example itself)."""
         if self._built:
             return True
@@ -286,14 +333,25 @@ class RunPanel(Vertical):
             return False
         self._building = True
         try:
-            if not await mount_into(self, RunBody(self)):
-                return False  # the lesson is being closed
+            loaded: RunPanel.Loaded | None = None
+            if self.example is not None:
+                example, lang = self.example, self.lang
+                loaded = await asyncio.to_thread(self.read_example, example, lang)
+                if self.example is not example or self.lang != lang:
+                    loaded = None  # request_run chose another meanwhile: loaded below
+            # Narrow or not before the body exists: a class changed afterwards restyles all of it.
+            self.set_class(self.is_narrow(), "-narrow")
+            shown = self._shown(loaded) if loaded is not None else None
+            with self.app.batch_update():
+                if is_leaving(self) or not await mount_into(self, RunBody(self, shown)):
+                    return False  # the lesson is being closed
         finally:
             self._build_done.set()
         self._built = True
-        self.on_resize()  # the narrow labels, now that the buttons exist
-        if self.example is not None:
-            if len(self.examples) > 1:  # request_run may have chosen another example meanwhile
+        if loaded is not None and shown is not None and loaded.example is self.example and loaded.lang == self.lang:
+            self._adopt(loaded.example, shown.scenario)
+        elif self.example is not None:  # another example was asked for while the body was built
+            if len(self.examples) > 1:
                 self.query_one("#run-example", Select).value = self.example.name
             self.load_example(self.example)
         return True
@@ -309,14 +367,22 @@ class RunPanel(Vertical):
         if self._built:
             self._focus_run()
 
+    def is_narrow(self) -> bool:
+        """Too narrow for the code and the results side by side. Hidden (the Examples tab not
+        shown yet) the panel has no size: it will span the screen, so the screen's width decides
+        (a Resize once shown corrects a wrong guess)."""
+        return (self.size.width or self.screen.size.width) < NARROW
+
     def on_resize(self) -> None:
         """Side by side when wide enough, one at a time (code or results) when narrow."""
-        narrow = self.size.width < NARROW
+        if not self.size.width:
+            return  # hidden: nothing to lay out (a class changed now would restyle the whole body)
+        narrow = self.is_narrow()
         self.set_class(narrow, "-narrow")
         # Narrow, Stop and Reset keep only their signs (their tooltips and the footer still name them).
         for button, label in (("#run-stop", "■ Stop"), ("#run-reset", "↺ Reset")):
             for widget in self.query(button).results(Button):
-                widget.label = label.split()[0] if narrow else label
+                widget.label = button_label(label, narrow)
 
     def show_results(self, results: bool) -> None:
         """Narrow: bring the results (or the code) to the front; wide: both are shown anyway."""
@@ -350,9 +416,7 @@ class RunPanel(Vertical):
         """"Sandbox" / "Apache Kafka" (its tooltip names what to install when the JDK or Maven is
         missing); absent when runs go to a cluster given with --bootstrap-servers."""
         if self.kafka_missing is None:
-            from engine.apache_kafka.session import kafka_missing  # PATH and JAVA_HOME look-ups only
-
-            self.kafka_missing = kafka_missing()
+            self.kafka_missing = kafka_missing()  # PATH and JAVA_HOME look-ups only
         self.backend = getattr(self.app, "run_backend", self.backend) if not self.kafka_missing else "sandbox"
         switch: Select[str] = Select([(title, name) for name, title in BACKEND_TITLES.items()], value=self.backend,
                                      allow_blank=False, compact=True, id="run-backend")
@@ -467,9 +531,14 @@ class RunPanel(Vertical):
 
     @work(thread=True, exclusive=True, group="run-load")
     def load_example(self, example: Example) -> None:
-        """Read the script (in the language shown), the learner's saved copy (if any) and the
-        scenario off the UI thread; for a JVM language, whether the JDK (and Maven) are there."""
-        lang = self.lang
+        """Read the example in the language shown off the UI thread (read_example), and post it to
+        the panel's own queue: handled after the body is mounted (the worker starts once it is),
+        and dropped if the panel has been removed meanwhile."""
+        self.post_message(self.read_example(example, self.lang))
+
+    def read_example(self, example: Example, lang: str) -> "RunPanel.Loaded":
+        """The script in `lang`, the learner's saved copy (if any) and the scenario; for a JVM
+        language, whether the JDK (and Maven) are there. Reads files: call it off the UI thread."""
         script = source_path(example, lang)
         error = ""
         try:
@@ -494,38 +563,30 @@ class RunPanel(Vertical):
                 scenario = load_scenario(example.scenario)
             except ContentError as exc:
                 error = f"{error}\n{exc}".strip()
-        # To the panel's own queue: handled after the body is mounted (on_show awaited it before
-        # starting this worker), and dropped if the panel has been removed meanwhile.
-        self.post_message(self.Loaded(example, text, saved, scenario, error, lang, missing))
+        return self.Loaded(example, text, saved, scenario, error, lang, missing)
 
     async def on_run_panel_loaded(self, message: Loaded) -> None:
         if message.example is not self.example or message.lang != self.lang or is_leaving(self):
             return  # another example or language was chosen meanwhile, or the panel is being removed
-        self.missing_tool = message.missing_tool
-        await self._show_example(message.example, message.text, message.saved, message.scenario, message.error)
+        await self._show_example(message)
 
-    async def _show_example(self, example: Example, text: str, saved: str | None, scenario: Scenario | None,
-                            error: str) -> None:
-        editor = self.query_one("#run-editor", TextArea)
-        faults = self.query_one("#run-faults", VerticalScroll)
-        tally = self.query_one(Tally)
-        key = self.key(example)
+    def _shown(self, loaded: Loaded) -> Shown:
+        """What to show for `loaded` (the edits kept for it, or the copy the learner ran last time,
+        else the lesson's code); records its original and the tools it lacks."""
+        example, text, error = loaded.example, loaded.text, loaded.error
+        self.missing_tool = loaded.missing_tool
+        key = self.key(example, loaded.lang)
         self.originals[key] = text
-        if key not in self.texts and saved is not None and saved != text:
-            self.texts[key] = saved  # the copy the learner ran last time
-        shown = self.texts.get(key, text)
-        editor.language = HIGHLIGHT.get(self.lang)
-        editor.load_text(shown)
+        if key not in self.texts and loaded.saved is not None and loaded.saved != text:
+            self.texts[key] = loaded.saved  # the copy the learner ran last time
+        code = self.texts.get(key, text)
         if self.missing_tool:
             error = f"{error}\n{self.missing_tool}".strip()
-        if not self.running:
-            if self.missing_tool:
-                self.set_status(self.missing_tool, "error")
-            else:
-                self.set_status("your edited code (↺ Reset puts the lesson's back)" if shown != text
-                                else self.idle_status())
-        scenario = scenario or Scenario(title=example.title or example.name)
-        widgets: list[Any] = []
+            status = (self.missing_tool, "error")
+        else:
+            status = ("your edited code (↺ Reset puts the lesson's back)" if code != text else self.idle_status(), "")
+        scenario = loaded.scenario or Scenario(title=example.title or example.name)
+        widgets: list[Widget] = []
         if error:
             widgets.append(Static(error, classes="run-error", markup=False))
         if scenario.faults:
@@ -536,16 +597,33 @@ class RunPanel(Vertical):
             widgets += [FaultBox(f, disabled=bool(self.bootstrap_servers)) for f in scenario.faults]
         else:
             widgets.append(Static("no faults in this scenario", classes="run-faults-title", markup=False))
+        return Shown(code, HIGHLIGHT.get(loaded.lang), status, widgets, scenario)
+
+    async def _show_example(self, loaded: Loaded) -> None:
+        """Another example or language loaded into the built body: code, status, fault boxes."""
+        shown = self._shown(loaded)
+        editor = self.query_one("#run-editor", TextArea)
+        if editor.language != shown.language:  # (each assignment sets up the document again)
+            editor.language = shown.language
+        editor.load_text(shown.code)
+        if not self.running:
+            self.set_status(*shown.status)
+        # The fault boxes are swapped (awaited) before anyone reads which are ticked: until then
+        # `self.scenario` stays None, and Run says the example is still loading.
+        faults = self.query_one("#run-faults", VerticalScroll)
+        await faults.remove_children()
+        if not await mount_into(faults, *shown.faults):
+            return  # the panel is being removed
+        self._adopt(loaded.example, shown.scenario)
+
+    def _adopt(self, example: Example, scenario: Scenario) -> None:
+        """`example` is shown with its fault boxes: the picture and tally for its scenario, Run
+        enabled, and the run asked for meanwhile started."""
         if not self.running:
             self.model = PictureModel.for_brokers(scenario.brokers)
             self._show_model()
             if self.result is None:  # nothing run yet for this example and language
-                tally.clear(scenario.expect)
-        # The fault boxes are swapped (awaited) before anyone reads which are ticked: until then
-        # `self.scenario` stays None, and Run says the example is still loading.
-        await faults.remove_children()
-        if not await mount_into(faults, *widgets):
-            return  # the panel is being removed
+                self.query_one(Tally).clear(scenario.expect)
         self.scenario = scenario
         if self._run_requested == example.name:
             self._run_requested = None
