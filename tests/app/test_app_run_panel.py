@@ -676,3 +676,140 @@ async def test_without_a_jdk_the_java_choice_says_what_to_install(monkeypatch, t
         await pilot.press("ctrl+r")
         await pilot.pause()
         assert not panel.running and panel.finished_runs == 0
+
+
+# ---------------------------------------------------------------- built off-screen, shown at once
+
+
+async def read_lesson(pilot, lesson_id: str) -> RunPanel:
+    """Open `lesson_id` on its Lesson tab and wait for the run panel to be built off-screen."""
+    app = await loaded(pilot)
+    app.post_message(OpenLesson(lesson_id))
+    await wait_for(pilot, lambda: showing(app, lesson_id), f"lesson {lesson_id}")
+    panel = app.screen.query_one(RunPanel)
+    await wait_for(pilot, lambda: panel._built and panel.scenario is not None, "the panel built off-screen")
+    await pilot.pause()
+    return panel
+
+
+@needs_course
+@run_async
+async def test_the_panel_is_built_off_screen_with_its_first_example_in_place(monkeypatch) -> None:
+    """Code, status and fault boxes are composed with the body (one mount, nothing loaded again)."""
+    loads: list[str] = []
+    original = RunPanel.load_example
+    monkeypatch.setattr(RunPanel, "load_example", lambda self, example: (loads.append(example.name),
+                                                                         original(self, example)))
+    app = CourseApp(COURSE)
+    async with app.run_test(size=(100, 32)) as pilot:
+        panel = await read_lesson(pilot, LESSON4)
+        example = panel.example
+        assert app.screen.query_one("#lesson-tabs", TabbedContent).active == "read"  # still off-screen
+        assert panel.query_one("#run-editor", TextArea).text == example.script.read_text(encoding="utf-8")
+        assert len(panel.query(FaultBox)) == len(panel.scenario.faults) > 0
+        assert "runs against the sandbox" in str(panel.query_one("#run-status").render())
+        assert loads == []  # composed in place: no second read through the worker
+        await pilot.press("e")
+        await wait_for(pilot, lambda: panel.query_one("#run-editor").region.height > 0, "the panel on screen")
+        assert app.focused is panel.query_one("#run-start", Button)
+        # Another example still loads through the worker, into the same body.
+        other = panel.examples[1]
+        panel.query_one("#run-example", Select).value = other.name
+        await wait_for(pilot, lambda: panel.example is other and panel.scenario is not None, "the second example")
+        assert panel.query_one("#run-editor", TextArea).text == other.script.read_text(encoding="utf-8")
+        assert loads == [other.name]
+
+
+@pytest.mark.parametrize("width, narrow", [(100, False), (70, True)])
+@run_async
+async def test_the_panel_built_off_screen_is_narrow_only_on_a_narrow_screen(course_root: Path, width: int,
+                                                                            narrow: bool) -> None:
+    """Hidden, the panel has no size: the screen's width decides before the body exists (a class
+    changed on the first show would restyle the whole body at that moment)."""
+    app = CourseApp(course_root)
+    async with app.run_test(size=(width, 32)) as pilot:
+        panel = await read_lesson(pilot, "01-first-steps")
+        assert panel.size.width == 0  # not shown yet
+        assert panel.has_class("-narrow") is narrow
+        assert str(panel.query_one("#run-stop", Button).label) == ("■" if narrow else "■ Stop")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: panel.size.width > 0, "the panel on screen")
+        await pilot.pause()
+        assert panel.has_class("-narrow") is narrow
+        assert str(panel.query_one("#run-reset", Button).label) == ("↺" if narrow else "↺ Reset")
+
+
+@run_async
+async def test_a_full_garbage_collection_runs_after_the_off_screen_build_not_on_screen(course_root: Path,
+                                                                                       monkeypatch) -> None:
+    import course.widgets.run_panel as run_panel
+
+    collected: list[int] = []
+    monkeypatch.setattr(run_panel.gc, "collect", lambda *args: collected.append(1) or 0)
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await read_lesson(pilot, "01-first-steps")
+        assert collected == [1]  # the learner reads: the collection that was due runs now, once
+    collected.clear()
+    lesson = load_course(course_root).lesson("01-first-steps")
+    app = PanelApp(lesson)  # the panel on screen from the start: built when shown, the learner waiting
+    async with app.run_test(size=(100, 32)) as pilot:
+        panel = app.query_one(RunPanel)
+        await wait_for(pilot, lambda: panel._built and panel.scenario is not None, "the panel built on screen")
+        await pilot.pause(0.2)
+        assert collected == []
+
+
+@run_async
+async def test_the_footer_is_rebuilt_only_when_its_keys_change(course_root: Path) -> None:
+    from course.widgets.footer import KeyFooter
+
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        panel = await read_lesson(pilot, "01-first-steps")
+        screen = app.screen
+        footer = screen.query_one(KeyFooter)
+        await wait_for(pilot, lambda: footer.composed_keys is not None, "the footer's keys")
+        before = footer.recomposed
+        for _ in range(3):  # the same keys: nothing to rebuild
+            screen.refresh_bindings()
+            await pilot.pause()
+        panel.refresh_bindings()
+        await pilot.pause(0.2)
+        assert footer.recomposed == before
+        assert "ctrl+r" not in {key.key for key in footer.query("FooterKey")}
+        await pilot.press("e")
+        await wait_for(pilot, lambda: "ctrl+r" in {key.key for key in footer.query("FooterKey")}, "the Run key")
+        assert footer.recomposed > before
+        assert footer.composed_keys == footer.shown_keys()
+
+
+def test_the_code_editor_highlights_as_textual_does_with_each_query_compiled_once() -> None:
+    from course.widgets.code_editor import CodeEditor
+    from course.widgets.run_panel import HIGHLIGHT
+
+    samples = {"python": "def f(x):\n    return x + 1  # one\n", "java": "class A { int f() { return 1; } }\n"}
+    for language in sorted(set(HIGHLIGHT.values())):
+        text = samples[language]
+        plain = TextArea.code_editor(text, language=language)
+        first = CodeEditor.code_editor(text, language=language)
+        assert dict(first._highlights) == dict(plain._highlights) and first._highlights  # noqa: SLF001
+        query = CodeEditor.queries[language][1]
+        second = CodeEditor.code_editor("", language=language)
+        second.load_text(text)
+        assert second._highlight_query is query  # noqa: SLF001 (compiled once, shared)
+        assert dict(second._highlights) == dict(plain._highlights)  # noqa: SLF001
+        assert second.text == text and second.language == language
+
+
+@pytest.mark.parametrize("tools", ["as found", "none on PATH"])
+def test_the_panels_kafka_check_says_what_the_kafka_session_says(monkeypatch, tmp_path: Path, tools: str) -> None:
+    from course.widgets.run_panel import kafka_missing
+    from engine.apache_kafka.session import kafka_missing as session_kafka_missing
+
+    if tools == "none on PATH":
+        monkeypatch.setenv("PATH", str(tmp_path))
+        monkeypatch.delenv("JAVA_HOME", raising=False)
+        monkeypatch.delenv("MAVEN_HOME", raising=False)
+        assert kafka_missing()
+    assert kafka_missing() == session_kafka_missing()
