@@ -20,6 +20,7 @@ from textual.widgets import Markdown, Static
 
 from course.widgets.code_group import CodeGroupTabs
 from course.widgets.diagram import DiagramView
+from course.widgets.gc_hold import hold, release
 from course.widgets.mounting import is_leaving, mount_into
 from course.widgets.problems import ProblemsPanel
 from engine.model import Block, CodeGroup, Diagram, Heading, Lesson
@@ -120,8 +121,11 @@ class LessonView(VerticalScroll):
         self.lesson = lesson
         self.complete = False  # set (and Complete posted) once the last part is mounted
         self._later: list[str | Block] = []  # the parts mounted after the first paint
+        self._collections: object = None  # the hold on garbage collections until the first paint
 
     def compose(self) -> ComposeResult:
+        # Garbage collections wait until the first screenful is painted (course.widgets.gc_hold).
+        self._collections = hold()
         lesson = self.lesson
         yield Static(lesson.title, classes="lesson-title", markup=False)
         if lesson.description:
@@ -142,6 +146,8 @@ class LessonView(VerticalScroll):
 
     def on_mount(self) -> None:
         # After the first paint: the learner reads the first screenful while the rest mounts.
+        if not self.call_after_refresh(release, self._collections):
+            release(self._collections)
         self.call_after_refresh(self.run_worker, self._mount_rest(), group="lesson-rest", exclusive=True)
 
     async def _mount_rest(self) -> None:

@@ -55,7 +55,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -64,8 +64,10 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Log, Select, Static, TabbedContent, TabPane, TextArea
+from textual.widgets._select import SelectOverlay
 
 from course.widgets.code_editor import CodeEditor
+from course.widgets.gc_hold import hold, release
 from course.widgets.log_table import LogTable
 from course.widgets.mounting import is_leaving, mount_into
 from course.widgets.run_picture import PictureModel, RunPicture
@@ -134,6 +136,18 @@ class Shown:
     scenario: Scenario
 
 
+class PanelSelect(Select[str]):
+    """A Select that gives up setting itself up when its overlay is already gone.
+
+    The panel is built off-screen after the lesson mounts; if the app quits (or the lesson closes)
+    meanwhile, Textual may remove a Select's children before the Select handles its own Mount,
+    whose setup then fails on the missing overlay (NoMatches) and takes the app down with it."""
+
+    def _on_mount(self, event: events.Mount) -> None:
+        if is_leaving(self) or not self.query(SelectOverlay):
+            event.prevent_default()  # (Select's own _on_mount, called after this one, is skipped)
+
+
 def button_label(label: str, narrow: bool) -> str:
     """A toolbar button's label: narrow, only its sign (its tooltip and the footer still name it)."""
     return label.split()[0] if narrow else label
@@ -163,7 +177,7 @@ class RunBody(Vertical):
         with Horizontal(id="run-toolbar"):
             if len(panel.examples) > 1:
                 chosen = panel.example.name if panel.example else panel.examples[0].name
-                yield Select([(e.title or e.name, e.name) for e in panel.examples], value=chosen,
+                yield PanelSelect([(e.title or e.name, e.name) for e in panel.examples], value=chosen,
                              allow_blank=False, compact=True, id="run-example")
             else:
                 title = (panel.example.title or panel.example.name) if panel.example else "no example"
@@ -177,7 +191,7 @@ class RunBody(Vertical):
                          tooltip="Show the run's results (narrow terminals show the code or the results)")
         with Horizontal(id="run-statusbar"):
             languages = example_languages(panel.example) if panel.example else ["python"]
-            switch = Select([(LANGUAGE_TITLES[lang], lang) for lang in languages], value=panel.lang,
+            switch = PanelSelect([(LANGUAGE_TITLES[lang], lang) for lang in languages], value=panel.lang,
                             allow_blank=False, compact=True, id="run-lang")
             switch.display = any(len(example_languages(e)) > 1 for e in panel.examples)
             yield switch
@@ -296,9 +310,15 @@ class RunPanel(Vertical):
         return []  # built the first time the panel is shown (RunBody): opening a lesson stays quick
 
     async def on_show(self) -> None:
-        """The Examples tab came into view: build the panel (unless built already), keyboard on Run."""
-        if await self.build() or (self._building and await self._wait_built()):
-            self._focus_run()
+        """The Examples tab came into view: build the panel (unless built already), keyboard on Run.
+        Garbage collections wait until the panel is painted (course.widgets.gc_hold)."""
+        token = hold()
+        try:
+            if await self.build() or (self._building and await self._wait_built()):
+                self._focus_run()
+        finally:
+            if not self.call_after_refresh(release, token):
+                release(token)
 
     async def _wait_built(self) -> bool:
         """A build under way (prepare's): wait for it; True if the body is there."""
@@ -316,8 +336,12 @@ class RunPanel(Vertical):
         if not self._built and not self._building:
             self.run_worker(self._prepare(), group="run-build")
 
+    def on_screen(self) -> bool:
+        """The Examples tab is the one shown (the panel and its tab pane are displayed)."""
+        return all(node.display for node in self.ancestors_with_self if isinstance(node, Widget))
+
     async def _prepare(self) -> None:
-        if await self.build() and not self.size.width:
+        if await self.build() and not self.on_screen():
             # Still off-screen: collect the garbage now, while the learner reads. Mounting the
             # lesson and this panel made many long-lived objects, so Python's next full collection
             # (a walk of the whole heap: a tenth of a second of CPU, more on a loaded machine) was
@@ -418,7 +442,7 @@ class RunPanel(Vertical):
         if self.kafka_missing is None:
             self.kafka_missing = kafka_missing()  # PATH and JAVA_HOME look-ups only
         self.backend = getattr(self.app, "run_backend", self.backend) if not self.kafka_missing else "sandbox"
-        switch: Select[str] = Select([(title, name) for name, title in BACKEND_TITLES.items()], value=self.backend,
+        switch: Select[str] = PanelSelect([(title, name) for name, title in BACKEND_TITLES.items()], value=self.backend,
                                      allow_blank=False, compact=True, id="run-backend")
         switch.tooltip = (f"Apache Kafka: {self.kafka_missing}" if self.kafka_missing
                           else "Run on the sandbox, or on real Apache Kafka with the same faults")

@@ -813,3 +813,50 @@ def test_the_panels_kafka_check_says_what_the_kafka_session_says(monkeypatch, tm
         monkeypatch.delenv("MAVEN_HOME", raising=False)
         assert kafka_missing()
     assert kafka_missing() == session_kafka_missing()
+
+
+def test_a_hold_defers_collections_until_its_release_or_the_watchdog(monkeypatch) -> None:
+    import gc
+
+    from course.widgets import gc_hold
+
+    assert gc.isenabled() and not gc_hold.holding()
+    first, second = gc_hold.hold(), gc_hold.hold()
+    assert not gc.isenabled() and gc_hold.holding()
+    gc_hold.release(first)
+    assert not gc.isenabled()  # the other hold still defers them
+    gc_hold.release(second)
+    gc_hold.release(second)  # (a second release of the same hold changes nothing)
+    assert gc.isenabled() and not gc_hold.holding()
+    monkeypatch.setattr(gc_hold, "HOLD_LIMIT", 0.05)
+    gc_hold.hold()  # never released: the watchdog ends it
+    deadline = time.monotonic() + 30
+    while not gc.isenabled() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert gc.isenabled() and not gc_hold.holding()
+    gc.disable()  # turned off by someone else: a hold leaves it off
+    try:
+        gc_hold.release(gc_hold.hold())
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+@run_async
+async def test_collections_are_back_on_once_the_lesson_and_the_panel_are_painted(course_root: Path,
+                                                                                 monkeypatch) -> None:
+    import gc
+
+    from course.widgets import gc_hold
+
+    monkeypatch.setattr(gc_hold, "HOLD_LIMIT", 3600.0)  # only the widgets' own releases end the holds
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await read_lesson(pilot, "01-first-steps")
+        await wait_for(pilot, lambda: not gc_hold.holding(), "the reader's hold to end")
+        assert gc.isenabled()
+        await pilot.press("e")
+        panel = app.screen.query_one(RunPanel)
+        await wait_for(pilot, lambda: panel.region.height > 0, "the panel on screen")
+        await wait_for(pilot, lambda: not gc_hold.holding(), "the panel's hold to end")
+        assert gc.isenabled()
