@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import statistics
 import sys
@@ -93,6 +94,7 @@ async def one_round(lesson_id: str) -> Round:
             return bool(editor.text) and editor.region.height > 0
         return ready
 
+    gc.collect()  # each app starts without the garbage of the rounds before (as a fresh process would)
     app = CourseApp(paths.course_dir())
     async with app.run_test(size=(100, 32)) as pilot:
         await wait(lambda: app.course is not None)
@@ -117,6 +119,7 @@ async def one_round(lesson_id: str) -> Round:
         await wait(examples_ready(panel))
         examples, examples_cpu = elapsed()
     # Again, with a learner who reads for a while first: the panel is built off-screen meanwhile.
+    gc.collect()
     app = CourseApp(paths.course_dir())
     async with app.run_test(size=(100, 32)) as pilot:
         await wait(lambda: app.course is not None)
