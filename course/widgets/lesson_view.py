@@ -148,7 +148,12 @@ class LessonView(VerticalScroll):
         # After the first paint: the learner reads the first screenful while the rest mounts.
         if not self.call_after_refresh(release, self._collections):
             release(self._collections)
-        self.call_after_refresh(self.run_worker, self._mount_rest(), group="lesson-rest", exclusive=True)
+        self.call_after_refresh(self._start_mounting_rest)
+
+    def _start_mounting_rest(self) -> None:
+        # (the coroutine is made here, not in on_mount: a view closed before its first paint
+        # would leave one that was never awaited)
+        self.run_worker(self._mount_rest(), group="lesson-rest", exclusive=True)
 
     async def _mount_rest(self) -> None:
         while self._later:

@@ -178,7 +178,7 @@ class RunBody(Vertical):
             if len(panel.examples) > 1:
                 chosen = panel.example.name if panel.example else panel.examples[0].name
                 yield PanelSelect([(e.title or e.name, e.name) for e in panel.examples], value=chosen,
-                             allow_blank=False, compact=True, id="run-example")
+                                  allow_blank=False, compact=True, id="run-example")
             else:
                 title = (panel.example.title or panel.example.name) if panel.example else "no example"
                 yield Static(title, id="run-example-title", markup=False)
@@ -192,7 +192,7 @@ class RunBody(Vertical):
         with Horizontal(id="run-statusbar"):
             languages = example_languages(panel.example) if panel.example else ["python"]
             switch = PanelSelect([(LANGUAGE_TITLES[lang], lang) for lang in languages], value=panel.lang,
-                            allow_blank=False, compact=True, id="run-lang")
+                                 allow_blank=False, compact=True, id="run-lang")
             switch.display = any(len(example_languages(e)) > 1 for e in panel.examples)
             yield switch
             yield panel.backend_switch()
@@ -200,8 +200,8 @@ class RunBody(Vertical):
             yield Static(text, id="run-status", markup=False, classes=f"-{tone}" if tone else "")
         with Horizontal(id="run-main"):
             with Vertical(id="run-left"):
-                yield CodeEditor.code_editor(shown.code if shown else "", language=shown.language if shown else "python",
-                                             id="run-editor")
+                yield CodeEditor.code_editor(shown.code if shown else "",
+                                             language=shown.language if shown else "python", id="run-editor")
                 yield VerticalScroll(*(shown.faults if shown else ()), id="run-faults")
             with Vertical(id="run-right"):
                 yield Tally(id="run-tally")
@@ -442,8 +442,8 @@ class RunPanel(Vertical):
         if self.kafka_missing is None:
             self.kafka_missing = kafka_missing()  # PATH and JAVA_HOME look-ups only
         self.backend = getattr(self.app, "run_backend", self.backend) if not self.kafka_missing else "sandbox"
-        switch: Select[str] = PanelSelect([(title, name) for name, title in BACKEND_TITLES.items()], value=self.backend,
-                                     allow_blank=False, compact=True, id="run-backend")
+        switch: Select[str] = PanelSelect([(title, name) for name, title in BACKEND_TITLES.items()],
+                                          value=self.backend, allow_blank=False, compact=True, id="run-backend")
         switch.tooltip = (f"Apache Kafka: {self.kafka_missing}" if self.kafka_missing
                           else "Run on the sandbox, or on real Apache Kafka with the same faults")
         switch.display = not self.bootstrap_servers
