@@ -353,6 +353,14 @@ async def _spin(turns: int) -> None:
         await asyncio.sleep(0)
 
 
+async def examples_in_front(pilot, lesson_id: str, turns: int) -> None:
+    """Once `lesson_id` is shown and has settled, its Examples tab is the one in front."""
+    app = pilot.app
+    await wait_for(pilot, lambda: showing(app, lesson_id), f"lesson {lesson_id}")
+    await pilot.pause(0.3)
+    assert app.screen.query_one("#lesson-tabs", TabbedContent).active == "run", f"key sent after {turns} turns"
+
+
 @run_async
 async def test_e_pressed_while_a_lesson_opens_shows_the_examples(course_root: Path) -> None:
     """`e` typed right behind Enter (a fast typist, a busy machine) must not be undone by the lesson
@@ -367,9 +375,7 @@ async def test_e_pressed_while_a_lesson_opens_shows_the_examples(course_root: Pa
                 await asyncio.sleep(0)
             await _spin(turns)
             app.post_message(events.Key("e", "e"))
-            await wait_for(pilot, lambda: showing(app, "01-first-steps"), "the lesson")
-            await pilot.pause(0.3)
-            assert app.screen.query_one("#lesson-tabs", TabbedContent).active == "run", f"after {turns} turns"
+            await examples_in_front(pilot, "01-first-steps", turns)
 
 
 @run_async
@@ -386,9 +392,7 @@ async def test_e_pressed_right_after_next_is_for_the_next_lesson(course_root: Pa
             app.post_message(events.Key("right_square_bracket", "]"))
             await _spin(turns)
             app.post_message(events.Key("e", "e"))
-            await wait_for(pilot, lambda: showing(app, "02-acks"), "the next lesson")
-            await pilot.pause(0.3)
-            assert app.screen.query_one("#lesson-tabs", TabbedContent).active == "run", f"after {turns} turns"
+            await examples_in_front(pilot, "02-acks", turns)
 
 
 @run_async

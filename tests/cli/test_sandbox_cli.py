@@ -14,7 +14,6 @@ import subprocess
 import sys
 import time
 
-import pytest
 
 from course.commands.sandbox import exposure_warning, is_loopback
 from engine.sandbox import Sandbox
@@ -50,8 +49,9 @@ def test_a_named_host_reaches_the_listener_and_metadata() -> None:
         assert sb.bootstrap_servers == f"127.0.0.2:{broker.port}"
         with socket.create_connection(("127.0.0.2", broker.port), timeout=DEADLINE_S):
             pass
-        with pytest.raises(OSError):
-            socket.create_connection(("127.0.0.1", broker.port), timeout=DEADLINE_S).close()
+        # Not reachable on 127.0.0.1 is what the bound address above says. Trying to connect there
+        # proves nothing: another test's listener may hold the same port number on 127.0.0.1 (a
+        # clean-clone run connected to one).
 
 
 def test_a_wildcard_listener_advertises_this_machine_by_name() -> None:
