@@ -75,6 +75,7 @@ from course.widgets.tally import Tally
 from course.widgets.tally import met_metrics
 from course.widgets.view_tabs import ViewTabs
 from engine import paths
+from engine.apache_kafka.release import kafka_missing  # (light: the cluster loads on first use)
 from engine.content.examples import EXTENSIONS
 from engine.jvm import LANGUAGES, CompileError, CompileProblem, MissingTool, ResolveError, find_tools
 from engine.model import Example, Lesson
@@ -110,18 +111,6 @@ def source_path(example: Example, lang: str) -> Path:
 def example_languages(example: Example) -> list[str]:
     """The languages `example` is written in: Python, then each JVM twin that exists."""
     return ["python"] + [lang for lang in LANGUAGES if source_path(example, lang).is_file()]
-
-
-def kafka_missing() -> str:
-    """Why runs on real Apache Kafka cannot start here, naming what to install ("" when java and
-    mvn are found). The check engine.apache_kafka.session.kafka_missing makes, without importing
-    that package: its cluster and proxy modules cost a quarter of a second of imports on the UI
-    thread when the first panel was built (tests keep the two answers the same)."""
-    try:
-        find_tools(("java", "mvn"), purpose="real Kafka")
-    except MissingTool as exc:
-        return str(exc)
-    return ""
 
 
 @dataclasses.dataclass

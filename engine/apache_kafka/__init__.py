@@ -7,8 +7,21 @@
   requests, pauses replication, and reports request/response/append events.
 """
 
-from engine.apache_kafka.cluster import ConsumedRecord, KafkaCluster, KafkaUnavailable
-from engine.apache_kafka.release import MissingTool, find_tools, kafka_version, resolve_classpath
+from typing import Any
 
-__all__ = ["ConsumedRecord", "KafkaCluster", "KafkaUnavailable", "MissingTool", "find_tools", "kafka_version",
-           "resolve_classpath"]
+from engine.apache_kafka.release import MissingTool, find_tools, kafka_missing, kafka_version, resolve_classpath
+
+__all__ = ["ConsumedRecord", "KafkaCluster", "KafkaUnavailable", "MissingTool", "find_tools", "kafka_missing",
+           "kafka_version", "resolve_classpath"]
+
+_FROM_CLUSTER = {"ConsumedRecord", "KafkaCluster", "KafkaUnavailable"}
+
+
+def __getattr__(name: str) -> Any:
+    # The cluster (and the proxy it imports) load on first use: a quarter of a second of imports
+    # that the app's run panel, asking only whether java and mvn are there, does not need.
+    if name in _FROM_CLUSTER:
+        from engine.apache_kafka import cluster
+
+        return getattr(cluster, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -38,6 +38,17 @@ def find_tools(need_mvn: bool = False) -> Tools:
     return maven.find_tools(("java", "mvn") if need_mvn else ("java",), "real Kafka")
 
 
+def kafka_missing() -> str:
+    """Why real Kafka cannot run here, in one line naming what to install ("" when the JDK and
+    Maven are found; Maven resolves the release's jars the first time). PATH and JAVA_HOME
+    look-ups only: the app's run panel asks it as it is built."""
+    try:
+        find_tools(need_mvn=True)
+    except MissingTool as exc:
+        return str(exc)
+    return ""
+
+
 def cache_dir() -> Path:
     """Where the release's classpath list (and the compiled Java driver) are kept."""
     return maven.cache_root() / "apache-kafka"

@@ -21,19 +21,9 @@ import threading
 from typing import Callable, Iterator
 
 from engine.apache_kafka.cluster import KafkaCluster, KafkaUnavailable
-from engine.apache_kafka.release import MissingTool, find_tools, kafka_version, resolve_classpath
+from engine.apache_kafka.release import MissingTool, find_tools, kafka_missing, kafka_version, resolve_classpath
 
 Progress = Callable[[str], None]
-
-
-def kafka_missing() -> str:
-    """Why real Kafka cannot run here, in one line naming what to install ("" when the JDK and
-    Maven are found; Maven resolves the release's jars the first time)."""
-    try:
-        find_tools(need_mvn=True)
-    except MissingTool as exc:
-        return str(exc)
-    return ""
 
 
 class KafkaSession:

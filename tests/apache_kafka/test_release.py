@@ -3,12 +3,15 @@ reused while its jars exist, and a clear MissingTool when it cannot be resolved.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from engine.apache_kafka import release
 from engine.apache_kafka.release import MissingTool, Tools
+from tests.paths import ROOT
 
 
 def test_the_pom_pins_one_kafka_4_release() -> None:
@@ -55,10 +58,20 @@ def test_the_wheel_ships_the_pom_and_the_java_driver(tmp_path: Path) -> None:
     import sys
     import zipfile
 
-    from tests.paths import ROOT
 
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
                    check=True, timeout=300, capture_output=True)
     (wheel,) = tmp_path.glob("*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"engine/apache_kafka/pom.xml", "engine/apache_kafka/java/ProducerDriver.java"} <= names
+
+
+def test_asking_for_java_and_mvn_does_not_load_the_cluster() -> None:
+    """The app's run panel asks kafka_missing() as it is built: that must not import the cluster and
+    proxy modules (a quarter of a second on the UI thread); KafkaCluster still loads on first use."""
+    code = ("import sys; from engine.apache_kafka.release import kafka_missing; kafka_missing(); "
+            "import course.widgets.run_panel; "
+            "assert 'engine.apache_kafka.cluster' not in sys.modules, 'cluster imported'; "
+            "from engine.apache_kafka import KafkaCluster; "
+            "assert 'engine.apache_kafka.cluster' in sys.modules and KafkaCluster.__name__ == 'KafkaCluster'")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, timeout=120)
