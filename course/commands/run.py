@@ -121,4 +121,5 @@ def format_report(result: RunResult) -> str:
     if result.checks:
         marks = [f"{e} ({'yes' if ok else f'no: {actual}'})" for e, actual, ok in result.checks]
         lines.append("the lesson says: " + "; ".join(marks))
+        lines += [f"  {metric} {result.outcome.get(metric)} counts as met: {why}" for metric, why in result.allowed.items()]
     return "\n".join(lines)

@@ -891,7 +891,7 @@ class RunPanel(Vertical):
         if result.exit_code and not message.cancelled and not o.sent and not o.processed:
             self.query_one("#run-views", TabbedContent).active = "run-output-tab"  # the traceback
         self.query_one(RunPicture).refresh_picture()
-        self.query_one(Tally).final(o, result.checks)
+        self.query_one(Tally).final(o, result.checks, result.allowed)
         table = self.query_one("#run-log", LogTable)
         note = self.query_one("#run-log-note", Static)
         if result.log:

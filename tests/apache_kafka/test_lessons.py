@@ -16,8 +16,7 @@ import pytest
 
 from engine.apache_kafka import KafkaCluster
 from engine.apache_kafka.runs import Comparison, outcome_summary, run_on_kafka
-from engine.runs.outcome import Outcome
-from engine.runs.scenario import Expectation, load_scenario
+from engine.runs.scenario import load_scenario
 from tests.example_runs import ExampleRuns
 from tests.paths import ROOT
 
@@ -66,16 +65,7 @@ def test_example_on_sandbox_and_kafka(script: Path, client: str, kafka_cluster: 
     record_property("verdict", "; ".join(differences) or "same guarantee")
     for name, run in (("sandbox", c.sandbox), ("Kafka", c.kafka)):
         assert run.exit_code == 0 and not run.timed_out, f"on {name}: {run.output[-10:]}"
-        unmet = [f"{e} (actual {a})" for e, a, ok in run.checks
-                 if not ok and not (client == "java" and _cut_connection(e, run.outcome))]
+        unmet = [f"{e} (actual {a})" for e, a, ok in run.checks if not ok]
         assert not unmet, f"on {name} the lesson's claims fail: {unmet}; its last output: {run.output[-6:]}"
     assert differences == []
 
-
-def _cut_connection(claim: Expectation, outcome: Outcome) -> bool:
-    """Kafka's Java client fails the sends it was writing when the broker cuts the connection, even
-    with acks=0 (NetworkException), where librdkafka reports nothing (tests/jvm/test_twins.py allows
-    the same). Such a report is true, not a miss of the lesson's point, when every reported failure
-    is a cut connection and the client still heard of no more failures than records were lost."""
-    return (claim.metric == "failed" and set(outcome.error_counts) <= {"NetworkException"}
-            and 0 < outcome.failed <= outcome.lost)

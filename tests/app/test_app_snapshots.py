@@ -71,6 +71,10 @@ class ResultsColumn(App[None]):
     CSS_PATH = Path(course.__file__).parent / "course.tcss"
     CSS = "Screen { layout: horizontal; } #run-right { width: 38; min-width: 0; }"
 
+    def __init__(self, failed: int = 0, allowed: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.failed, self.allowed = failed, allowed  # a Java twin's report of a cut connection, say
+
     def compose(self) -> ComposeResult:
         with Vertical(id="run-right"):
             yield Tally(id="run-tally")
@@ -78,11 +82,11 @@ class ResultsColumn(App[None]):
 
     def on_mount(self) -> None:
         lost = Expectation("lost", ">", 0)
-        counts = dict(sent=200, acknowledged=200, failed=0, in_log=151, lost=49, duplicates=0, log_duplicates=0,
-                      reordered=0, processed=0, unprocessed=0)
+        counts = dict(sent=200, acknowledged=200 - self.failed, failed=self.failed, in_log=151, lost=49, duplicates=0,
+                      log_duplicates=0, reordered=0, processed=0, unprocessed=0)
         result = Outcome(**counts, lost_ids=[f"order-{i}" for i in range(49)])
-        checks = [(lost, 49, True), (Expectation("failed", "==", 0), 0, True)]
-        self.query_one(Tally).final(result, checks)
+        checks = [(lost, 49, True), (Expectation("failed", "==", 0), self.failed, True)]
+        self.query_one(Tally).final(result, checks, self.allowed)
         picture = self.query_one(RunPicture)
         model = PictureModel.for_brokers(3)
         model.finish(result, 0, expected=met_metrics(checks))
@@ -110,6 +114,20 @@ def test_tally_cells_are_never_cut_in_a_narrow_column() -> None:
             verdict = [text for text in (body.render_line(y).text.strip() for y in range(body.size.height)) if text]
             assert " ".join(verdict).startswith("● lost 49, as the lesson expects: acknowledged, not in the log")
             assert all(len(line) <= 38 for line in verdict)
+
+    asyncio.run(body())
+
+
+def test_a_claim_met_through_a_client_difference_says_why() -> None:
+    async def body() -> None:
+        app = ResultsColumn(failed=1, allowed={"failed": "kafka-clients reports the sends it was writing "
+                                                         "when the connection was cut (NetworkException)"})
+        async with app.run_test(size=(80, 24)) as pilot:
+            await results_ready(pilot)
+            shown = " ".join(str(app.query_one(".tally-checks").render()).replace("\u00a0", " ").split())
+            assert "failed == 0 ✓ (got 1)" in shown, shown
+            assert "failed 1: kafka-clients reports the sends it was writing when the connection was cut" in shown
+            assert app.query_one(".tally-checks").has_class("-met")
 
     asyncio.run(body())
 

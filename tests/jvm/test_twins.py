@@ -56,16 +56,7 @@ def test_twin_matches_the_python_example(twin: Path, tools, example_runs: Exampl
     assert (j.lost > 0) == (p.lost > 0), f"{twin.name}: lost {j.lost} ({j.lost_ids[:5]}), Python lost {p.lost}"
     assert (j.duplicates > 0) == (p.duplicates > 0), \
         f"{twin.name}: duplicates {j.duplicates} ({j.duplicate_ids[:5]}), Python {p.duplicates}"
-    unmet = [f"{e} (got {actual})" for e, actual, ok in jvm.checks
-             if not ok and not _cut_connection_reported(e.metric, j)]
+    unmet = [f"{e} (got {actual})" for e, actual, ok in jvm.checks if not ok]
     assert not unmet, f"{twin.name} misses the lesson's expectations: {unmet}\n{tail}"
     assert py.expectations_met
 
-
-def _cut_connection_reported(metric: str, outcome) -> bool:
-    """kafka-clients fails the sends it was writing when the broker cuts the connection, even with
-    acks=0 (NetworkException), where librdkafka reports nothing. Such a report is true, not a
-    miss of the lesson's point: it is allowed where every reported failure is a cut connection and
-    the client still did not hear of at least as many losses as it reported."""
-    return (metric == "failed" and set(outcome.error_counts) <= {"NetworkException"}
-            and 0 < outcome.failed <= outcome.lost)
