@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Iterable, Literal
 
 Severity = Literal["error", "warning"]
 
@@ -32,6 +33,12 @@ class Problem:
         if self.severity != "error":
             out["severity"] = self.severity
         return out
+
+
+def did_you_mean(word: Any, choices: Iterable[str]) -> str:
+    """` (did you mean `drop_requests`?)` for a misspelt name, or "" when nothing is close."""
+    close = difflib.get_close_matches(word, list(choices), n=1) if isinstance(word, str) else []
+    return f" (did you mean `{close[0]}`?)" if close else ""
 
 
 class ContentError(Exception):

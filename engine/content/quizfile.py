@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from engine.model import QUESTION_KINDS, Option, Question, Quiz, QuizOptions
-from engine.problems import ContentError, Problem
+from engine.problems import ContentError, Problem, did_you_mean
 from engine.content.quizdown import quiz_options_dict
 
 # libyaml's safe classes when present (same safe semantics, several times faster).
@@ -204,9 +204,8 @@ def _question(r: _Reader, node: yaml.Node, n: int) -> Question | None:
     if kind_node is None:
         r.problem(node, f"{where} has no `kind:`; write `kind: single`, `kind: multiple` or `kind: order`")
     elif kind is not None and kind not in QUESTION_KINDS:
-        close = difflib.get_close_matches(kind, QUESTION_KINDS, n=1)
-        hint = f" (did you mean `{close[0]}`?)" if close else ""
-        r.problem(kind_node, f"kind: {kind!r} is not a question kind{hint}; write single, multiple or order")
+        r.problem(kind_node, f"kind: {kind!r} is not a question kind{did_you_mean(kind, QUESTION_KINDS)}; "
+                             "write single, multiple or order")
     prompt = r.text(get("prompt"), f"{where}: prompt", required=True)
     if get("prompt") is None:
         close = next((k for k in fields if difflib.get_close_matches(k, ["prompt"], n=1)), None)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Literal
 
-from engine.problems import ContentError, Problem
+from engine.problems import ContentError, Problem, did_you_mean
 from engine.yamlsource import Locator, load_located
 
 TriggerKind = Literal["start", "seconds", "records", "sent", "acked", "processed"]
@@ -156,7 +156,8 @@ class _Reader:
             return Scenario(title="", path=path)
         for key in data:
             if key not in self.TOP:
-                self.error((key,), f"unknown field `{key}`; expected one of: {', '.join(sorted(self.TOP))}", key=True)
+                self.error((key,), f"unknown field `{key}`{did_you_mean(key, self.TOP)}; expected one of: "
+                                   f"{', '.join(sorted(self.TOP))}", key=True)
         title = data.get("title")
         if not isinstance(title, str) or not title.strip():
             self.error(("title",), "write a `title:` saying what the scenario shows")
@@ -205,7 +206,8 @@ class _Reader:
         known = set(TOPIC_KEYS)
         for key in item:
             if key not in known:
-                self.error(path + (key,), f"unknown topic field `{key}`; expected one of: {', '.join(sorted(known))}",
+                self.error(path + (key,), f"unknown topic field `{key}`{did_you_mean(key, known)}; expected one of: "
+                                             f"{', '.join(sorted(known))}",
                            key=True)
         rf_default = min(3, brokers)
         partitions = self.integer(item, path + ("partitions",), 1, 1, PARTITION_LIMIT)
@@ -241,12 +243,14 @@ class _Reader:
             return None
         action = item.get("do")
         if action not in ACTIONS:
-            self.error(path + ("do",), f"`do:` is one of: {', '.join(ACTIONS)}")
+            said = "a fault needs `do:`" if action is None else f"`do: {action}` is not a fault{did_you_mean(action, ACTIONS)}"
+            self.error(path + ("do",), f"{said}; `do:` is one of: {', '.join(ACTIONS)}")
             return None
         for key in item:
             if key not in ACTIONS[action] | {"when", "do"}:
                 allowed = ", ".join(sorted(ACTIONS[action])) or "nothing else"
-                self.error(path + (key,), f"`{action}` takes {allowed}; remove `{key}`", key=True)
+                self.error(path + (key,), f"`{action}` takes {allowed}; remove `{key}`"
+                                           f"{did_you_mean(key, ACTIONS[action] | {'when', 'do'})}", key=True)
         when = self.trigger(item.get("when"), path + ("when",), topics)
         broker = item.get("broker")
         if action in ("stop_broker", "start_broker"):

@@ -368,3 +368,14 @@ def test_course_schema_markdown_is_the_reference(capsys: pytest.CaptureFixture[s
 
 def test_build_check_mode_reports_nothing_stale() -> None:
     assert build.main([]) == 0
+
+
+def test_a_misspelt_exercise_field_is_answered_with_the_one_meant(tmp_path: Path) -> None:
+    folder = tmp_path / "ex"
+    shutil.copytree(ROOT / "exercises" / "acks-failover", folder)
+    text = (folder / "exercise.yaml").read_text(encoding="utf-8")
+    (folder / "exercise.yaml").write_text(text.replace("hints:", "hint:", 1), encoding="utf-8")
+    with pytest.raises(ContentError) as err:
+        load_exercise(folder)
+    assert any("unknown field `hint` (did you mean `hints`?)" in p.message for p in err.value.problems), \
+        err.value.problems

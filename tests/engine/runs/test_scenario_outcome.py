@@ -49,6 +49,21 @@ def test_every_problem_is_reported_with_its_line_and_a_fix() -> None:
     assert text[3].startswith("bad.yaml:6:") and 'lost: ">0"' in text[3]
 
 
+def test_a_misspelt_name_is_answered_with_the_one_meant() -> None:
+    bad = ("title: x\ntopic: [orders]\ntopics: [{name: orders, partitons: 2}]\nfaults:\n"
+           "  - {when: start, do: drop_request, count: 2, api: Produce}\n"
+           "  - {when: start, do: lose_acks, cuont: 2}\n  - {when: start}\n")
+    with pytest.raises(ContentError) as err:
+        parse_scenario(bad, "typo.yaml")
+    text = [str(p) for p in err.value.problems]
+    assert text[0].startswith("typo.yaml:2:") and "unknown field `topic` (did you mean `topics`?)" in text[0]
+    assert text[1].startswith("typo.yaml:3:") and "`partitons` (did you mean `partitions`?)" in text[1]
+    assert text[2].startswith("typo.yaml:5:") and "`do: drop_request` is not a fault (did you mean `drop_requests`?)" \
+        in text[2] and "lose_acks" in text[2]
+    assert text[3].startswith("typo.yaml:6:") and "remove `cuont` (did you mean `count`?)" in text[3]
+    assert text[4].startswith("typo.yaml:7:") and "a fault needs `do:`" in text[4]
+
+
 def test_broken_yaml_names_line_and_column() -> None:
     with pytest.raises(ContentError) as err:
         parse_scenario("title: x\ntopics: [orders,\nfaults: []\n", "broken.yaml")
