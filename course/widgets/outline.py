@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
@@ -95,6 +96,10 @@ def lesson_label(lesson: Lesson, progress: Any, exercise: Any = None) -> Text:
 
 class CourseOutline(Tree[LessonRef | ChapterRef]):
     """Select a lesson (Enter or click) to open it: posts `OpenLesson`."""
+
+    # The tree has the keyboard on the outline, so its own (hidden) Enter shadows the screen's
+    # "Open": shown here, the footer names the key that opens a lesson.
+    BINDINGS = [Binding("enter", "select_cursor", "Open", show=True)]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("Course", id=id)

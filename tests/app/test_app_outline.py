@@ -47,6 +47,18 @@ async def test_outline_lists_lessons_in_order_with_marks(course_root: Path) -> N
 
 
 @run_async
+async def test_the_footer_names_the_key_that_opens_a_lesson(course_root: Path) -> None:
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await loaded(pilot)
+        shown = {b.key: b.description for _, b, enabled, _ in app.screen.active_bindings.values() if b.show and enabled}
+        assert shown.get("enter") == "Open", shown
+        app.screen.query_one(CourseOutline).select_lesson("01-first-steps")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen), "the lesson opened by Enter")
+
+
+@run_async
 async def test_outline_shows_done_marks_scores_and_progress_from_saved_progress(course_root: Path) -> None:
     store = ProgressStore()
     progress = store.load()
