@@ -2,7 +2,8 @@
 - the example's output pipes have room for a burst of report lines (engine.runs.runner.widen_pipe):
   a reader that falls behind for a moment must not block the example's print, which the example
   would count as the cluster's latency;
-- the caller's objects are frozen out of garbage collection while runs go on (frozen_heap)."""
+- the caller's objects are frozen out of garbage collection while runs go on, and no full collection
+  starts until the last run ends (frozen_heap)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.runs.runner import PIPE_BYTES, ExampleRun, frozen_heap, launch_command, widen_pipe
+from engine.runs.runner import NO_FULL_COLLECTION, PIPE_BYTES, ExampleRun, frozen_heap, launch_command, widen_pipe
 
 try:
     import fcntl
@@ -63,11 +64,32 @@ def test_the_callers_objects_stay_out_of_collections_until_the_last_run_ends() -
     assert gc.get_freeze_count() == 0
 
 
+def test_no_full_collection_starts_while_runs_go_on() -> None:
+    before = gc.get_threshold()
+    with frozen_heap():
+        young, middle, full = gc.get_threshold()
+        assert (young, middle) == before[:2]  # the young generations are collected as usual
+        assert full >= NO_FULL_COLLECTION > 1000 * before[2]
+        with frozen_heap():  # a second run inside the first changes nothing
+            assert gc.get_threshold() == (young, middle, full)
+        assert gc.get_threshold() == (young, middle, full)  # one run still goes on
+        collected = []
+        gc.callbacks.append(lambda phase, info: collected.append(info["generation"]) if phase == "start" else None)
+        try:
+            garbage = [[[]] for _ in range(50_000)]  # enough young objects for many collections
+            del garbage
+        finally:
+            gc.callbacks.pop()
+        assert collected and 2 not in collected, collected
+    assert gc.get_threshold() == before
+
+
 def test_a_run_that_fails_still_unfreezes() -> None:
     with pytest.raises(RuntimeError):
         with frozen_heap():
             raise RuntimeError("the sandbox did not start")
     assert gc.get_freeze_count() == 0
+    assert gc.get_threshold()[2] < NO_FULL_COLLECTION
 
 
 @needs_pipe_sizes
