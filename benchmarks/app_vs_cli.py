@@ -17,7 +17,9 @@ medians, the CLI's own spread (min-max of its runs) and a verdict:
   noise         outside 20 %, but the app's median lies within the CLI's own min-max: the CLI
                 disagrees with itself as much, so the runs cannot tell the two apart;
   differs       outside 20 % and outside the CLI's own spread: a real gap.
-The machine's load average is printed beside each reading (other work on the machine moves p99s).
+Then how steady the example itself is: the CLI's own spread (largest over smallest of its runs) of
+every number, as a median and a count of the numbers whose runs stayed within 20 %. The machine's
+load average is printed beside each reading (other work on the machine moves p99s).
 
     .venv/bin/python benchmarks/app_vs_cli.py [--rounds 5] [--sandbox process|thread|both] [--baseline]
 """
@@ -200,7 +202,12 @@ def main() -> None:
 
 
 def spread(values: list[float]) -> str:
-    return f"{min(values):.2f}-{max(values):.2f}"
+    return f"{min(values):.3f}-{max(values):.3f}" if max(values) < 100 else f"{min(values):.0f}-{max(values):.0f}"
+
+
+def width(values: list[float]) -> float:
+    """How far apart a series' runs came: its largest over its smallest value (1.0: all alike)."""
+    return max(values) / min(values) if min(values) > 0 else float("inf")
 
 
 def verdict(cli: list[float], app: list[float]) -> tuple[float, str]:
@@ -219,6 +226,7 @@ def report(runs: dict[str, list[dict[str, list[float]]]], baseline: bool = False
     """One line per number the lesson's table reports: median of each side, their ratio, the
     CLI's own spread and the verdict; then a count of each verdict."""
     tally: dict[str, list[str]] = {}
+    widths: list[float] = []  # the CLI's own spread of each number, max/min
     print(f"{'setup':<14}{'number':<8}{'app':>10}{'cli':>10}{'app/cli':>9}  {'cli spread':<20}"
           f"{'app spread':<20}verdict")
     for setup in runs["cli"][0]:
@@ -228,15 +236,20 @@ def report(runs: dict[str, list[dict[str, list[float]]]], baseline: bool = False
             cli = [r[setup][i] for r in runs["cli"] if setup in r]
             app = [r[setup][i] for r in runs["app"] if setup in r]
             ratio, said = verdict(cli, app)
-            print(f"{setup:<14}{metric:<8}{statistics.median(app):>10.2f}{statistics.median(cli):>10.2f}"
+            digits = 0 if metric == "msg/s" else 3
+            print(f"{setup:<14}{metric:<8}{statistics.median(app):>10.{digits}f}{statistics.median(cli):>10.{digits}f}"
                   f"{ratio:>9.2f}  {spread(cli):<20}{spread(app):<20}{said}")
             tally.setdefault(said, []).append(f"{setup} {metric}")
+            widths.append(width(cli))
     for path in ("cli", "app"):
         cpu = statistics.median(r[CPU][0] for r in runs[path])
         wall = statistics.median(r[CPU][1] for r in runs[path])
         main = statistics.median(r[CPU][2] for r in runs[path])
         print(f"  {path}: the caller's process used {cpu:.2f} s of CPU ({main:.2f} s on its main thread"
               f"{': the UI' if path == 'app' and not baseline else ''}) during a {wall:.1f} s run (medians)")
+    print(f"  the CLI's own spread (max/min of its runs) over the {len(widths)} numbers: median "
+          f"{statistics.median(widths):.2f}, widest {max(widths):.2f}; numbers whose runs stayed within 20 %: "
+          f"{sum(w <= 1 + TARGET for w in widths)}")
     total = sum(len(v) for v in tally.values())
     within = len(tally.get(f"within {TARGET:.0%}", []))
     print(f"verdict: {within} of {total} numbers within {TARGET:.0%}; "

@@ -57,9 +57,11 @@ class MeasureCosts {
         for (Setup setup : SETUPS) {
             results.add(measure(setup));
         }
+        // Milliseconds to three decimals: the fastest setups answer within tens of microseconds,
+        // where two decimals would turn 70 into 80 microseconds, a 14 % change, for one rounding step.
         System.out.printf("%-14s %8s %8s %8s%n", "setup", "msg/s", "p50 ms", "p99 ms");
         for (Result r : results) {
-            System.out.printf("%-14s %8.0f %8.2f %8.2f%n", r.name(), r.rate(), r.p50(), r.p99());
+            System.out.printf("%-14s %8.0f %8.3f %8.3f%n", r.name(), r.rate(), r.p50(), r.p99());
         }
     }
 
