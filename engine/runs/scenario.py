@@ -27,7 +27,8 @@ ACTIONS: dict[str, set[str]] = {
 
 # The keys of a scenario file, of a topic, and of a fault's `when:` (engine.schemas builds the
 # scenario JSON Schema from these tables, so `course validate` and editors agree).
-SCENARIO_KEYS = ("title", "description", "brokers", "timeout", "topics", "faults", "expect", "output")
+SCENARIO_KEYS = ("title", "description", "brokers", "timeout", "topics", "faults", "expect", "output",
+                 "measurement")
 TOPIC_KEYS = ("name", "partitions", "replication_factor", "min_insync_replicas")
 TRIGGER_KINDS: tuple[str, ...] = ("seconds", "records", "sent", "acked", "processed")
 BROKER_LIMIT = 9  # brokers: 1..9
@@ -114,6 +115,9 @@ class Scenario:
     expect: list[Expectation] = field(default_factory=list)
     # The topics whose log is counted for in_log/lost/duplicates (default: every topic).
     output: list[str] = field(default_factory=list)
+    # The example times the cluster (lesson 8's latencies): whoever shows the run must not take CPU
+    # from it while it goes on, so the app draws the run once it has ended.
+    measurement: bool = False
 
     @property
     def counted_topics(self) -> list[str]:
@@ -178,9 +182,13 @@ class _Reader:
             if name not in names:
                 self.error(("output", i) if isinstance(data.get("output"), list) else ("output",),
                            f"`output:` names topic `{name}`, which `topics:` does not declare")
+        measurement = data.get("measurement", False)
+        if not isinstance(measurement, bool):
+            self.error(("measurement",), "`measurement:` is `true` (the example times the cluster) or `false`")
+            measurement = False
         return Scenario(title=title, path=path, brokers=brokers, timeout=float(timeout),
                         topics=[t for t in topics if t], faults=[f for f in faults if f],
-                        expect=expect, output=list(output))
+                        expect=expect, output=list(output), measurement=measurement)
 
     def listing(self, data: dict, key: str) -> list:
         value = data.get(key) or []

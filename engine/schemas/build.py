@@ -80,6 +80,8 @@ DOCS: dict[tuple[str, str], str] = {
     ("scenario", "expect"): "The outcome the lesson states: a count and its value or comparison, "
                             "e.g. `lost: 0`, `duplicates: \">0\"`.",
     ("scenario", "output"): "The topic(s) whose log is counted for in_log, lost and duplicates. Default: every topic.",
+    ("scenario", "measurement"): "The example times the cluster: the app shows the run once it has ended, so that "
+                                 "drawing it does not take CPU from what is measured. Default: false.",
     ("topic", "name"): "The topic name.",
     ("topic", "partitions"): "Number of partitions.",
     ("topic", "replication_factor"): "Copies of each partition. Default: 3, or the number of brokers if fewer.",
@@ -261,7 +263,8 @@ def scenario_schema() -> dict[str, Any]:
             "expect": {"type": ["object", "null"], "propertyNames": {"enum": list(METRICS)},
                        "additionalProperties": expectation},
             "output": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}},
-                                 {"type": "null"}]}}),
+                                 {"type": "null"}]},
+            "measurement": {"type": "boolean", "default": False}}),
         "additionalProperties": False,
         "$defs": {"topic": topic, "fault": fault, "trigger": trigger},
     }

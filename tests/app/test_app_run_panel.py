@@ -6,6 +6,7 @@ each). Tests wait on conditions with generous bounds, never on fixed sleeps.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
@@ -127,6 +128,40 @@ async def test_run_saves_a_copy_runs_it_and_reports(course_root: Path, private_d
         assert any(line.startswith("hi from 127.0.0.1:") for line in output.lines)
         assert "finished: exit code 0" in str(panel.query_one("#run-status").render())
         assert "lost == 0 ✓" in str(panel.query_one(".tally-checks").render()).replace("\u00a0", " ")  # kept on one line
+
+
+@pytest.mark.parametrize("measurement", [True, False])
+@run_async
+async def test_a_measurement_is_drawn_when_it_ends_and_nothing_before(course_root: Path, measurement: bool) -> None:
+    """Redrawing while lesson 8 times its messages took CPU from the brokers and the client and made
+    the app's p99s half as slow again as the CLI's (benchmarks/app_vs_cli.py): a measurement shows
+    only its elapsed time until it ends. The same run without `measurement` is redrawn meanwhile."""
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        panel = await open_examples(pilot, "01-first-steps")
+        editor = panel.query_one("#run-editor", TextArea)
+        editor.insert("\nimport time\ntime.sleep(2.5)\nprint('done waiting')\n", editor.document.end)
+        panel.scenario = dataclasses.replace(panel.scenario, measurement=measurement)
+        before = panel.finished_runs
+        await pilot.press("ctrl+r")
+        output = panel.query_one("#run-output", Log)
+        # the example has printed its first line and sleeps: the app has had it for a while
+        await until(pilot, lambda: any(e.kind == "output" for _, e in list(panel._events)) or output.lines
+                    or not panel.running, "the first line")
+        started = time.monotonic()
+        await until(pilot, lambda: time.monotonic() - started > 1.2 or not panel.running, "a second")
+        assert panel.running, panel.result and panel.result.output
+        status = str(panel.query_one("#run-status").render())
+        if measurement:
+            assert panel.redraws == 0 and not output.lines, (panel.redraws, output.lines)
+            assert status.startswith("measuring…") and "drawn when it ends" in status, status
+        else:
+            assert panel.redraws > 0 and any(line.startswith("hello from") for line in output.lines)
+            assert status.startswith("running…"), status
+        await until(pilot, lambda: panel.finished_runs > before, "the run to finish")
+        assert [line.split(" ")[0] for line in output.lines[:1]] == ["hello"] and "done waiting" in output.lines
+        assert "finished: exit code 0" in str(panel.query_one("#run-status").render())
+        assert "lost == 0 ✓" in str(panel.query_one(".tally-checks").render()).replace("\u00a0", " ")
 
 
 @needs_course

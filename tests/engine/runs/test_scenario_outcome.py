@@ -49,6 +49,15 @@ def test_every_problem_is_reported_with_its_line_and_a_fix() -> None:
     assert text[3].startswith("bad.yaml:6:") and 'lost: ">0"' in text[3]
 
 
+def test_a_measurement_is_said_with_true_or_false() -> None:
+    assert parse_scenario("title: x\ntopics: [t]\nmeasurement: true\n", "m.yaml").measurement is True
+    assert parse_scenario("title: x\ntopics: [t]\n", "m.yaml").measurement is False
+    with pytest.raises(ContentError) as err:
+        parse_scenario("title: x\ntopics: [t]\nmeasurement: often\n", "m.yaml")
+    assert [str(p) for p in err.value.problems] == \
+        ["m.yaml:3:14: error: `measurement:` is `true` (the example times the cluster) or `false`"]
+
+
 def test_a_misspelt_name_is_answered_with_the_one_meant() -> None:
     bad = ("title: x\ntopic: [orders]\ntopics: [{name: orders, partitons: 2}]\nfaults:\n"
            "  - {when: start, do: drop_request, count: 2, api: Produce}\n"
