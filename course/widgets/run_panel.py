@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import dataclasses
 import gc
 import threading
@@ -674,21 +675,33 @@ class RunPanel(Vertical):
         self.action_reset()
 
     def action_reset(self) -> None:
-        """The lesson's code back in the editor; the saved copy removed (it held the edits)."""
+        """The lesson's code back in the editor, as one edit that ctrl+z undoes; the saved copy (it
+        held the edits) is set aside as `<copy>.bak`, as `course reset` does with an exercise."""
         if self.example is None or self.key(self.example) not in self.originals:
             return
         self.texts.pop(self.key(self.example), None)
-        self.query_one("#run-editor", TextArea).load_text(self.originals[self.key(self.example)])
+        editor = self.query_one("#run-editor", TextArea)
+        original = self.originals[self.key(self.example)]
+        edited = editor.text != original
+        if edited:
+            # An edit, not load_text(): load_text clears the undo history, and with it the learner's code.
+            editor.replace(original, (0, 0), editor.document.end)
+            editor.move_cursor((0, 0))
         if not self.running:
-            self.set_status(self.idle_status())
-        self._forget_copy(self.example, self.lang)
+            self.set_status("the lesson's code is back: ctrl+z in the editor brings yours back" if edited
+                            else self.idle_status())
+        self._set_copy_aside(self.example, self.lang)
 
     @work(thread=True, group="run-reset")
-    def _forget_copy(self, example: Example, lang: str) -> None:
+    def _set_copy_aside(self, example: Example, lang: str) -> None:
+        copy = copy_path(self.lesson.id, example, lang)
         try:
-            copy_path(self.lesson.id, example, lang).unlink(missing_ok=True)
-        except OSError:
+            copy.replace(copy.with_suffix(copy.suffix + ".bak"))
+        except FileNotFoundError:
             pass
+        except OSError:  # no room for the .bak: the copy still must not come back as the learner's code
+            with contextlib.suppress(OSError):
+                copy.unlink(missing_ok=True)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop":

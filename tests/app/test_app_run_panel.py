@@ -262,7 +262,7 @@ async def test_stop_cancels_a_run() -> None:
 
 
 @run_async
-async def test_the_edited_copy_comes_back_next_time_and_reset_restores_the_lesson(course_root: Path) -> None:
+async def test_the_edited_copy_comes_back_next_time_and_reset_restores_the_lesson_undoably(course_root: Path) -> None:
     app = CourseApp(course_root)
     async with app.run_test(size=(100, 32)) as pilot:
         panel = await open_examples(pilot, "01-first-steps")
@@ -278,6 +278,11 @@ async def test_the_edited_copy_comes_back_next_time_and_reset_restores_the_lesso
         assert "your edited code" in str(panel.query_one("#run-status").render())
         await pilot.click("#run-reset")
         await wait_for(pilot, lambda: '"hello from"' in editor.text and not copy.exists(), "the lesson's code back")
+        assert '"hi from"' in copy.with_suffix(".py.bak").read_text()  # set aside, as `course reset` does
+        assert "ctrl+z in the editor brings yours back" in str(panel.query_one("#run-status").render())
+        editor.focus()
+        await pilot.press("ctrl+z")  # a reset is an edit: undone like one
+        await wait_for(pilot, lambda: '"hi from"' in editor.text, "the learner's code back after ctrl+z")
 
 
 @needs_course
