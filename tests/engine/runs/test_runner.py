@@ -196,6 +196,26 @@ def test_an_unreachable_cluster_is_one_line_and_a_non_zero_exit(tmp_path: Path, 
     assert "Traceback" not in out.stdout + out.stderr
 
 
+def _example_pid(runner: subprocess.Popen, script: Path | None, timeout: float = 120) -> int | None:
+    """The example's pid: `course run` prints its output ("  | pid 1234"); `course check` does not,
+    so its process is found by the script on its command line."""
+    if script is None:
+        for line in runner.stdout:  # once the example runs (the sandbox is up by then)
+            if "| pid " in line:
+                return int(line.rsplit(" ", 1)[1])
+        return None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and runner.poll() is None:
+        for proc in Path("/proc").iterdir():
+            try:
+                if proc.name.isdigit() and str(script) in (proc / "cmdline").read_bytes().decode(errors="replace"):
+                    return int(proc.name)
+            except OSError:
+                continue
+        time.sleep(0.1)
+    return None
+
+
 def _gone(pid: int) -> bool:
     """No such process, or only its zombie entry left (it has exited)."""
     try:
@@ -207,25 +227,31 @@ def _gone(pid: int) -> bool:
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads process states from /proc")
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_interrupting_course_run_ends_the_example_at_once(tmp_path: Path, sig: int) -> None:
-    env = {"XDG_DATA_HOME": str(tmp_path / "data"), "PATH": "/usr/bin:/bin"}
+@pytest.mark.parametrize("command", ["run", "check"])
+def test_interrupting_course_run_ends_the_example_at_once(tmp_path: Path, sig: int, command: str) -> None:
+    """`course run` and `course check` both: the example (the learner's copy, for a check) ends with them."""
+    workspace = tmp_path / "ws"
+    env = {"XDG_DATA_HOME": str(tmp_path / "data"), "COURSE_WORKSPACE": str(workspace), "PATH": "/usr/bin:/bin"}
+    sleeps = FIXTURES / "runner" / "sleeps.py"
+    if command == "run":
+        args = ["run", str(sleeps)]
+    else:  # the learner's copy of the fixture course's exercise is the sleeping script
+        workspace.mkdir()
+        (workspace / "no-loss.py").write_text(sleeps.read_text())
+        args = ["--course", str(FIXTURES / "course_ex"), "check", "no-loss"]
     # A shell starts background jobs with SIGINT ignored, and Python keeps an inherited SIG_IGN: give
-    # `course run` the default disposition, as a terminal would, whatever started the test run.
-    runner = subprocess.Popen([sys.executable, "-m", "course", "run", str(FIXTURES / "runner" / "sleeps.py")],
+    # the command the default disposition, as a terminal would, whatever started the test run.
+    runner = subprocess.Popen([sys.executable, "-m", "course", *args],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
-        pid = None
-        for line in runner.stdout:  # "  | pid 1234" once the example runs (the sandbox is up by then)
-            if "| pid " in line:
-                pid = int(line.rsplit(" ", 1)[1])
-                break
+        pid = _example_pid(runner, workspace / "no-loss.py" if command == "check" else None)
         assert pid is not None and not _gone(pid)
         runner.send_signal(sig)
         deadline = time.monotonic() + 10  # generous: the example is ended at once, not after its sleep
         while not _gone(pid) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert _gone(pid), "the example outlived `course run`"
+        assert _gone(pid), f"the example outlived `course {command}`"
         assert runner.wait(timeout=60) != 0
     finally:
         if runner.poll() is None:
