@@ -214,6 +214,8 @@ class RunPanel(Vertical):
     BINDINGS = [
         Binding("ctrl+r", "run", "Run"),
         Binding("ctrl+t", "stop", "Stop"),
+        # Safe on a key because ctrl+z undoes it; kept out of the footer (listed by `?`).
+        Binding("ctrl+g", "reset", "Reset to the lesson's code", show=False),
     ]
 
     class Started(Message):

@@ -37,6 +37,7 @@ async def test_question_mark_opens_help_and_escape_closes_it(course_root: Path) 
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
         text = app.screen.query_one("Markdown").source
         assert "| `^r` | Run |" in text and "| `^t` | Stop |" in text and "| `] / n` | Next |" in text, text
+        assert "| `^g` | Reset to the lesson's code |" in text, text
 
 
 async def palette_run(pilot, query: str) -> None:

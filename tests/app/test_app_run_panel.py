@@ -283,6 +283,8 @@ async def test_the_edited_copy_comes_back_next_time_and_reset_restores_the_lesso
         editor.focus()
         await pilot.press("ctrl+z")  # a reset is an edit: undone like one
         await wait_for(pilot, lambda: '"hi from"' in editor.text, "the learner's code back after ctrl+z")
+        await pilot.press("ctrl+g")  # Reset's key, from inside the editor
+        await wait_for(pilot, lambda: '"hello from"' in editor.text, "the lesson's code back by its key")
 
 
 @needs_course
