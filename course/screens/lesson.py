@@ -339,7 +339,7 @@ class LessonScreen(Screen):
         for panel in self.query(RunPanel):
             # The keyboard goes with the tab: focus left in the reader (the palette gives it back
             # when it closes) would bring the Lesson tab to the front again.
-            panel.focus()
+            panel.take_keyboard()
             panel.request_run(name)
 
     def action_examples(self) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from textual.binding import Binding
 from textual.document._document_navigator import DocumentNavigator
 from textual.document._syntax_aware_document import SyntaxAwareDocument, SyntaxAwareDocumentError
 from textual.document._wrapped_document import WrappedDocument
@@ -29,6 +30,14 @@ class CodeEditor(TextArea):
 
     # language name -> (tree-sitter Language, compiled highlight Query), shared by every editor
     queries: ClassVar[dict[str, tuple[Any, Any]]] = {}
+
+    # Tab indents here, as in any code editor; escape is the way on to the faults and the results.
+    # TextArea's own key handler moves the focus on escape; the binding names it in the footer
+    # (where the screen's escape, back to the outline, would otherwise be shown) and in `?`.
+    BINDINGS = [Binding("escape", "leave", "Leave the editor")]
+
+    def action_leave(self) -> None:
+        self.screen.focus_next()
 
     def _set_document(self, text: str, language: str | None) -> None:
         cached = CodeEditor.queries.get(language) if language and language not in self._languages else None

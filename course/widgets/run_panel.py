@@ -370,6 +370,10 @@ class RunPanel(Vertical):
         finally:
             self._build_done.set()
         self._built = True
+        # Focusable only until its body exists (the lesson screen can hand it the keyboard early);
+        # after that, focused as a whole it would hand the keyboard straight back to Run, and
+        # shift+tab from Run could never leave the panel.
+        self.can_focus = False
         if loaded is not None and shown is not None and loaded.example is self.example and loaded.lang == self.lang:
             self._adopt(loaded.example, shown.scenario)
         elif self.example is not None:  # another example was asked for while the body was built
@@ -383,6 +387,14 @@ class RunPanel(Vertical):
         focused = self.screen.focused
         if (focused is None or focused is self or self not in focused.ancestors_with_self) and self.query("#run-start"):
             self.query_one("#run-start", Button).focus()
+
+    def take_keyboard(self) -> None:
+        """The keyboard to the panel: on Run once the body is built, else on the panel itself,
+        which passes it on to Run when the body is there."""
+        if self._built:
+            self._focus_run()
+        else:
+            self.focus()
 
     def on_focus(self) -> None:
         """Focused as a whole (the palette asked for a run): pass the keyboard on to Run once it exists."""

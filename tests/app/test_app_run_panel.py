@@ -610,6 +610,40 @@ async def test_every_part_of_the_panel_can_be_reached_on_a_small_terminal(course
         assert inside(panel.query_one("#run-status"), screen_size)
 
 
+@needs_course
+@run_async
+async def test_the_keyboard_reaches_every_part_of_a_wide_panel_and_leaves_it() -> None:
+    """At 80 columns and more the code and the results sit side by side. Tab indents in the editor,
+    so escape is the way on (named in the footer); shift+tab from Run leaves the panel (the panel
+    itself, focusable while its body was built, used to hand the keyboard straight back to Run)."""
+    app = CourseApp(COURSE)
+    async with app.run_test(size=(100, 32)) as pilot:
+        panel = await open_examples(pilot, LESSON4)
+        run = panel.query_one("#run-start", Button)
+        await wait_for(pilot, lambda: app.focused is run, "the keyboard on Run")
+        for _ in range(6):  # back past the example's selector, and out of the panel
+            await pilot.press("shift+tab")
+            await pilot.pause()
+            if panel not in app.focused.ancestors_with_self:
+                break
+        assert panel not in app.focused.ancestors_with_self, app.focused
+        editor = panel.query_one("#run-editor", TextArea)
+        editor.focus()
+        await wait_for(pilot, lambda: app.focused is editor, "the editor")
+        shown = {b.key: b.description for _, b, enabled, _ in app.screen.active_bindings.values() if b.show and enabled}
+        assert shown.get("escape") == "Leave the editor", shown
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.focused is not editor, "escape out of the editor")
+        assert panel.query_one("#run-faults") in app.focused.ancestors_with_self, app.focused  # the faults come next
+        views = panel.query_one("#run-views", TabbedContent)
+        for _ in range(12):
+            if views in app.focused.ancestors_with_self:
+                break
+            await pilot.press("tab")
+            await pilot.pause()
+        assert views in app.focused.ancestors_with_self, app.focused  # the results' tabs, by keyboard
+
+
 # ---------------------------------------------------------------- the palette from the Lesson tab
 
 
