@@ -317,11 +317,13 @@ def c5_zombie_fenced(b: Any, client: str) -> RowOutcome:
         a.commit()
     except BaseException as exc:  # noqa: BLE001 - the fencing error's type differs per client
         error = _error_name(exc)
-        # kafka-python: when the fencing answer to an earlier z-* send is in before the next send,
-        # that send says only IllegalStateError ("Cannot call send in state FATAL_ERROR"); the
-        # error that made the state fatal is the one Kafka sent.
+        # kafka-python: when the fencing answer to an earlier z-* send is in before the next call,
+        # that call names only the state, not its cause: a send says IllegalStateError ("Cannot
+        # call send in state FATAL_ERROR"), a commit a bare KafkaError ("Cannot execute
+        # transactional method because we are in an error state"). The error that made the state
+        # fatal is the one Kafka sent. Which call sees it first depends on timing.
         last = getattr(getattr(getattr(a, "_p", None), "_transaction_manager", None), "_last_error", None)
-        if error == "IllegalStateError" and last is not None:
+        if error in ("IllegalStateError", "KafkaError") and last is not None:
             error = (last if isinstance(last, type) else type(last)).__name__
     for producer in (second, a):
         try:
