@@ -176,7 +176,7 @@ class RunBody(Vertical):
             yield Button(button_label("■ Stop", narrow), id="run-stop", variant="error", compact=True,
                          disabled=True, tooltip="Stop the run (ctrl+t)")
             yield Button(button_label("↺ Reset", narrow), id="run-reset", compact=True,
-                         tooltip="Put the lesson's code back in the editor (your saved copy is removed)")
+                         tooltip="Put the lesson's code back in the editor (ctrl+g; ctrl+z undoes it)")
             yield Button("Results ▸", id="run-flip", compact=True,
                          tooltip="Show the run's results (narrow terminals show the code or the results)")
         with Horizontal(id="run-statusbar"):

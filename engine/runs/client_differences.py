@@ -22,12 +22,12 @@ from engine.runs.scenario import Expectation
 
 PYTHON = "confluent-kafka"
 KAFKA_CLIENTS = "kafka-clients"
-JVM_EXTENSIONS = (".java", ".kt", ".scala", ".clj")  # engine.jvm.languages.LANGUAGES, without importing the JVM code
 
 
 def client_of(script: Path) -> str:
-    """The Kafka client library an example uses, by its language: a JVM twin uses kafka-clients."""
-    return KAFKA_CLIENTS if script.suffix in JVM_EXTENSIONS else PYTHON
+    """The Kafka client library an example uses, told as the runner tells how to start it
+    (runner.launch_command): a Python script uses confluent-kafka, anything else is a JVM twin."""
+    return PYTHON if script.suffix == ".py" else KAFKA_CLIENTS
 
 
 @dataclass(frozen=True)

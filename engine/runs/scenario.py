@@ -254,11 +254,12 @@ class _Reader:
             said = "a fault needs `do:`" if action is None else f"`do: {action}` is not a fault{did_you_mean(action, ACTIONS)}"
             self.error(path + ("do",), f"{said}; `do:` is one of: {', '.join(ACTIONS)}")
             return None
+        keys = ACTIONS[action] | {"when", "do"}
         for key in item:
-            if key not in ACTIONS[action] | {"when", "do"}:
+            if key not in keys:
                 allowed = ", ".join(sorted(ACTIONS[action])) or "nothing else"
-                self.error(path + (key,), f"`{action}` takes {allowed}; remove `{key}`"
-                                           f"{did_you_mean(key, ACTIONS[action] | {'when', 'do'})}", key=True)
+                self.error(path + (key,), f"`{action}` takes {allowed}; remove `{key}`{did_you_mean(key, keys)}",
+                           key=True)
         when = self.trigger(item.get("when"), path + ("when",), topics)
         broker = item.get("broker")
         if action in ("stop_broker", "start_broker"):
