@@ -15,6 +15,13 @@ class TableApp(App[None]):
         yield LogTable(id="log")
 
 
+async def ready_table(pilot) -> LogTable:
+    """The app's table, once its columns are set up."""
+    table = pilot.app.query_one(LogTable)
+    await wait_for(pilot, lambda: len(table.columns) == 5, "the table's columns")
+    return table
+
+
 def plain(count: int, start: int = 0) -> list[LogEntry]:
     return [LogEntry(o, f"m-{o}", True, 1) for o in range(start, start + count)]
 
@@ -23,8 +30,7 @@ def plain(count: int, start: int = 0) -> list[LogEntry]:
 async def test_a_short_partition_is_listed_whole() -> None:
     app = TableApp()
     async with app.run_test() as pilot:
-        table = app.query_one(LogTable)
-        await wait_for(pilot, lambda: len(table.columns) == 5, "the table's columns")
+        table = await ready_table(pilot)
         entries = plain(LONG)
         table.show_log({("t", 0): entries})
         assert table.row_count == LONG and table.statuses == ["ok"] * LONG
@@ -34,8 +40,7 @@ async def test_a_short_partition_is_listed_whole() -> None:
 async def test_a_long_partition_keeps_its_ends_and_every_duplicate_and_aborted_record() -> None:
     app = TableApp()
     async with app.run_test() as pilot:
-        table = app.query_one(LogTable)
-        await wait_for(pilot, lambda: len(table.columns) == 5, "the table's columns")
+        table = await ready_table(pilot)
         entries = plain(5000)
         entries[2500] = LogEntry(2500, "m-7", True, 2)        # a duplicate in the middle
         entries[3000] = LogEntry(3000, "m-3000", False, 0)    # an aborted record
