@@ -316,15 +316,7 @@ def c5_zombie_fenced(b: Any, client: str) -> RowOutcome:
         a.send("pay", [f"z-{i}" for i in range(5)])
         a.commit()
     except BaseException as exc:  # noqa: BLE001 - the fencing error's type differs per client
-        error = _error_name(exc)
-        # kafka-python: when the fencing answer to an earlier z-* send is in before the next call,
-        # that call names only the state, not its cause: a send says IllegalStateError ("Cannot
-        # call send in state FATAL_ERROR"), a commit a bare KafkaError ("Cannot execute
-        # transactional method because we are in an error state"). The error that made the state
-        # fatal is the one Kafka sent. Which call sees it first depends on timing.
-        last = getattr(getattr(getattr(a, "_p", None), "_transaction_manager", None), "_last_error", None)
-        if error in ("IllegalStateError", "KafkaError") and last is not None:
-            error = (last if isinstance(last, type) else type(last)).__name__
+        error = _kafka_python_cause(a, _error_name(exc))
     for producer in (second, a):
         try:
             producer.close()
@@ -335,6 +327,22 @@ def c5_zombie_fenced(b: Any, client: str) -> RowOutcome:
     return _outcome(zombie_error=error, committed="+".join(sorted({v[0] for v in committed})),
                     in_log="+".join(sorted({v[0] for v in uncommitted})),
                     client_reads=len(read_partition(client, bs, "pay", "read_committed")))
+
+
+def _kafka_python_cause(zombie: Any, error: str) -> str:
+    """The error that made kafka-python's zombie unusable, where the call that failed named only
+    the state it found. kafka-python answers Kafka's INVALID_PRODUCER_EPOCH to a z-* send by
+    bumping its epoch first (KIP-360); the coordinator then fences the bump. A call made in between
+    says IllegalStateError ("Cannot call send in state BUMPING_PRODUCER_EPOCH"); a call made after
+    says IllegalStateError or a bare KafkaError ("... in an error state"). Which one the zombie
+    meets depends on when the answers arrive, so wait for the bump to be answered and report the
+    error Kafka sent."""
+    manager = getattr(getattr(zombie, "_p", None), "_transaction_manager", None)
+    if manager is None or error not in ("IllegalStateError", "KafkaError"):
+        return error
+    wait_for(lambda: not manager.is_bumping_epoch(), timeout=30, what="kafka-python's epoch bump answered")
+    last = manager.last_error
+    return error if last is None else (last if isinstance(last, type) else type(last)).__name__
 
 
 ROWS: dict[str, Callable[[Any, str], RowOutcome]] = {
