@@ -149,7 +149,7 @@ def fresh(name: str, client: str) -> str:
     return f"{name}-{client}-{time.monotonic_ns()}"
 
 
-def _error_name(exc: BaseException) -> str:
+def error_name(exc: BaseException) -> str:
     """The Kafka error a client raised, by the client's own name for it."""
     if exc.args and hasattr(exc.args[0], "name"):
         return exc.args[0].name()                      # confluent-kafka's KafkaError
@@ -316,7 +316,7 @@ def c5_zombie_fenced(b: Any, client: str) -> RowOutcome:
         a.send("pay", [f"z-{i}" for i in range(5)])
         a.commit()
     except BaseException as exc:  # noqa: BLE001 - the fencing error's type differs per client
-        error = _kafka_python_cause(a, _error_name(exc))
+        error = kafka_python_cause(a, error_name(exc))
     for producer in (second, a):
         try:
             producer.close()
@@ -329,7 +329,7 @@ def c5_zombie_fenced(b: Any, client: str) -> RowOutcome:
                     client_reads=len(read_partition(client, bs, "pay", "read_committed")))
 
 
-def _kafka_python_cause(zombie: Any, error: str) -> str:
+def kafka_python_cause(zombie: Any, error: str) -> str:
     """The error that made kafka-python's zombie unusable, where the call that failed named only
     the state it found. kafka-python answers Kafka's INVALID_PRODUCER_EPOCH to a z-* send by
     bumping its epoch first (KIP-360); the coordinator then fences the bump. A call made in between
