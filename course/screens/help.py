@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from textual.actions import parse
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -56,10 +57,20 @@ def _rows(app: App, node: DOMNode, seen: set[str]) -> tuple[tuple[str, str], ...
         what = EXPLAIN.get(binding.action) or binding.description or binding.tooltip
         if binding.system or not what or key in seen:
             continue  # a nearer widget's binding for the same key wins, as it does when pressed
+        if node is app and not _available(app, binding.action):
+            continue  # listed under "Everywhere", so left out where it does nothing (`x` on a quiz)
         shown = binding.key_display if binding.key_display and "," not in binding.key else app.get_key_display(binding)
         by_action.setdefault((binding.action, what), []).append(shown)
     seen.update(key for key, binding in node._bindings)  # noqa: SLF001
     return tuple((" / ".join(dict.fromkeys(keys)), what) for (_, what), keys in by_action.items())
+
+
+def _available(node: DOMNode, action: str) -> bool:
+    """False when the node's `check_action` says the action does nothing now (the footer hides it
+    too). Only the app's keys are left out for it: a screen's or a widget's keys are listed even
+    when idle (Stop before a run), so the learner meets them before they are needed."""
+    namespace, name, parameters = parse(action)
+    return bool(namespace) or node.check_action(name, parameters) is not False
 
 
 def collect_keys(app: App, screen: Screen) -> list[KeyGroup]:

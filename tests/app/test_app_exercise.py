@@ -193,3 +193,28 @@ async def test_f1_opens_the_keys_from_inside_the_editor_60x20(course_root: Path,
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
         text = app.screen.query_one("Markdown").source
         assert "| `f7` | Select all |" in text.replace("F7", "f7"), text
+
+
+@run_async
+async def test_help_lists_the_exercise_key_only_where_it_opens_one(course_root: Path, workspace: Path) -> None:
+    """`x` is listed over the lesson whose exercise it opens, not over that lesson's quiz, where it does nothing."""
+    add_exercise(course_root, lesson="02-acks")
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await loaded(pilot)
+        await wait_for(pilot, lambda: app.exercises, "the exercises")
+        app.post_message(OpenLesson("02-acks"))
+        await wait_for(pilot, lambda: showing(app, "02-acks"), "the lesson")
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+        assert "| `x` | Exercise |" in app.screen.query_one("Markdown").source
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: showing(app, "02-acks"), "the lesson again")
+        await pilot.press("t")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "QuizScreen", "the quiz")
+        await pilot.press("x")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "QuizScreen"  # x does nothing here ...
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+        assert "Exercise" not in app.screen.query_one("Markdown").source  # ... so it is not listed
