@@ -746,7 +746,7 @@ class RunPanel(Vertical):
         if kafka is not None:
             self.model.note(KAFKA_PICTURE_NOTE, "muted")
         self._show_model()
-        self.query_one(Tally).reset(scenario.expect)
+        self.query_one(Tally).reset(scenario.expect, live=not scenario.measurement)
         self.query_one("#run-log", LogTable).display = False
         self.query_one("#run-log-note", Static).display = True
         self.query_one("#run-log-note", Static).update("The partition log appears here when the run ends.")

@@ -109,10 +109,12 @@ class Tally(Vertical):
         checks.set_classes("tally-checks")
         checks.update("the lesson says: " + "; ".join(unbroken(str(e)) for e in expectations) if expectations else "")
 
-    def reset(self, expectations: list[Expectation] | None = None) -> None:
-        """A run starts: counts at zero (live ones) or unknown (the ones the end decides)."""
+    def reset(self, expectations: list[Expectation] | None = None, live: bool = True) -> None:
+        """A run starts: counts at zero (live ones) or unknown (the ones the end decides). A run
+        not counted live (a measurement, drawn when it ends) shows every count unknown, not a
+        0 that would read as nothing sent."""
         for name, cell in self.cells().items():
-            cell.show(0 if name in ("sent", "acknowledged", "failed") else None)
+            cell.show(0 if live and name in ("sent", "acknowledged", "failed") else None)
         checks = self.query_one(".tally-checks", Static)
         checks.set_classes("tally-checks")
         if expectations:

@@ -155,9 +155,11 @@ async def test_a_measurement_is_drawn_when_it_ends_and_nothing_before(course_roo
         if measurement:
             assert panel.redraws == 0 and not output.lines, (panel.redraws, output.lines)
             assert status.startswith("measuring…") and "drawn when it ends" in status, status
+            assert panel.query_one(Tally).value("sent") is None  # "sent –", not a 0 read as nothing sent
         else:
             assert panel.redraws > 0 and any(line.startswith("hello from") for line in output.lines)
             assert status.startswith("running…"), status
+            assert panel.query_one(Tally).value("sent") is not None
         await until(pilot, lambda: panel.finished_runs > before, "the run to finish")
         assert [line.split(" ")[0] for line in output.lines[:1]] == ["hello"] and "done waiting" in output.lines
         assert "finished: exit code 0" in str(panel.query_one("#run-status").render())
