@@ -897,8 +897,8 @@ class RunPanel(Vertical):
     def _running_text(self, elapsed: str) -> str:
         if self._preparing:
             return f"{self._preparing} {elapsed}".rstrip()
-        if self.measuring:
-            return " ".join(filter(None, ("measuring…", elapsed, "(drawn when it ends, so as not to slow it)")))
+        if self.measuring:  # short enough for 80 columns; why it waits is in the lesson's text
+            return " ".join(filter(None, ("measuring…", elapsed, "(shown when it ends)")))
         return f"running… {elapsed}".rstrip()
 
     def _show_elapsed(self) -> None:

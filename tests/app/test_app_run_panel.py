@@ -154,7 +154,7 @@ async def test_a_measurement_is_drawn_when_it_ends_and_nothing_before(course_roo
         status = str(panel.query_one("#run-status").render())
         if measurement:
             assert panel.redraws == 0 and not output.lines, (panel.redraws, output.lines)
-            assert status.startswith("measuring…") and "drawn when it ends" in status, status
+            assert status.startswith("measuring…") and "shown when it ends" in status, status
             assert panel.query_one(Tally).value("sent") is None  # "sent –", not a 0 read as nothing sent
         else:
             assert panel.redraws > 0 and any(line.startswith("hello from") for line in output.lines)
