@@ -22,8 +22,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Markdown, RichLog, Static, TabbedContent, TabPane, TextArea
+from textual.widgets import Button, Header, Markdown, RichLog, Static, TabbedContent, TabPane, TextArea
 
+from course.widgets.footer import KeyFooter
 from course.widgets.mounting import mount_into
 from course.widgets.next_step import NextSteps, Step
 from engine.runs.exercises import CheckResult, Exercise, Workspace, check
@@ -108,7 +109,7 @@ class ExerciseScreen(Screen):
             yield Button("Save", id="save-button")
             yield Button("Hint", id="hint-button")
             yield Button("Watch: off", id="watch-button")
-        yield Footer()
+        yield KeyFooter()
 
     # Smaller than this (columns, rows), the buttons drop their borders: one row instead of three for the
     # task, and all four fit across (their keys are in the footer either way).

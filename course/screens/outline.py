@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, LoadingIndicator, ProgressBar, Static, Tree
 
+from course.widgets.footer import KeyFooter
 from course.widgets.messages import OpenLesson, TakeQuiz
 from course.widgets.outline import CourseOutline, LessonRef, counted_lessons, lesson_complete, lesson_details
 from course.widgets.problems import ProblemsPanel
@@ -56,7 +57,7 @@ class OutlineScreen(Screen):
             with Vertical(id="progress-row"):
                 yield Static("", id="progress-label")
                 yield ProgressBar(id="progress", show_eta=False)
-        yield Footer()
+        yield KeyFooter()
 
     class CourseLoaded(Message):
         """The app has the course and the progress, or `error` says why not.

@@ -17,10 +17,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Markdown, Static
+from textual.widgets import Button, Header, Markdown, Static
 
 from course.widgets.answers import AnswerWidget, answer_widget
 from course.widgets.feedback import question_feedback, quiz_score, quiz_table
+from course.widgets.footer import KeyFooter
 from course.widgets.mounting import mount_into
 from course.widgets.next_step import NextSteps, Step
 from engine.learner.attempt import plan_attempt
@@ -139,7 +140,7 @@ class QuizScreen(Screen):
             yield Button("Retry missed", id="missed-button", variant="warning")
             yield Button("Retry", id="retry-button", variant="warning")
             yield Button("Back", id="leave-button")
-        yield Footer()
+        yield KeyFooter()
 
     # Smaller than this (columns, rows), the buttons drop their borders: two more rows for the question.
     COMPACT = (72, 26)

@@ -6,6 +6,9 @@ time the screen's bindings are refreshed: at every change of focus, and whenever
 one widget of the reader to another, a run panel refreshing its Stop key while it stays hidden),
 yet on the switch to a lesson's Examples tab the footer was rebuilt three times, a good share of
 the switch's work on a loaded machine. `KeyFooter` compares what it would show with what it shows.
+
+It also puts the help key first: a lesson's keys take more than 80 columns, and the footer cuts
+what does not fit at its right end, where `? Help` (the key that lists all the others) came last.
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ from typing import Hashable
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey  # noqa: PLC2701 - the footer's key widget (not exported)
+
+HELP_ACTIONS = ("help", "app.help")
 
 
 class KeyFooter(Footer):
@@ -41,6 +47,19 @@ class KeyFooter(Footer):
             self.recomposed += 1
         yield from super().compose()
 
+    def on_mount(self) -> None:
+        self.call_after_refresh(self.help_first)
+
+    def help_first(self) -> None:
+        """Move the help key to the footer's left end, where it is never cut."""
+        if not self.is_attached or not self.children:
+            return
+        for key in self.query_children(FooterKey):
+            if key.action in HELP_ACTIONS and "-command-palette" not in key.classes:
+                if key is not self.children[0]:
+                    self.move_child(key, before=self.children[0])
+                return
+
     def bindings_changed(self, screen: Screen) -> None:
         self._bindings_ready = True
         if not screen.app.app_focus:
@@ -51,3 +70,4 @@ class KeyFooter(Footer):
     async def _recompose_if_changed(self) -> None:
         if self.is_attached and self.shown_keys() != self.composed_keys:
             await self.recompose()
+            self.help_first()

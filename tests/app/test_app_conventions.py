@@ -93,6 +93,27 @@ async def test_footer_shows_the_screen_keys(course_root: Path) -> None:
         assert "e" not in footer_keys(app)  # no examples in this lesson: no Examples key
 
 
+def help_key_first_and_whole(app: CourseApp) -> bool:
+    keys = [key for key in app.screen.query("FooterKey") if not key.has_class("-command-palette")]
+    return bool(keys) and keys[0].action == "help" and app.screen.region.contains_region(keys[0].region)
+
+
+@run_async
+async def test_the_help_key_comes_first_in_the_footer_so_a_narrow_one_never_cuts_it(course_root: Path) -> None:
+    """A lesson with examples has more keys than 80 columns hold; the footer cuts its right end."""
+    app = CourseApp(course_root)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await loaded(pilot)
+        await wait_for(pilot, lambda: help_key_first_and_whole(app), "? Help first on the outline")
+        app.post_message(OpenLesson("01-first-steps"))
+        await wait_for(pilot, lambda: showing(app), "the lesson")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: "^r" in footer_keys(app), "the Run key")
+        await wait_for(pilot, lambda: help_key_first_and_whole(app), "? Help first on the lesson")
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: help_key_first_and_whole(app), "? Help first at 80x24")
+
+
 @run_async
 async def test_small_terminal_and_resizing_do_not_break_any_screen(course_root: Path) -> None:
     app = CourseApp(course_root)
