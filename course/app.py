@@ -63,6 +63,7 @@ class CourseApp(App[None]):
         self.course: Course | None = None
         self.progress: Progress | None = None
         self.store = store
+        self._settings_in_store = store is not None  # a store handed in keeps the settings too
         self._save_lock = threading.Lock()
         self._save_seq = 0
         self._saved_seq = 0
@@ -93,7 +94,7 @@ class CourseApp(App[None]):
     def load(self) -> None:
         from engine.content.course import load_course
 
-        store = self.store or ProgressStore()
+        store = self.store or ProgressStore.for_course(self.root)
         try:
             course = load_course(self.root)
         except ContentError as error:
@@ -104,7 +105,7 @@ class CourseApp(App[None]):
             return
         progress = store.load()
         try:
-            drafts, settings = store.quiz_drafts(), store.settings()
+            drafts, settings = store.quiz_drafts(), self.settings_store(store).settings()
         except OSError:  # (a locked or read-only store: the progress itself loaded, go on without)
             drafts, settings = {}, {}
         self.call_from_thread(self.loaded, course, progress, store, drafts, settings)
@@ -283,6 +284,7 @@ class CourseApp(App[None]):
 
     async def open_exercise(self, name: str) -> None:
         from course.screens.exercise import ExerciseScreen
+        from engine.runs.exercises import Workspace
 
         exercise = self.exercises.get(name)
         if exercise is None:
@@ -296,7 +298,8 @@ class CourseApp(App[None]):
         await self.push_screen(ExerciseScreen(
             exercise, bootstrap_servers=self.bootstrap_servers,
             passed=bool(result and result.passed), hints_shown=result.hints_shown if result else 0,
-            steps=self.steps_after(exercise.lesson, exercise_passed=True)))
+            steps=self.steps_after(exercise.lesson, exercise_passed=True),
+            workspace=Workspace(course_root=self.root)))
 
     def action_exercise(self) -> None:
         """Open the exercise of the lesson on screen (or highlighted in the outline)."""
@@ -351,6 +354,12 @@ class CourseApp(App[None]):
 
     # ------------------------------------------------------------ settings
 
+    def settings_store(self, store: ProgressStore) -> ProgressStore:
+        """Where the app's settings (the theme) live: they are the learner's, not a course's, so in
+        the store of the course that ships with the tool whichever course is open (a store handed
+        to the app, as tests do, keeps them itself)."""
+        return store if self._settings_in_store else ProgressStore()
+
     def _watch_theme_for_saving(self, theme: Any) -> None:
         if self._theme_loaded and self.store is not None:
             self._save_setting("theme", self.theme)
@@ -359,7 +368,7 @@ class CourseApp(App[None]):
     def _save_setting(self, key: str, value: Any) -> None:
         assert self.store is not None
         try:
-            self.store.save_setting(key, value)
+            self.settings_store(self.store).save_setting(key, value)
         except OSError as error:
             self.call_from_thread(self.notify, f"Could not save your settings: {error}", severity="error")
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -26,6 +28,27 @@ def data_dir() -> Path:
     path = Path(base) / "kafka-semantics-course"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+def course_data_dir(course_root: Path | str | None = None) -> Path:
+    """The learner's data for one course: progress, quiz drafts, edited example copies, exercise copies.
+
+    The course that ships with the tool keeps the data folder itself, where its progress has always
+    been. Any other course (an imported book, an instructor's own) gets a folder of its own under
+    `courses/`, named after the course's folder and told apart from a namesake by a hash of its
+    path, so that two courses' lesson, quiz and exercise names never meet (a course moved to another
+    folder starts afresh)."""
+    base = data_dir()
+    if course_root is None:
+        return base
+    root = Path(course_root).resolve()
+    if root == course_dir().resolve():
+        return base
+    digest = hashlib.sha256(str(root).encode("utf-8")).hexdigest()[:10]
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", root.name).strip("-.") or "course"
+    path = base / "courses" / f"{name}-{digest}"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
 
 def _umask() -> int:
     """The process's umask, read without changing it where Linux says it (/proc), else set and restored."""

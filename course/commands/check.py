@@ -70,8 +70,8 @@ def _one(args: argparse.Namespace) -> Exercise | None:
 
 
 def cmd_exercises(args: argparse.Namespace) -> int:
-    ws = Workspace()
-    progress = ProgressStore().load()
+    ws = Workspace(course_root=_course_root(args))
+    progress = ProgressStore.for_course(_course_root(args)).load()
     rows = []
     for ex in _all(args):
         path = ws.ensure(ex)
@@ -140,8 +140,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
         targets = [ex]
     else:
         targets = _all(args)
-    store = ProgressStore()
-    ws = Workspace()
+    store = ProgressStore.for_course(_course_root(args))
+    ws = Workspace(course_root=_course_root(args))
     for ex in targets:
         ws.ensure(ex)
     # What each check runs is the file as of this moment: a save during the check counts as new.
@@ -177,7 +177,7 @@ def cmd_hint(args: argparse.Namespace) -> int:
     if not ex.hints:
         print(f"{ex.name} has no hints. Re-read the lesson {ex.lesson or ''}".rstrip() + ".")
         return 0
-    with ProgressStore().update() as progress:
+    with ProgressStore.for_course(_course_root(args)).update() as progress:
         shown = progress.next_hint(ex.name, len(ex.hints))
     for i in range(shown):
         print(f"Hint {i + 1}/{len(ex.hints)}: {ex.hints[i]}")
@@ -190,7 +190,7 @@ def cmd_reset(args: argparse.Namespace) -> int:
     ex = _one(args)
     if ex is None:
         return 2
-    ws = Workspace()
+    ws = Workspace(course_root=_course_root(args))
     extension = None
     if getattr(args, "lang", None):
         extension = EXTENSIONS[args.lang]
@@ -208,9 +208,9 @@ def cmd_solution(args: argparse.Namespace) -> int:
     ex = _one(args)
     if ex is None:
         return 2
-    if not ProgressStore().load().exercise_passed(ex.name):
+    if not ProgressStore.for_course(_course_root(args)).load().exercise_passed(ex.name):
         print(f"Pass `{ex.name}` first (`course check {ex.name}`); the solution is shown after a pass.",
               file=sys.stderr)
         return 1
-    print(ex.solution_for(Workspace().path(ex)).read_text(encoding="utf-8"), end="")
+    print(ex.solution_for(Workspace(course_root=_course_root(args)).path(ex)).read_text(encoding="utf-8"), end="")
     return 0

@@ -72,7 +72,7 @@ def main(args: argparse.Namespace) -> int:
     if args.record:
         from engine.learner.progress import ProgressStore
 
-        store = ProgressStore()
+        store = ProgressStore.for_course(course_root(args))
         with store.update() as progress:
             progress.record_quiz(quiz.id, grade, answers)
         for warning in store.warnings:

@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    store = ProgressStore()
+    store = ProgressStore.for_course(getattr(args, "course", None))
     progress = store.load()
     for warning in store.warnings:
         print(f"warning: {warning}", file=sys.stderr)

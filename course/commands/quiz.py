@@ -62,7 +62,7 @@ def main(args: argparse.Namespace) -> int:
     if quiz is None:
         print(f"course quiz: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    store = ProgressStore()
+    store = ProgressStore.for_course(root)
     previous = store.load().quizzes.get(quiz.id)
     for warning in store.warnings:
         print(f"warning: {warning}", file=sys.stderr)

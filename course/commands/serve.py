@@ -18,8 +18,8 @@ when a tab closes, only asks it to quit and waits):
 - every app watches its parent: if the server dies without stopping it (SIGKILL), the app ends
   itself within a second, in the same orderly way.
 
-Progress is kept where the local app keeps it (`engine.paths.data_dir()`): a server serves one
-learner, and every tab reads and writes that learner's progress.
+Progress is kept where the local app keeps it (`engine.paths.course_data_dir()` of the course
+served): a server serves one learner, and every tab reads and writes that learner's progress.
 
 The same module is the per-tab entry point: `python -m course.commands.serve --parent PID ...`
 starts the watchdog, then the app.

@@ -174,9 +174,20 @@ class OutlineScreen(Screen):
                 return False
             return self.course.lesson(lesson_id).quiz is not None
         if action == "resume":
-            progress = self.progress
-            return bool(progress is not None and progress.current_lesson)
+            return self._resumable() is not None
         return True
+
+    def _resumable(self) -> str | None:
+        """The lesson the learner was reading, if this course (still) has it: a lesson renamed or
+        removed since is not offered (Continue would only say there is no such lesson)."""
+        progress, course = self.progress, self.course
+        if progress is None or not progress.current_lesson or course is None:
+            return None
+        try:
+            course.lesson(progress.current_lesson)
+        except KeyError:
+            return None
+        return progress.current_lesson
 
     def action_open(self) -> None:
         lesson_id = self._highlighted_lesson()
@@ -195,6 +206,6 @@ class OutlineScreen(Screen):
                 self.post_message(TakeQuiz(quiz.id))
 
     def action_resume(self) -> None:
-        progress = self.progress
-        if progress is not None and progress.current_lesson:
-            self.post_message(OpenLesson(progress.current_lesson))
+        lesson_id = self._resumable()
+        if lesson_id is not None:
+            self.post_message(OpenLesson(lesson_id))

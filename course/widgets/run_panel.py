@@ -6,7 +6,7 @@
   twins (`<name>.java|.kt|.scala|.clj` beside it, engine.content.examples.twin); the script in an
   editable code editor, one edited copy per example and language;
 - the scenario's faults as checkboxes (all on by default; untick one to run without it);
-- Run (ctrl+r) saves the edited code to a copy, `data_dir()/runs/<lesson-id>/<example>.<ext>`
+- Run (ctrl+r) saves the edited code to a copy, `course_data_dir()/runs/<lesson-id>/<example>.<ext>`
   (the lesson's own file is never written), and runs the copy with engine.runs.runner in a thread
   worker (a JVM copy is compiled first: its compile errors are listed by line and the editor's
   cursor goes to the first); Stop (ctrl+t) sets the run's cancel event;
@@ -99,9 +99,11 @@ KAFKA_PICTURE_NOTE = ("on Apache Kafka the picture shows what the proxies in fro
                       "(requests, answers, appends): replication, ISR and leader changes are not drawn")
 
 
-def copy_path(lesson_id: str, example: Example, lang: str = "python") -> Path:
-    """Where the learner's edited copy of an example (in `lang`) is saved and run from."""
-    return paths.data_dir() / "runs" / Path(*lesson_id.split("/")) / f"{example.name}{EXTENSIONS[lang]}"
+def copy_path(lesson_id: str, example: Example, lang: str = "python", course_root: Path | None = None) -> Path:
+    """Where the learner's edited copy of an example (in `lang`) is saved and run from: in the
+    course's data folder (engine.paths.course_data_dir; None is the course that ships with the tool)."""
+    return (paths.course_data_dir(course_root) / "runs" / Path(*lesson_id.split("/"))
+            / f"{example.name}{EXTENSIONS[lang]}")
 
 
 def source_path(example: Example, lang: str) -> Path:
@@ -217,6 +219,11 @@ class RunPanel(Vertical):
         # Safe on a key because ctrl+z undoes it; kept out of the footer (listed by `?`).
         Binding("ctrl+g", "reset", "Reset to the lesson's code", show=False),
     ]
+
+    @property
+    def course_root(self) -> Path | None:
+        """The open course's folder (the app's), where the learner's copies are kept apart per course."""
+        return getattr(self.app, "root", None)
 
     class Started(Message):
         """A run began (posted by the panel; bubbles)."""
@@ -581,7 +588,7 @@ class RunPanel(Vertical):
             text, error = "", f"could not read {script}: {exc.strerror or exc}"
         saved = None
         try:
-            saved = copy_path(self.lesson.id, example, lang).read_text(encoding="utf-8")
+            saved = copy_path(self.lesson.id, example, lang, self.course_root).read_text(encoding="utf-8")
         except (OSError, ValueError):
             pass
         missing = ""
@@ -708,7 +715,7 @@ class RunPanel(Vertical):
 
     @work(thread=True, group="run-reset")
     def _set_copy_aside(self, example: Example, lang: str) -> None:
-        copy = copy_path(self.lesson.id, example, lang)
+        copy = copy_path(self.lesson.id, example, lang, self.course_root)
         try:
             copy.replace(copy.with_suffix(copy.suffix + ".bak"))
         except FileNotFoundError:
@@ -777,7 +784,7 @@ class RunPanel(Vertical):
         """Save the copy, compile it if it is a JVM twin, run it (blocking this worker thread) on the
         sandbox or on the session's real Kafka cluster, post the result."""
         try:
-            copy = copy_path(self.lesson.id, example, lang)
+            copy = copy_path(self.lesson.id, example, lang, self.course_root)
             copy.parent.mkdir(parents=True, exist_ok=True)
             copy.write_text(code, encoding="utf-8")
         except OSError as exc:

@@ -1,8 +1,9 @@
 """The learner's progress: lessons done, the current lesson, best quiz results, exercises.
 
-Kept in SQLite at `engine.paths.data_dir()/progress.db` (XDG_DATA_HOME respected), because the
-app, a second app window and the CLI (`course grade --record`, `course check`, `course quiz`)
-may all write at once. One table holds one row per fact:
+Kept in SQLite at `engine.paths.course_data_dir(course)/progress.db` (XDG_DATA_HOME respected;
+one store per course, `ProgressStore.for_course`), because the app, a second app window and the
+CLI (`course grade --record`, `course check`, `course quiz`) may all write at once. One table
+holds one row per fact:
 
     section   key                     value (JSON)
     current   current_lesson          "02-at-most-once"
@@ -243,6 +244,15 @@ class ProgressStore:
         self.legacy_path = self.path.with_name(LEGACY_FILENAME)
         self.warnings: list[str] = []
         self._baseline: dict[str, Any] = Progress().to_json()  # what the caller's copy started from
+
+    @classmethod
+    def for_course(cls, course_root: Path | str | None = None) -> ProgressStore:
+        """The store of one course's progress (engine.paths.course_data_dir); None: the course that
+        ships with the tool. App settings such as the theme belong to the learner, not to a course:
+        read and save them through `ProgressStore()`."""
+        from engine.paths import course_data_dir
+
+        return cls(course_data_dir(course_root) / FILENAME)
 
     # ------------------------------------------------------------ public API
 

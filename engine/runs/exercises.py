@@ -3,7 +3,7 @@ rule, hints, feedback that teaches, and a reference solution shown only after a 
 
 On disk (`exercises/<name>/`): `exercise.yaml`, `start.py`, `solution.py`, `scenario.yaml`; an
 exercise may also ship the pair in a JVM language (`start.java` + `solution.java`, or .kt, .scala,
-.clj: engine.jvm). The learner's copy lives in the workspace (`<data dir>/exercises/<name>.py`, or
+.clj: engine.jvm). The learner's copy lives in the workspace (`<course's data dir>/exercises/<name>.py`, or
 `<name>.java` for a learner who took the Java start; or $COURSE_WORKSPACE), where any editor can
 open it. What `check` runs, and so which language, is picked from that file's extension.
 """
@@ -152,9 +152,12 @@ def load_exercises(root: Path | None = None) -> tuple[list[Exercise], list[Probl
 class Workspace:
     """Where the learner's copies live: one editable script per exercise."""
 
-    def __init__(self, root: Path | None = None):
+    def __init__(self, root: Path | None = None, course_root: Path | str | None = None):
+        """`root` if given, else $COURSE_WORKSPACE (the learner's choice), else the `exercises`
+        folder of the course's data (engine.paths.course_data_dir: `course_root` None is the
+        course that ships with the tool)."""
         env = os.environ.get("COURSE_WORKSPACE")
-        self.root = root or (Path(env) if env else paths.data_dir() / "exercises")
+        self.root = root or (Path(env) if env else paths.course_data_dir(course_root) / "exercises")
 
     def path(self, exercise: Exercise, extension: str | None = None) -> Path:
         """The learner's copy: `<name>.py`, or `<name>.java` (...) when that is the one they work on

@@ -109,7 +109,7 @@ async def test_an_exercise_from_its_lesson_to_a_pass(course_root: Path, workspac
         assert screen.query_one("#exercise-tabs", TabbedContent).active == "solution"
         assert screen.query_one("#solution-code", TextArea).text == SOLUTION
         await saved(pilot)
-    result = ProgressStore().load().exercises["say-acked"]
+    result = ProgressStore.for_course(course_root).load().exercises["say-acked"]
     assert (result.passed, result.checks, result.hints_shown) == (True, 2, 1)
 
 
@@ -132,7 +132,7 @@ async def test_outline_shows_exercise_status_and_what_is_left(course_root: Path,
     from tests.app.test_app_outline import labels
 
     add_exercise(course_root)
-    store = ProgressStore()
+    store = ProgressStore.for_course(course_root)
     progress = store.load()
     progress.mark_done("01-first-steps")
     store.save(progress)

@@ -163,8 +163,33 @@ async def test_done_is_saved_and_shown_in_the_outline(course_root: Path) -> None
         await wait_for(pilot, lambda: isinstance(app.screen, OutlineScreen), "the outline")
         await wait_for(pilot, lambda: "1 of 3 lessons done" in static_text(app.screen.query_one("#progress-label")),
                        "the progress label")
-    progress = ProgressStore().load()
+    progress = ProgressStore.for_course(course_root).load()
     assert progress.is_done("01-first-steps") and progress.current_lesson == "01-first-steps"
+
+
+@run_async
+async def test_another_course_with_the_same_lesson_names_keeps_its_own_progress(course_root: Path,
+                                                                                tmp_path: Path) -> None:
+    """An imported book may reuse another course's lesson names: what the learner did in one course
+    is not shown in the other (nor does `c` offer to continue at the other's lesson); the theme,
+    the learner's own choice, follows them."""
+    other = tmp_path / "elsewhere" / course_root.name
+    shutil.copytree(course_root, other)
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await open_lesson(pilot, "01-first-steps")
+        await pilot.press("d")
+        app.theme = "nord"
+        await pilot.pause()
+        await saved(pilot)
+    assert ProgressStore.for_course(course_root).load().is_done("01-first-steps")
+    again = CourseApp(other)
+    async with again.run_test(size=(100, 32)) as pilot:
+        await loaded(pilot)
+        assert again.theme == "nord"
+        assert again.progress is not None and not again.progress.lessons_done
+        assert again.progress.current_lesson is None and again.screen.check_action("resume", ()) is False
+        assert "0 of 3 lessons done" in static_text(again.screen.query_one("#progress-label"))
 
 
 def test_lesson_links_are_listed_in_reading_order(course_root: Path) -> None:

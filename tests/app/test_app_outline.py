@@ -15,7 +15,7 @@ from course.widgets.outline import CourseOutline, LessonRef
 from course.widgets.problems import ProblemsPanel
 from engine.learner.grading import grade_quiz
 from engine import paths
-from engine.learner.progress import ProgressStore
+from engine.learner.progress import Progress, ProgressStore
 from tests.app.apphelpers import loaded, run_async, saved, wait_for, showing
 
 
@@ -60,7 +60,7 @@ async def test_the_footer_names_the_key_that_opens_a_lesson(course_root: Path) -
 
 @run_async
 async def test_outline_shows_done_marks_scores_and_progress_from_saved_progress(course_root: Path) -> None:
-    store = ProgressStore()
+    store = ProgressStore.for_course(course_root)
     progress = store.load()
     quiz_app = CourseApp(course_root)
     async with quiz_app.run_test() as pilot:  # the real loader gives the real quiz to grade
@@ -110,6 +110,19 @@ async def test_click_on_a_lesson_opens_it(course_root: Path) -> None:
 
 
 @run_async
+async def test_a_lesson_gone_since_is_not_offered_to_continue(course_root: Path) -> None:
+    """The lesson the learner was reading has been renamed or removed: no `c Continue` into it."""
+    ProgressStore.for_course(course_root).save(Progress(current_lesson="renamed-since"))
+    app = CourseApp(course_root)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await loaded(pilot)
+        assert isinstance(app.screen, OutlineScreen) and app.screen.check_action("resume", ()) is False
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, OutlineScreen) and not app._notifications  # noqa: SLF001 - no error said
+
+
+@run_async
 async def test_reopening_resumes_at_the_current_lesson(course_root: Path) -> None:
     app = CourseApp(course_root)
     async with app.run_test(size=(100, 32)) as pilot:
@@ -117,7 +130,7 @@ async def test_reopening_resumes_at_the_current_lesson(course_root: Path) -> Non
         await pilot.press("down", "down", "enter")
         await wait_for(pilot, lambda: showing(app), "the lesson")
         await saved(pilot)
-    assert ProgressStore().load().current_lesson == "02-acks"
+    assert ProgressStore.for_course(course_root).load().current_lesson == "02-acks"
 
     again = CourseApp(course_root)
     async with again.run_test(size=(100, 32)) as pilot:

@@ -171,9 +171,9 @@ async def test_whole_quiz_score_retry_and_saved_progress(course_root: Path) -> N
         assert "3 / 3 (100%)" in summary and "**Passed**" in summary and "passing grade is 60%" in summary
         assert screen.query_one("#retry-button", Button).display
         await saved(pilot)
-        result = ProgressStore().load().quizzes["acks-quiz"]
+        result = ProgressStore.for_course(course_root).load().quizzes["acks-quiz"]
         assert (result.score, result.max, result.passed, result.attempts) == (3, 3, True, 1)
-        assert ProgressStore().load().is_done("02-acks")  # passing the quiz finishes the lesson
+        assert ProgressStore.for_course(course_root).load().is_done("02-acks")  # passing the quiz finishes the lesson
 
         await pilot.press("r")  # retry: back to question 1, then a worse attempt
         await wait_for(pilot, lambda: not screen.finished and screen.query(QuestionView), "the retry")
@@ -188,7 +188,7 @@ async def test_whole_quiz_score_retry_and_saved_progress(course_root: Path) -> N
         await wait_for(pilot, lambda: screen.finished, "the second score")
         assert "Not passed yet" in screen.query_one("#summary", Markdown).source
         await saved(pilot)
-        result = ProgressStore().load().quizzes["acks-quiz"]
+        result = ProgressStore.for_course(course_root).load().quizzes["acks-quiz"]
         assert (result.score, result.attempts) == (3, 2)  # the best attempt is kept
 
         await pilot.press("escape")
@@ -262,7 +262,7 @@ async def test_quitting_mid_quiz_keeps_the_answers_and_reopening_resumes_there(c
         await pilot.press("down", "down", "space", "s")  # q1 right
         await wait_for(pilot, lambda: screen.submitted, "q1 submitted")
         await pilot.press("q")  # quit mid-quiz
-    assert ProgressStore().quiz_drafts()["acks-quiz"]["answers"] == {"q1": [3]}
+    assert ProgressStore.for_course(course_root).quiz_drafts()["acks-quiz"]["answers"] == {"q1": [3]}
 
     again = CourseApp(course_root)
     async with again.run_test(size=(100, 32)) as pilot:
@@ -279,7 +279,7 @@ async def test_quitting_mid_quiz_keeps_the_answers_and_reopening_resumes_there(c
         await saved(pilot)
         assert screen.grade is not None and screen.grade.max == 3
         assert screen.grade.questions[0].correct  # q1's answer from before the quit was graded
-    store = ProgressStore()
+    store = ProgressStore.for_course(course_root)
     assert store.load().quizzes["acks-quiz"].answers["q1"] == [3]
     assert "acks-quiz" not in store.quiz_drafts()  # finished: nothing left to resume
 
@@ -323,7 +323,7 @@ async def test_retry_only_the_missed_questions_keeps_the_right_answers(course_ro
         await wait_for(pilot, lambda: screen.finished, "the second score")
         assert screen.grade is not None and (screen.grade.score, screen.grade.max) == (3, 3)  # q2 kept
         await saved(pilot)
-    result = ProgressStore().load().quizzes["acks-quiz"]
+    result = ProgressStore.for_course(course_root).load().quizzes["acks-quiz"]
     assert (result.score, result.attempts, result.passed) == (3, 2, True)
 
 

@@ -120,8 +120,10 @@ async def test_run_saves_a_copy_runs_it_and_reports(course_root: Path, private_d
         await run_and_wait(pilot, panel, key=None)  # the Run button, with the mouse
         result = panel.result
         assert result is not None and result.exit_code == 0, result and result.output
-        copy = copy_path("01-first-steps", panel.example)
-        assert copy == private_data_dir / "kafka-semantics-course" / "runs" / "01-first-steps" / "hello.py"
+        copy = copy_path("01-first-steps", panel.example, course_root=course_root)
+        # the fixture course is not the one that ships with the tool: its copies are kept apart
+        assert copy.parents[3] == private_data_dir / "kafka-semantics-course" / "courses"
+        assert copy.parts[-4].startswith(course_root.name + "-") and copy.parts[-3:] == ("runs", "01-first-steps", "hello.py")
         assert result.script == copy and '"hi from"' in copy.read_text()
         assert '"hello from"' in (course_root / "lessons" / "01-first-steps" / "examples" / "hello.py").read_text()
         output = panel.query_one("#run-output", Log)
@@ -270,7 +272,7 @@ async def test_the_edited_copy_comes_back_next_time_and_reset_restores_the_lesso
         panel = await open_examples(pilot, "01-first-steps")
         edit(panel.query_one("#run-editor", TextArea), '"hello from"', '"hi from"')
         await run_and_wait(pilot, panel)
-        copy = copy_path("01-first-steps", panel.example)
+        copy = copy_path("01-first-steps", panel.example, course_root=course_root)
         assert copy.is_file()
     app = CourseApp(course_root)  # the learner comes back
     async with app.run_test(size=(100, 32)) as pilot:

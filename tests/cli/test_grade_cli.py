@@ -218,6 +218,20 @@ def test_record_then_progress(tmp_path: Path, quiz: Path, env: dict[str, str]) -
     assert "semantics: 2 / 3 (66.67%), passed, 3 attempts" in text
 
 
+def test_another_course_records_into_its_own_progress(tmp_path: Path, quiz: Path, env: dict[str, str]) -> None:
+    """`course --course DIR` reads and writes DIR's progress, not that of the course shipped with the tool."""
+    other = tmp_path / "book"
+    (other / "lessons").mkdir(parents=True)
+    out = course(env, "--course", str(other), "grade", str(quiz), str(answers(tmp_path, "q1: 2\nq2: [1, 3]\n")),
+                 "--record")
+    assert out.returncode == 0, out.stderr
+    mine = json.loads(course(env, "--course", str(other), "progress", "--json").stdout)
+    assert mine["quizzes"]["semantics"]["attempts"] == 1
+    assert Path(mine["file"]).parent.parent == tmp_path / "data" / "kafka-semantics-course" / "courses"
+    shipped = json.loads(course(env, "progress", "--json").stdout)
+    assert shipped["quizzes"] == {} and shipped["file"] != mine["file"]
+
+
 def test_progress_with_a_corrupt_file_warns_and_starts_fresh(tmp_path: Path, env: dict[str, str]) -> None:
     folder = tmp_path / "data" / "kafka-semantics-course"
     folder.mkdir(parents=True)

@@ -82,6 +82,27 @@ def test_default_path_follows_xdg_data_home(tmp_path: Path, monkeypatch: pytest.
     assert store.path.is_file() and ProgressStore().load().current_lesson == "x"
 
 
+def test_each_course_keeps_its_own_progress(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two courses can share lesson, quiz and exercise names (an imported book's `index`): the
+    course that ships with the tool keeps the data folder itself, any other has its own store,
+    told apart from a namesake in another folder."""
+    from engine.paths import course_data_dir, course_dir
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    shipped = ProgressStore.for_course(course_dir())
+    assert shipped.path == ProgressStore().path == ProgressStore.for_course(None).path
+    one, namesake = tmp_path / "a" / "book", tmp_path / "b" / "book"
+    stores = [ProgressStore.for_course(one), ProgressStore.for_course(namesake)]
+    assert len({shipped.path, *(s.path for s in stores)}) == 3
+    assert stores[0].path.parent.parent == tmp_path / "data" / "kafka-semantics-course" / "courses"
+    assert stores[0].path.parent.name.startswith("book-")
+    assert ProgressStore.for_course(str(one / ".." / "book")).path == stores[0].path  # the same folder
+    assert course_data_dir(one) == stores[0].path.parent
+    stores[0].save(Progress(current_lesson="index"))
+    assert ProgressStore.for_course(one).load().current_lesson == "index"
+    assert shipped.load().current_lesson is None and stores[1].load().current_lesson is None
+
+
 # ---------------------------------------------------------------- two windows and the CLI at once
 
 
