@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from engine.learner.progress import FILENAME, ProgressStore
+from engine.learner.progress import ProgressStore
 from tests.paths import FIXTURES
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -245,7 +245,8 @@ def served(tmp_path: Path) -> Iterator[tuple[Served, str, Path]]:
             server.kill()
 
 
-def test_the_course_in_a_browser_tab(served: tuple[Served, str, Path], tmp_path: Path) -> None:
+def test_the_course_in_a_browser_tab(served: tuple[Served, str, Path], tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
     from playwright.sync_api import sync_playwright
 
     server, mark, data = served
@@ -285,8 +286,11 @@ def test_the_course_in_a_browser_tab(served: tuple[Served, str, Path], tmp_path:
             assert "Yes: the whole ISR." in shown
             page.screenshot(path=str(tmp_path / "course-in-browser.png"))
 
-            # Progress is the local app's: the learner's data folder holds the lesson visited.
-            store = ProgressStore(data / "kafka-semantics-course" / FILENAME)  # saved by a worker: it may lag
+            # Progress is the local app's: the learner's data folder holds the lesson visited (in
+            # the folder of the course served, as the app keeps every course apart).
+            monkeypatch.setenv("XDG_DATA_HOME", str(data))
+            store = ProgressStore.for_course(tmp_path / "course")  # saved by a worker: it may lag
+            assert store.path.parent.parent == data / "kafka-semantics-course" / "courses"
             assert wait_until(lambda: store.load().current_lesson, "the progress to be saved") == "02-acks"
 
             # Back to the first lesson, its example run again: this time it lingers.
