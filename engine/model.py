@@ -181,6 +181,9 @@ class Chapter:
             yield from c.all_lessons()
 
 
+INTRODUCTION = "index"  # the lesson id engine.content.course gives the course page's own text
+
+
 @dataclass
 class Course:
     title: str
@@ -192,6 +195,14 @@ class Course:
     def lessons(self) -> Iterator[Lesson]:
         for c in self.chapters:
             yield from c.all_lessons()
+
+    def counted_lessons(self) -> Iterator[Lesson]:
+        """The lessons that count toward progress: all but the course's introduction (the course
+        page's own text, a lesson of the top chapter)."""
+        for chapter in self.chapters:
+            for lesson in chapter.all_lessons():
+                if not (chapter.id == "" and lesson.id == INTRODUCTION):
+                    yield lesson
 
     def lesson(self, lesson_id: str) -> Lesson:
         for lesson in self.lessons():

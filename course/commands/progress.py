@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from engine.learner.progress import Progress, ProgressStore
+from engine.model import Course
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,33 +30,43 @@ def main(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"file": str(store.path), **progress.to_json()}))
     else:
-        print(format_progress(progress, store.path, _titles(args)))
+        course = _course(args)
+        titles = _titles(course) if course is not None else {}
+        counted = [lesson.id for lesson in course.counted_lessons()] if course is not None else None
+        print(format_progress(progress, store.path, titles, counted))
     return 0
 
 
-def _titles(args: argparse.Namespace) -> dict[str, str]:
-    """Lesson and quiz titles by id, to print names rather than ids (empty if the course can't load)."""
+def _course(args: argparse.Namespace) -> Course | None:
+    """The course, for its titles and which lessons count (None if it can't load: progress must
+    show even when the content is broken)."""
     try:
         from engine.content.course import load_course
         from engine.paths import course_dir
 
-        course = load_course(Path(args.course) if getattr(args, "course", None) else course_dir())
-    except Exception:  # titles are a nicety: progress must show even when the content is broken
-        return {}
+        return load_course(Path(args.course) if getattr(args, "course", None) else course_dir())
+    except Exception:  # noqa: BLE001 - titles are a nicety
+        return None
+
+
+def _titles(course: Course) -> dict[str, str]:
+    """Lesson and quiz titles by id, to print names rather than ids."""
     titles = {lesson.id: lesson.title for lesson in course.lessons()}
     titles.update({f"quiz:{qid}": quiz.title for qid, quiz in course.quizzes.items()})
     return titles
 
 
-def format_progress(progress: Progress, path: Path, titles: dict[str, str]) -> str:
+def format_progress(progress: Progress, path: Path, titles: dict[str, str], counted: list[str] | None = None) -> str:
+    """The progress as the learner reads it; `counted`: the lessons that count toward it (the app's
+    "N of M lessons done": the course's introduction is not one), when the course could be read."""
     def name(lesson_id: str) -> str:
         title = titles.get(lesson_id)
         return f"{lesson_id} ({title})" if title else lesson_id
 
     lines = [f"Progress ({path})", ""]
     lines.append(f"Current lesson: {name(progress.current_lesson) if progress.current_lesson else 'none yet'}")
-    total = sum(1 for k in titles if not k.startswith("quiz:"))
-    done = len(progress.lessons_done)
+    total = len(counted) if counted is not None else 0
+    done = len(progress.lessons_done) if counted is None else sum(1 for id_ in counted if id_ in progress.lessons_done)
     lines.append(f"Lessons done: {done}" + (f" of {total}" if total else ""))
     for lesson_id, at in sorted(progress.lessons_done.items(), key=lambda kv: kv[1]):
         lines.append(f"  {name(lesson_id)}  {at}")

@@ -14,7 +14,7 @@ from textual.widgets import Footer, Header, LoadingIndicator, ProgressBar, Stati
 
 from course.widgets.footer import KeyFooter
 from course.widgets.messages import OpenLesson, TakeQuiz
-from course.widgets.outline import CourseOutline, LessonRef, counted_lessons, lesson_complete, lesson_details
+from course.widgets.outline import CourseOutline, LessonRef, lesson_complete, lesson_details
 from course.widgets.problems import ProblemsPanel
 from engine.model import Course
 
@@ -133,7 +133,7 @@ class OutlineScreen(Screen):
         course, progress = self.course, self.progress
         if course is None:
             return
-        lessons = list(counted_lessons(course))
+        lessons = list(course.counted_lessons())
         done = sum(1 for lesson in lessons if lesson_complete(lesson, progress, self.exercises.get(lesson.id)))
         bar = self.query_one(ProgressBar)
         bar.update(total=max(len(lessons), 1), progress=done)

@@ -8,7 +8,7 @@ introduction (the text of the top `_index.md`) is read, not done, and is not cou
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from typing import Any, Mapping
 
 from rich.text import Text
 from textual.binding import Binding
@@ -17,7 +17,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from course.widgets.messages import OpenLesson
-from engine.model import Chapter, Course, Lesson
+from engine.model import INTRODUCTION, Chapter, Course, Lesson
 
 
 @dataclass(frozen=True)
@@ -28,17 +28,6 @@ class LessonRef:
 @dataclass(frozen=True)
 class ChapterRef:
     chapter_id: str
-
-
-INTRODUCTION = "index"  # the lesson id engine.content.course gives the course page's own text
-
-
-def counted_lessons(course: Course) -> Iterator[Lesson]:
-    """The lessons that count toward progress: all but the course's introduction."""
-    for chapter in course.chapters:
-        for lesson in chapter.all_lessons():
-            if not (chapter.id == "" and lesson.id == INTRODUCTION):
-                yield lesson
 
 
 def lesson_left(lesson: Lesson, progress: Any, exercise: Any = None) -> list[str]:

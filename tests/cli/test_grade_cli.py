@@ -218,6 +218,25 @@ def test_record_then_progress(tmp_path: Path, quiz: Path, env: dict[str, str]) -
     assert "semantics: 2 / 3 (66.67%), passed, 3 attempts" in text
 
 
+def test_progress_counts_the_lessons_as_the_app_does(tmp_path: Path, env: dict[str, str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The course's introduction is not a lesson to do (the app's outline says "N of M lessons
+    done" without it): marked done, it counts in neither number."""
+    from engine.content.course import load_course
+    from engine.learner.progress import Progress, ProgressStore
+    from engine.paths import course_dir
+
+    monkeypatch.setenv("XDG_DATA_HOME", env["XDG_DATA_HOME"])
+    course_ = load_course(course_dir())
+    first = next(course_.counted_lessons())
+    ProgressStore.for_course(None).save(Progress(lessons_done={"index": "2026-01-01T00:00:00+00:00",
+                                                               first.id: "2026-01-02T00:00:00+00:00"}))
+    out = course(env, "progress")
+    assert out.returncode == 0, out.stderr
+    assert f"Lessons done: 1 of {len(list(course_.counted_lessons()))}\n" in out.stdout, out.stdout
+    assert len(list(course_.counted_lessons())) == len(list(course_.lessons())) - 1
+
+
 def test_another_course_records_into_its_own_progress(tmp_path: Path, quiz: Path, env: dict[str, str]) -> None:
     """`course --course DIR` reads and writes DIR's progress, not that of the course shipped with the tool."""
     other = tmp_path / "book"
