@@ -16,7 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "progress",
         help="show your progress: lessons done, quiz results",
         description="Show the progress saved in your data folder (XDG_DATA_HOME/kafka-semantics-course/"
-        "progress.db): the current lesson, lessons done and your best result per quiz.",
+        "progress.db; a course opened with --course keeps its own, under courses/): the current lesson, "
+        "lessons done and your best result per quiz.",
     )
     p.add_argument("--json", action="store_true", help="print the saved progress as one JSON object")
     p.set_defaults(func=main)
