@@ -41,6 +41,13 @@ def did_you_mean(word: Any, choices: Iterable[str]) -> str:
     return f" (did you mean `{close[0]}`?)" if close else ""
 
 
+def unknown_field(key: str, known: Iterable[str], what: str = "field") -> str:
+    """The message for a key a file does not take: unknown field `tilte` (did you mean `title`?);
+    expected one of: ... (scenarios, their topics, exercises)."""
+    names = sorted(known)
+    return f"unknown {what} `{key}`{did_you_mean(key, names)}; expected one of: {', '.join(names)}"
+
+
 class ContentError(Exception):
     """Raised when content cannot be loaded at all; carries every problem found."""
 

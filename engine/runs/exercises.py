@@ -18,7 +18,7 @@ from typing import Any
 
 from engine import paths
 from engine.runs.passrule import PassRule, RuleError, parse_rule
-from engine.problems import ContentError, Problem, did_you_mean
+from engine.problems import ContentError, Problem, unknown_field
 from engine.jvm import CompileError
 from engine.jvm.languages import LANGUAGES
 from engine.runs.client_differences import check_claims, client_of
@@ -85,9 +85,7 @@ def load_exercise(folder: Path) -> Exercise:
         raise ContentError([loc.problem((), "an exercise is a mapping with `title:`, `pass:` and `hints:`")])
     for key in data:
         if key not in FIELDS:
-            problems.append(loc.problem((key,), f"unknown field `{key}`{did_you_mean(key, FIELDS)}; expected one of: "
-                                        f"{', '.join(sorted(FIELDS))}",
-                                        key=True))
+            problems.append(loc.problem((key,), unknown_field(key, FIELDS), key=True))
     for needed in ("start.py", "solution.py", "scenario.yaml"):
         if not (folder / needed).is_file():
             problems.append(Problem(str(folder), 0, f"missing {needed}: an exercise folder holds exercise.yaml, "

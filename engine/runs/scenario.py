@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Literal
 
-from engine.problems import ContentError, Problem, did_you_mean
+from engine.problems import ContentError, Problem, did_you_mean, unknown_field
 from engine.yamlsource import Locator, load_located
 
 TriggerKind = Literal["start", "seconds", "records", "sent", "acked", "processed"]
@@ -160,8 +160,7 @@ class _Reader:
             return Scenario(title="", path=path)
         for key in data:
             if key not in self.TOP:
-                self.error((key,), f"unknown field `{key}`{did_you_mean(key, self.TOP)}; expected one of: "
-                                   f"{', '.join(sorted(self.TOP))}", key=True)
+                self.error((key,), unknown_field(key, self.TOP), key=True)
         title = data.get("title")
         if not isinstance(title, str) or not title.strip():
             self.error(("title",), "write a `title:` saying what the scenario shows")
@@ -214,9 +213,7 @@ class _Reader:
         known = set(TOPIC_KEYS)
         for key in item:
             if key not in known:
-                self.error(path + (key,), f"unknown topic field `{key}`{did_you_mean(key, known)}; expected one of: "
-                                             f"{', '.join(sorted(known))}",
-                           key=True)
+                self.error(path + (key,), unknown_field(key, known, "topic field"), key=True)
         rf_default = min(3, brokers)
         partitions = self.integer(item, path + ("partitions",), 1, 1, PARTITION_LIMIT)
         rf = self.integer(item, path + ("replication_factor",), rf_default, 1, brokers)
