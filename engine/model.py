@@ -164,6 +164,9 @@ class Lesson:
         return str(self.front_matter.get("linkTitle") or self.title)
 
 
+INTRODUCTION = "index"  # the lesson id engine.content.course gives the course page's own text
+
+
 @dataclass
 class Chapter:
     id: str
@@ -180,8 +183,12 @@ class Chapter:
         for c in self.chapters:
             yield from c.all_lessons()
 
-
-INTRODUCTION = "index"  # the lesson id engine.content.course gives the course page's own text
+    def counted_lessons(self) -> Iterator[Lesson]:
+        """Its lessons (all_lessons) that count toward progress: all but the course's introduction,
+        the page's own text, which is a lesson of the top chapter (id "")."""
+        for lesson in self.all_lessons():
+            if not (self.id == "" and lesson.id == INTRODUCTION):
+                yield lesson
 
 
 @dataclass
@@ -197,12 +204,9 @@ class Course:
             yield from c.all_lessons()
 
     def counted_lessons(self) -> Iterator[Lesson]:
-        """The lessons that count toward progress: all but the course's introduction (the course
-        page's own text, a lesson of the top chapter)."""
+        """The lessons that count toward progress: all but the course's introduction (Chapter.counted_lessons)."""
         for chapter in self.chapters:
-            for lesson in chapter.all_lessons():
-                if not (chapter.id == "" and lesson.id == INTRODUCTION):
-                    yield lesson
+            yield from chapter.counted_lessons()
 
     def lesson(self, lesson_id: str) -> Lesson:
         for lesson in self.lessons():

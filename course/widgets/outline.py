@@ -111,7 +111,7 @@ class CourseOutline(Tree[LessonRef | ChapterRef]):
             self.select_lesson(current.lesson_id)
 
     def _add_chapter(self, parent: TreeNode, chapter: Chapter, progress: Any) -> None:
-        lessons = [lesson for lesson in chapter.all_lessons() if not (chapter.id == "" and lesson.id == INTRODUCTION)]
+        lessons = list(chapter.counted_lessons())
         done = sum(1 for lesson in lessons if lesson_complete(lesson, progress, self.exercises.get(lesson.id)))
         label = Text.assemble((chapter.title, "bold"), (f"  {done}/{len(lessons)}", "dim") if lessons else "")
         node = parent.add(label, data=ChapterRef(chapter.id), expand=True)
