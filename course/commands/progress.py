@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from course.commands.grade import course_root
 from engine.learner.progress import Progress, ProgressStore
 from engine.model import Course
 
@@ -24,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    store = ProgressStore.for_course(getattr(args, "course", None))
+    store = ProgressStore.for_course(course_root(args))
     progress = store.load()
     for warning in store.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -43,9 +44,8 @@ def _course(args: argparse.Namespace) -> Course | None:
     show even when the content is broken)."""
     try:
         from engine.content.course import load_course
-        from engine.paths import course_dir
 
-        return load_course(Path(args.course) if getattr(args, "course", None) else course_dir())
+        return load_course(course_root(args))
     except Exception:  # noqa: BLE001 - titles are a nicety
         return None
 

@@ -19,9 +19,9 @@ import difflib
 import re
 import sys
 import textwrap
-from pathlib import Path
 from typing import Callable
 
+from course.commands.grade import course_root
 from engine.learner.attempt import plan_attempt
 from engine.learner.grading import QuestionGrade, QuizGrade, grade_question, grade_quiz
 from engine.model import Course, Question, Quiz
@@ -49,9 +49,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def main(args: argparse.Namespace) -> int:
     from engine.content.course import load_course
     from engine.learner.progress import ProgressStore
-    from engine.paths import course_dir
 
-    root = Path(args.course) if getattr(args, "course", None) else course_dir()
+    root = course_root(args)
     try:
         course = load_course(root)
     except ContentError as exc:
