@@ -29,6 +29,7 @@ def data_dir() -> Path:
     path.mkdir(parents=True, exist_ok=True)
     return path
 
+
 def course_data_dir(course_root: Path | str | None = None) -> Path:
     """The learner's data for one course: progress, quiz drafts, edited example copies, exercise copies.
 
