@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from course.commands.grade import course_root
 from engine.content.examples import EXTENSIONS
 from engine.jvm import MissingTool, ResolveError
 from engine.runs.exercises import CheckResult, Exercise, Workspace, check, load_exercises
@@ -48,12 +49,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_solution)
 
 
-def _course_root(args: argparse.Namespace) -> Path | None:
-    return Path(args.course) if getattr(args, "course", None) else None
-
-
 def _all(args: argparse.Namespace) -> list[Exercise]:
-    exercises, problems = load_exercises(_course_root(args))
+    exercises, problems = load_exercises(course_root(args))
     for problem in problems:
         print(problem, file=sys.stderr)
     return exercises
@@ -70,8 +67,8 @@ def _one(args: argparse.Namespace) -> Exercise | None:
 
 
 def cmd_exercises(args: argparse.Namespace) -> int:
-    ws = Workspace(course_root=_course_root(args))
-    progress = ProgressStore.for_course(_course_root(args)).load()
+    ws = Workspace(course_root=course_root(args))
+    progress = ProgressStore.for_course(course_root(args)).load()
     rows = []
     for ex in _all(args):
         path = ws.ensure(ex)
@@ -140,8 +137,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
         targets = [ex]
     else:
         targets = _all(args)
-    store = ProgressStore.for_course(_course_root(args))
-    ws = Workspace(course_root=_course_root(args))
+    store = ProgressStore.for_course(course_root(args))
+    ws = Workspace(course_root=course_root(args))
     for ex in targets:
         ws.ensure(ex)
     # What each check runs is the file as of this moment: a save during the check counts as new.
@@ -177,7 +174,7 @@ def cmd_hint(args: argparse.Namespace) -> int:
     if not ex.hints:
         print(f"{ex.name} has no hints. Re-read the lesson {ex.lesson or ''}".rstrip() + ".")
         return 0
-    with ProgressStore.for_course(_course_root(args)).update() as progress:
+    with ProgressStore.for_course(course_root(args)).update() as progress:
         shown = progress.next_hint(ex.name, len(ex.hints))
     for i in range(shown):
         print(f"Hint {i + 1}/{len(ex.hints)}: {ex.hints[i]}")
@@ -190,7 +187,7 @@ def cmd_reset(args: argparse.Namespace) -> int:
     ex = _one(args)
     if ex is None:
         return 2
-    ws = Workspace(course_root=_course_root(args))
+    ws = Workspace(course_root=course_root(args))
     extension = None
     if getattr(args, "lang", None):
         extension = EXTENSIONS[args.lang]
@@ -208,9 +205,9 @@ def cmd_solution(args: argparse.Namespace) -> int:
     ex = _one(args)
     if ex is None:
         return 2
-    if not ProgressStore.for_course(_course_root(args)).load().exercise_passed(ex.name):
+    if not ProgressStore.for_course(course_root(args)).load().exercise_passed(ex.name):
         print(f"Pass `{ex.name}` first (`course check {ex.name}`); the solution is shown after a pass.",
               file=sys.stderr)
         return 1
-    print(ex.solution_for(Workspace(course_root=_course_root(args)).path(ex)).read_text(encoding="utf-8"), end="")
+    print(ex.solution_for(Workspace(course_root=course_root(args)).path(ex)).read_text(encoding="utf-8"), end="")
     return 0
